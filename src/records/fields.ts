@@ -1,0 +1,156 @@
+// The field table of SPEC.md §1, once. The validator, the CSV header check, the export
+// column order, the database schema and the help text all read it: change a rule here.
+
+export type EntityName = 'agencies' | 'services';
+export const ENTITY_NAMES: readonly EntityName[] = ['agencies', 'services'];
+
+export type FieldType =
+  | 'identifier' // ^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$, 2–32 characters
+  | 'text'
+  | 'enum'
+  | 'set' // several enum values, stored without duplicates, in the order of `values`
+  | 'list' // several free-text items, order kept
+  | 'decimal'
+  | 'integer'
+  | 'date' // YYYY-MM-DD
+  | 'timestamp' // ISO 8601 UTC
+  | 'tin' // exactly 9 digits, kept as text
+  | 'url'
+  | 'email'
+  | 'phone'; // +998 and 9 digits
+
+export interface FieldDef {
+  readonly name: string;
+  readonly type: FieldType;
+  /** true, false, or required only when the record's status is active */
+  readonly required: boolean | 'when-active';
+  readonly maxLength?: number;
+  /** for list: the longest item */
+  readonly itemMaxLength?: number;
+  /** enum and set values, in their export order */
+  readonly values?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  /** the lower bound itself is not allowed (fee_bhm_percent > 0) */
+  readonly minExclusive?: boolean;
+  /** the upper bound itself is not allowed (fee_uzs < 10^12) */
+  readonly maxExclusive?: boolean;
+  /** most decimals a decimal may have */
+  readonly scale?: number;
+  readonly unique?: boolean;
+  /** names a record of this entity by code */
+  readonly references?: EntityName;
+  /** set by the tool, ignored on import */
+  readonly managed?: boolean;
+  /** free text a spreadsheet could read as a formula (formula-like-value, CSV escaping) */
+  readonly freeText?: boolean;
+  /** warn missing-translation when empty */
+  readonly translation?: boolean;
+  readonly description: string;
+}
+
+export const IDENTIFIER_PATTERN = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$/;
+export const IDENTIFIER_MIN = 2;
+export const IDENTIFIER_MAX = 32;
+export const TIN_PATTERN = /^[0-9]{9}$/;
+export const PHONE_PATTERN = /^\+998[0-9]{9}$/;
+export const DATE_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+
+export const AGENCY_KINDS = ['ministry', 'committee', 'agency', 'inspection', 'center', 'khokimiyat', 'other'] as const;
+export const REGIONS = [
+  'UZ', 'UZ-AN', 'UZ-BU', 'UZ-FA', 'UZ-JI', 'UZ-NG', 'UZ-NW', 'UZ-QA', 'UZ-QR', 'UZ-SA',
+  'UZ-SI', 'UZ-SU', 'UZ-TK', 'UZ-TO', 'UZ-XO',
+] as const;
+export const AGENCY_STATUSES = ['active', 'abolished'] as const;
+export const AUDIENCES = ['G2C', 'G2B', 'G2G'] as const;
+export const SERVICE_STATUSES = ['draft', 'active', 'suspended', 'retired'] as const;
+export const CHANNELS = ['portal', 'mobile', 'center', 'office', 'api'] as const;
+
+/** Separator of set and list items in a CSV cell. */
+export const ITEM_SEPARATOR = '|';
+
+export const AGENCY_FIELDS: readonly FieldDef[] = [
+  { name: 'code', type: 'identifier', required: true, unique: true, description: 'identifier of the agency' },
+  { name: 'name_uz', type: 'text', required: true, maxLength: 300, freeText: true, description: 'name in Uzbek (Latin script)' },
+  { name: 'name_ru', type: 'text', required: false, maxLength: 300, freeText: true, translation: true, description: 'name in Russian' },
+  { name: 'name_en', type: 'text', required: false, maxLength: 300, freeText: true, description: 'name in English' },
+  { name: 'kind', type: 'enum', required: true, values: AGENCY_KINDS, description: 'kind of state body' },
+  { name: 'parent_code', type: 'identifier', required: false, references: 'agencies', description: 'code of the parent agency' },
+  { name: 'tin', type: 'tin', required: false, unique: true, description: 'tax number (STIR), 9 digits' },
+  { name: 'region', type: 'enum', required: true, values: REGIONS, description: 'UZ or an ISO 3166-2:UZ region' },
+  { name: 'website', type: 'url', required: false, description: 'http:// or https:// URL' },
+  { name: 'email', type: 'email', required: false, description: 'e-mail address' },
+  { name: 'phone', type: 'phone', required: false, description: '+998 and 9 digits' },
+  { name: 'status', type: 'enum', required: true, values: AGENCY_STATUSES, description: 'active or abolished' },
+  { name: 'updated_at', type: 'timestamp', required: false, managed: true, description: 'last change, set by the tool' },
+];
+
+export const SERVICE_FIELDS: readonly FieldDef[] = [
+  { name: 'code', type: 'identifier', required: true, unique: true, description: 'identifier of the service' },
+  { name: 'agency_code', type: 'identifier', required: true, references: 'agencies', description: 'the competent authority' },
+  { name: 'name_uz', type: 'text', required: true, maxLength: 500, freeText: true, description: 'name in Uzbek (Latin script)' },
+  { name: 'name_ru', type: 'text', required: false, maxLength: 500, freeText: true, translation: true, description: 'name in Russian' },
+  { name: 'name_en', type: 'text', required: false, maxLength: 500, freeText: true, description: 'name in English' },
+  { name: 'description', type: 'text', required: false, maxLength: 5000, freeText: true, description: 'description' },
+  { name: 'audience', type: 'set', required: true, values: AUDIENCES, description: 'one or more of G2C, G2B, G2G' },
+  { name: 'sector', type: 'text', required: false, maxLength: 100, freeText: true, description: 'thematic area' },
+  { name: 'status', type: 'enum', required: true, values: SERVICE_STATUSES, description: 'draft, active, suspended or retired' },
+  { name: 'fee_uzs', type: 'decimal', required: false, min: 0, max: 1e12, maxExclusive: true, scale: 2, description: 'fee in UZS; 0 means free' },
+  { name: 'fee_bhm_percent', type: 'decimal', required: false, min: 0, minExclusive: true, max: 100000, scale: 3, description: 'fee as a percentage of the base calculation amount' },
+  { name: 'processing_days', type: 'integer', required: true, min: 0, max: 365, description: 'processing time in days; 0 means immediately' },
+  { name: 'channels', type: 'set', required: true, values: CHANNELS, description: 'one or more of portal, mobile, center, office, api' },
+  { name: 'legal_basis', type: 'text', required: 'when-active', maxLength: 1000, freeText: true, description: 'the act that establishes the service' },
+  { name: 'required_documents', type: 'list', required: false, itemMaxLength: 300, freeText: true, description: 'documents the applicant brings' },
+  { name: 'output', type: 'text', required: false, maxLength: 300, freeText: true, description: 'what the applicant receives' },
+  { name: 'effective_from', type: 'date', required: 'when-active', description: 'first day in force' },
+  { name: 'effective_to', type: 'date', required: false, description: 'last day in force, not before effective_from' },
+  { name: 'updated_at', type: 'timestamp', required: false, managed: true, description: 'last change, set by the tool' },
+];
+
+export interface EntityDef {
+  readonly name: EntityName;
+  /** the database table */
+  readonly table: string;
+  /** singular, for messages */
+  readonly noun: string;
+  readonly fields: readonly FieldDef[];
+  readonly key: 'code';
+}
+
+export const ENTITIES: Readonly<Record<EntityName, EntityDef>> = {
+  agencies: { name: 'agencies', table: 'agencies', noun: 'agency', fields: AGENCY_FIELDS, key: 'code' },
+  services: { name: 'services', table: 'services', noun: 'service', fields: SERVICE_FIELDS, key: 'code' },
+};
+
+export function entity(name: string): EntityDef {
+  const def = (ENTITIES as Record<string, EntityDef | undefined>)[name];
+  if (!def) throw new Error(`unknown entity ${name}`);
+  return def;
+}
+
+export function isEntityName(name: string): name is EntityName {
+  return (ENTITY_NAMES as readonly string[]).includes(name);
+}
+
+export function fieldNames(e: EntityName): string[] {
+  return ENTITIES[e].fields.map((f) => f.name);
+}
+
+export function field(e: EntityName, name: string): FieldDef | undefined {
+  return ENTITIES[e].fields.find((f) => f.name === name);
+}
+
+/** Fields whose value a file may supply (every field but the managed ones). */
+export function inputFields(e: EntityName): readonly FieldDef[] {
+  return ENTITIES[e].fields.filter((f) => !f.managed);
+}
+
+/**
+ * The values of one record in their canonical, typed form — what validation produces,
+ * what import writes and what export reads back. Absent values are null.
+ * identifier/text/enum/tin/url/email/phone/date/timestamp: string;
+ * decimal: string in its shortest exact decimal form ("0", "1500", "13811.5");
+ * integer: number; set/list: string[] (sets in the order of `values`).
+ */
+export type FieldValue = string | number | string[] | null;
+export type RecordValues = Record<string, FieldValue>;
