@@ -1,0 +1,92 @@
+import { resolveConfig, type ResolvedConfig, type Target } from '../src/config/resolve.js';
+import { UsageError } from '../src/errors.js';
+import { createLogger, type Logger, type Paint } from '../src/output/logger.js';
+import { createPrompter, type Prompter } from '../src/prompts/prompter.js';
+
+// What every command handler receives: the global options, where to write, how to ask,
+// and the signal that an interrupt fires.
+
+export interface GlobalOptions {
+  db?: string;
+  target?: string;
+  allTargets?: boolean;
+  config?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  yes?: boolean;
+  concurrency?: number;
+  failFast?: boolean;
+}
+
+export interface Ctx {
+  readonly opts: GlobalOptions;
+  readonly logger: Logger;
+  readonly paint: Paint;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream;
+  readonly prompter: Prompter;
+  readonly signal: AbortSignal;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** the command path ("migrate latest") and its arguments as typed, for the audit trail */
+  command: string;
+  args: string[];
+  /** set once a command has printed its own JSON report, so a failure adds no second document */
+  reported: boolean;
+  config(): ResolvedConfig;
+  /** the one target of a command that takes exactly one (exit 2 otherwise) */
+  singleTarget(): Target;
+}
+
+export interface CtxInit {
+  opts: GlobalOptions;
+  paint: Paint;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  prompter?: Prompter;
+}
+
+export function createCtx(init: CtxInit): Ctx {
+  const level = init.opts.quiet ? 'quiet' : init.opts.verbose ? 'verbose' : 'normal';
+  let config: ResolvedConfig | undefined;
+  const ctx: Ctx = {
+    opts: init.opts,
+    logger: createLogger(init.stderr, level, init.paint),
+    paint: init.paint,
+    stdout: init.stdout,
+    stderr: init.stderr,
+    stdin: init.stdin,
+    prompter: init.prompter ?? createPrompter({ input: init.stdin, output: init.stderr }),
+    signal: init.signal,
+    env: init.env,
+    cwd: init.cwd,
+    command: '',
+    args: [],
+    reported: false,
+    config() {
+      config ??= resolveConfig(
+        { db: init.opts.db, target: init.opts.target, allTargets: init.opts.allTargets, config: init.opts.config },
+        init.env,
+        init.cwd,
+      );
+      return config;
+    },
+    singleTarget() {
+      const targets = ctx.config().targets;
+      if (targets.length !== 1) {
+        throw new UsageError(`egovctl ${ctx.command} works on exactly one target; ${targets.length} were chosen (${targets.map((t) => t.name).join(', ')})`, {
+          details: ['- name one with --target <name> or --db <url>'],
+        });
+      }
+      return targets[0]!;
+    },
+  };
+  return ctx;
+}

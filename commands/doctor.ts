@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { doctor, type DoctorReport } from '../src/db/doctor.js';
+import type { Ctx } from './context.js';
+import type { Bind } from './program.js';
+import { runTargets } from './run.js';
+
+export function registerDoctor(program: Command, bind: Bind): void {
+  program
+    .command('doctor')
+    .description('check a target: config source, connectivity, server version, migrations, lock, row counts')
+    .addHelpText('after', '\nExit 0 when healthy (pending migrations are reported, not failed), 5 when unreachable,\n6 when an applied migration was modified or is unknown.\n\nExamples:\n  egovctl doctor\n  egovctl --db postgres://egov@db1/registry doctor --json\n  egovctl --all-targets doctor')
+    .action(bind(async (ctx: Ctx) => runTargets(ctx, async (t) => {
+      const { report, exitCode } = await doctor(t);
+      return { result: report, exitCode };
+    }, (r) => present(ctx, r))));
+}
+
+function present(ctx: Ctx, r: DoctorReport): void {
+  const p = ctx.paint;
+  const yes = (b: boolean) => (b ? p.green('yes') : p.red('no'));
+  const lines = [
+    `target          ${r.target}`,
+    `url             ${r.url}`,
+    `config from     ${r.config_source}`,
+    `reachable       ${yes(r.reachable)}`,
+  ];
+  if (r.reachable) {
+    lines.push(
+      `server          ${r.server_version}`,
+      `migrations      ${r.applied} applied, ${r.pending ? p.yellow(`${r.pending} pending`) : '0 pending'}, ${r.modified ? p.red(`${r.modified} modified`) : '0 modified'}`,
+      `lock            ${r.locked ? p.yellow(`held${r.lock?.pid ? ` by session ${r.lock.pid}` : ''}${r.lock?.since ? ` since ${r.lock.since}` : ''}`) : 'free'}`,
+      `agencies        ${r.counts.agencies ?? '-'}`,
+      `services        ${r.counts.services ?? '-'}`,
+    );
+  }
+  ctx.stdout.write(`${lines.join('\n')}\n`);
+  for (const prob of r.problems) (r.reachable ? ctx.logger.warn : ctx.logger.error)(prob);
+}

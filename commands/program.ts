@@ -1,0 +1,215 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { redact } from '../src/config/redact.js';
+import { openDatabases } from '../src/db/connect.js';
+import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
+import { writeJson } from '../src/output/json.js';
+import { makePaint, wantColor } from '../src/output/paint.js';
+import type { Prompter } from '../src/prompts/prompter.js';
+import { createCtx, type Ctx, type GlobalOptions } from './context.js';
+import { registerAudit } from './audit.js';
+import { registerConfig } from './config.js';
+import { registerDb } from './db.js';
+import { registerDoctor } from './doctor.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
+import { registerMigrate } from './migrate.js';
+import { registerRegistry } from './registry.js';
+import { registerValidate } from './validate.js';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../../package.json') as { version: string };
+
+export const EXIT_CODES: ReadonlyArray<[number, string]> = [
+  [0, 'success'],
+  [1, 'unexpected internal error (a bug: the message says so)'],
+  [2, 'usage error: unknown option, bad argument, bad configuration'],
+  [3, 'invalid data: validation errors; an import wrote nothing'],
+  [4, 'not confirmed: a destructive operation was declined, or had no --yes where no one can answer'],
+  [5, 'database unreachable, or a database error'],
+  [6, 'conflict: a lock is held, an applied migration was modified, migrations are pending'],
+  [130, 'interrupted (SIGINT); 143 for SIGTERM'],
+];
+
+/** Runs a command handler with the context; the handler returns the exit code. */
+export type Handler = (ctx: Ctx, ...args: unknown[]) => Promise<number | void>;
+export type Bind = (handler: (ctx: Ctx, ...args: any[]) => Promise<number | void>) => (...args: any[]) => Promise<void>;
+
+export interface MainOptions {
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin?: NodeJS.ReadableStream;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  prompter?: Prompter;
+  /** install SIGINT/SIGTERM handlers (the real binary does) */
+  signals?: boolean;
+}
+
+export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Command {
+  const program = new Command();
+  if (out) {
+    // before any subcommand exists: commander copies these settings into each new one
+    program.configureOutput({
+      writeOut: (s) => out.stdout.write(s),
+      writeErr: (s) => out.stderr.write(s),
+      outputError: (s, write) => write(s),
+    });
+  }
+  program
+    .name('egovctl')
+    .description('Administer e-government agency databases: migrate the schema, import, validate and export agencies and the Unified Register of Electronic Public Services.')
+    .version(pkg.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--db <url>', 'database URL: postgres://…, postgresql://… or sqlite:<path>')
+    .option('-t, --target <names>', 'target(s) from the config file, comma-separated')
+    .option('--all-targets', 'every target of the config file')
+    .option('--config <path>', 'config file (default: ./egovctl.config.json)')
+    .option('--json', 'machine-readable JSON on standard output')
+    .option('-q, --quiet', 'only errors on standard error')
+    .option('-v, --verbose', 'more detail on standard error (stack traces, SQL)')
+    .option('--no-color', 'no colour, even on a terminal')
+    .option('-y, --yes', 'go ahead with destructive operations without asking')
+    .addOption(new Option('--concurrency <n>', 'targets worked on at once (several targets)').argParser(positiveInt('--concurrency')).default(4))
+    .option('--fail-fast', 'stop at the first failing target (several targets)')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText('after', () => [
+      '',
+      'Configuration (highest first): flags; EGOVCTL_DATABASE_URL, DATABASE_URL, EGOVCTL_TARGET,',
+      'EGOVCTL_CONFIG; egovctl.config.json; the embedded SQLite file in',
+      '$XDG_DATA_HOME/egovctl/egovctl.sqlite (else ~/.local/share/egovctl/egovctl.sqlite).',
+      '',
+      'Exit codes:',
+      ...EXIT_CODES.map(([c, m]) => `  ${String(c).padStart(3)}  ${m}`),
+      '',
+      'Examples:',
+      '  egovctl migrate latest && egovctl doctor',
+      '  egovctl --db postgres://egov@db1/registry import services reg.csv',
+      '  egovctl export services --format csv --out /srv/open-data/services.csv --manifest',
+    ].join('\n'));
+
+  registerDoctor(program, bind);
+  registerConfig(program, bind);
+  registerMigrate(program, bind);
+  registerImport(program, bind);
+  registerValidate(program, bind);
+  registerExport(program, bind);
+  registerRegistry(program, bind);
+  registerDb(program, bind);
+  registerAudit(program, bind);
+  return program;
+}
+
+export function positiveInt(flag: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new CommanderError(2, 'egovctl.invalidArgument', `${flag} takes a whole number of 1 or more, not "${v}"`);
+    return Number(v);
+  };
+}
+
+export function nonNegativeInt(flag: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new CommanderError(2, 'egovctl.invalidArgument', `${flag} takes a whole number of 0 or more, not "${v}"`);
+    return Number(v);
+  };
+}
+
+/** The command path ("migrate latest") and the words typed after it, for the audit trail. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c && c.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+export async function main(argv: string[], mo: MainOptions = {}): Promise<number> {
+  const stdout = mo.stdout ?? process.stdout;
+  const stderr = mo.stderr ?? process.stderr;
+  const env = mo.env ?? process.env;
+  const controller = new AbortController();
+  let exitCode = 0;
+  let ctx: Ctx | undefined;
+  const wantsJson = argv.includes('--json');
+
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (controller.signal.aborted) {
+      // A second interrupt: stop waiting for a clean unwind.
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
+    }
+    controller.abort(new InterruptedError(signal, `interrupted by ${signal}; what was in progress was rolled back`));
+    // Give the command a moment to roll back and record the interruption, then close every
+    // connection (which rolls back whatever is still open) and leave.
+    setTimeout(() => {
+      void Promise.allSettled([...openDatabases()].map((k) => k.destroy())).then(() => process.exit(signal === 'SIGTERM' ? 143 : 130));
+    }, 5000).unref();
+  };
+  if (mo.signals) {
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  }
+
+  const bind: Bind = (handler) => async (...args: any[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const opts = cmd.optsWithGlobals() as GlobalOptions;
+    const color = wantColor(stderr, opts.color !== false, env);
+    ctx = createCtx({
+      opts,
+      paint: await makePaint(color),
+      stdout,
+      stderr,
+      stdin: mo.stdin ?? process.stdin,
+      signal: controller.signal,
+      env,
+      cwd: mo.cwd ?? process.cwd(),
+      ...(mo.prompter ? { prompter: mo.prompter } : {}),
+    });
+    ctx.command = commandPath(cmd);
+    const words = ctx.command.split(' ');
+    // what followed the command's own words on the command line (options included)
+    let i = 0;
+    const tail: string[] = [];
+    for (const a of argv.slice(2)) {
+      if (i < words.length && a === words[i]) {
+        i++;
+        continue;
+      }
+      if (i >= words.length) tail.push(a);
+    }
+    ctx.args = tail.map((a) => redact(a));
+    const code = await handler(ctx, ...args.slice(0, -1));
+    exitCode = typeof code === 'number' ? code : 0;
+  };
+
+  const program = buildProgram(bind, { stdout, stderr });
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp({ error: true });
+      return 2;
+    }
+    await program.parseAsync(argv);
+    if (controller.signal.aborted) throw controller.signal.reason;
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return 0;
+      if (err.code.startsWith('egovctl.') ) stderr.write(`error: ${err.message}\n`);
+      if (wantsJson) writeJson(stdout, { error: { exit_code: 2, kind: 'usage', message: err.message.replace(/^error: /, '') } });
+      return 2;
+    }
+    const e = controller.signal.aborted && !(err instanceof EgovError) ? (controller.signal.reason as EgovError) : toEgovError(err);
+    const verbose = ctx?.opts.verbose ?? argv.includes('--verbose') ?? argv.includes('-v');
+    const paint = ctx?.paint;
+    stderr.write(redact(`${paint ? paint.red('error:') : 'error:'} ${e.message}\n`));
+    for (const d of e.details) stderr.write(redact(`  ${d}\n`));
+    if (verbose || e.exitCode === 1) {
+      const stack = (e.cause as Error | undefined)?.stack ?? e.stack;
+      if (stack && verbose) stderr.write(redact(`${stack}\n`));
+    }
+    if (wantsJson && !ctx?.reported) {
+      writeJson(stdout, { error: { exit_code: e.exitCode, kind: e.kind, message: e.message } });
+    }
+    return e.exitCode;
+  }
+}

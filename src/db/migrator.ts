@@ -1,0 +1,323 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+import { ConflictError, InternalError } from '../errors.js';
+import type { Db } from './connect.js';
+
+// Our own small migrator rather than knex's: knex keeps its lock in a row that a killed run
+// leaves behind, and has no checksums. Here every run holds the lock for exactly as long
+// as its transaction — a PostgreSQL transaction-scoped advisory lock, an SQLite write
+// transaction (BEGIN IMMEDIATE) — so a SIGKILL frees it with the connection, and a run
+// applies all its migrations in one transaction, or none.
+
+export const MIGRATIONS_TABLE = 'egovctl_migrations';
+/** pg_advisory_xact_lock key: "egovctl" in ASCII, fits in a bigint. */
+export const LOCK_KEY = '28542748461855340';
+
+export interface MigrationFile {
+  name: string;
+  file: string;
+  checksum: string;
+}
+
+export type MigrationState = 'applied' | 'pending' | 'modified' | 'missing';
+
+export interface MigrationStatus {
+  name: string;
+  state: MigrationState;
+  batch: number | null;
+  applied_at: string | null;
+}
+
+export interface StatusReport {
+  migrations: MigrationStatus[];
+  applied: number;
+  pending: number;
+  modified: number;
+  missing: number;
+}
+
+export interface RunResult {
+  direction: 'up' | 'down';
+  migrations: string[];
+  batch: number | null;
+  dryRun: boolean;
+  sql: string[];
+}
+
+interface AppliedRow {
+  name: string;
+  batch: number;
+  checksum: string;
+  applied_at: string;
+}
+
+/** The shipped migrations: the compiled files beside this module's tree. */
+export function migrationsDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+}
+
+export function listMigrationFiles(dir = migrationsDir()): MigrationFile[] {
+  if (!fs.existsSync(dir)) throw new InternalError(`internal error (this is a bug in egovctl): no migrations directory at ${dir}`);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.js'))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      // The checksum ignores the source-map comment, which says nothing about the schema.
+      const text = fs.readFileSync(file, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+      return { name: f.replace(/\.js$/, ''), file, checksum: crypto.createHash('sha256').update(text).digest('hex') };
+    });
+}
+
+async function ensureTable(knex: Knex): Promise<void> {
+  if (await knex.schema.hasTable(MIGRATIONS_TABLE)) return;
+  await knex.schema.createTable(MIGRATIONS_TABLE, (t) => {
+    t.string('name', 255).primary();
+    t.integer('batch').notNullable();
+    t.string('checksum', 64).notNullable();
+    t.string('applied_at', 30).notNullable();
+  });
+}
+
+async function readApplied(knex: Knex): Promise<AppliedRow[]> {
+  if (!(await knex.schema.hasTable(MIGRATIONS_TABLE))) return [];
+  return knex(MIGRATIONS_TABLE).select('name', 'batch', 'checksum', 'applied_at').orderBy('name');
+}
+
+function statusOf(files: MigrationFile[], applied: AppliedRow[]): StatusReport {
+  const byName = new Map(applied.map((r) => [r.name, r]));
+  const out: MigrationStatus[] = files.map((f) => {
+    const row = byName.get(f.name);
+    if (!row) return { name: f.name, state: 'pending', batch: null, applied_at: null };
+    return { name: f.name, state: row.checksum === f.checksum ? 'applied' : 'modified', batch: row.batch, applied_at: row.applied_at };
+  });
+  const known = new Set(files.map((f) => f.name));
+  for (const r of applied) {
+    if (!known.has(r.name)) out.push({ name: r.name, state: 'missing', batch: r.batch, applied_at: r.applied_at });
+  }
+  out.sort((a, b) => a.name.localeCompare(b.name));
+  const count = (s: MigrationState) => out.filter((m) => m.state === s).length;
+  return { migrations: out, applied: count('applied'), pending: count('pending'), modified: count('modified'), missing: count('missing') };
+}
+
+export async function migrationStatus(db: Db, dir?: string): Promise<StatusReport> {
+  return statusOf(listMigrationFiles(dir), await readApplied(db.knex));
+}
+
+/** Whether another run holds the migration lock right now, and since when (PostgreSQL). */
+export async function lockState(db: Db): Promise<{ locked: boolean; pid?: number; since?: string; application?: string }> {
+  if (db.dialect === 'pg') {
+    const r = await db.knex.raw(
+      `select l.pid, a.xact_start, a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'advisory' and l.granted and ((l.classid::bigint << 32) | l.objid::bigint) = ?::bigint limit 1`,
+      [LOCK_KEY],
+    );
+    const row = r.rows[0];
+    return row ? { locked: true, pid: row.pid, since: row.xact_start ? new Date(row.xact_start).toISOString() : undefined, application: row.application_name } : { locked: false };
+  }
+  // SQLite: a write transaction elsewhere shows as a busy database. Ask without waiting.
+  const conn = (await db.knex.client.acquireConnection()) as import('better-sqlite3').Database;
+  try {
+    const prev = conn.pragma('busy_timeout', { simple: true }) as number;
+    conn.pragma('busy_timeout = 0');
+    try {
+      conn.exec('BEGIN IMMEDIATE');
+      conn.exec('ROLLBACK');
+      return { locked: false };
+    } catch (err) {
+      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) return { locked: true };
+      throw err;
+    } finally {
+      conn.pragma(`busy_timeout = ${prev}`);
+    }
+  } finally {
+    await db.knex.client.releaseConnection(conn);
+  }
+}
+
+/** Ends the session that holds the lock (PostgreSQL). SQLite's lock dies with its process. */
+export async function unlock(db: Db): Promise<{ cleared: boolean; pid?: number }> {
+  const state = await lockState(db);
+  if (!state.locked) return { cleared: false };
+  if (db.dialect !== 'pg') {
+    throw new ConflictError('the SQLite database is being written by another process; its lock ends with that process (stop it first)');
+  }
+  await db.knex.raw('select pg_terminate_backend(?)', [state.pid!]);
+  return { cleared: true, pid: state.pid! };
+}
+
+type Plan = (applied: AppliedRow[], files: MigrationFile[]) => { direction: 'up' | 'down'; names: string[] };
+
+export interface RunOptions {
+  dryRun?: boolean;
+  dir?: string;
+  /** how long to wait for another run's lock before exit 6 */
+  lockTimeoutMs?: number;
+  onLog?: (line: string) => void;
+}
+
+/**
+ * Runs a plan under the lock and in one transaction. The plan is computed after the lock
+ * is held, so a second run that waited sees the first one's work and has nothing to do.
+ */
+async function run(db: Db, plan: Plan, opts: RunOptions): Promise<RunResult> {
+  const files = listMigrationFiles(opts.dir);
+  const sql: string[] = [];
+  const capture = (q: { sql: string; bindings?: unknown[] }) => {
+    if (/egovctl_migrations|pg_advisory|pg_try_advisory/.test(q.sql) && !/create table/i.test(q.sql)) return;
+    sql.push(q.bindings?.length ? `${q.sql} -- bindings: ${JSON.stringify(q.bindings)}` : q.sql);
+  };
+  const body = async (trx: Knex) => {
+    await ensureTable(trx);
+    const applied = await readApplied(trx);
+    const status = statusOf(files, applied);
+    if (status.modified) {
+      const names = status.migrations.filter((m) => m.state === 'modified').map((m) => m.name);
+      throw new ConflictError(`applied migration${names.length > 1 ? 's were' : ' was'} modified since: ${names.join(', ')}`, {
+        details: ['- a migration must never change once applied: restore the file, or add a new migration'],
+      });
+    }
+    const { direction, names } = plan(applied, files);
+    const batch = direction === 'up' ? Math.max(0, ...applied.map((r) => r.batch)) + 1 : null;
+    trx.on('query', capture);
+    try {
+      for (const name of names) {
+        const file = files.find((f) => f.name === name);
+        if (!file) throw new ConflictError(`migration ${name} is applied but its file is missing; it cannot be undone`);
+        opts.onLog?.(`${direction === 'up' ? 'applying' : 'undoing'} ${name}`);
+        const mod = (await import(pathToFileURL(file.file).href)) as { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
+        await mod[direction](trx);
+        if (direction === 'up') {
+          await trx(MIGRATIONS_TABLE).insert({ name, batch, checksum: file.checksum, applied_at: new Date().toISOString() });
+        } else {
+          await trx(MIGRATIONS_TABLE).where({ name }).delete();
+        }
+      }
+    } finally {
+      trx.off('query', capture);
+    }
+    return { direction, migrations: names, batch: names.length && direction === 'up' ? batch : null, dryRun: !!opts.dryRun, sql };
+  };
+
+  const timeout = opts.lockTimeoutMs ?? 60_000;
+  if (db.dialect === 'pg') {
+    const DRY = Symbol('dry-run');
+    let result: RunResult | undefined;
+    try {
+      await db.knex.transaction(async (trx) => {
+        const deadline = Date.now() + timeout;
+        for (;;) {
+          const r = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [LOCK_KEY]);
+          if (r.rows[0].ok) break;
+          if (Date.now() > deadline) {
+            const st = await lockState(db);
+            throw new ConflictError(`another migration run holds the lock${st.pid ? ` (server pid ${st.pid}${st.since ? `, since ${st.since}` : ''})` : ''}; waited ${Math.round(timeout / 1000)} s`, {
+              details: ['- wait for it to finish; if it was killed, `egovctl migrate unlock` clears it'],
+            });
+          }
+          await new Promise((res) => setTimeout(res, 200));
+        }
+        result = await body(trx);
+        if (opts.dryRun) throw DRY;
+      });
+    } catch (err) {
+      if (err !== DRY) throw err;
+    }
+    return result!;
+  }
+
+  // SQLite: one connection; BEGIN IMMEDIATE takes the write lock (waiting busy_timeout).
+  const k = db.knex;
+  try {
+    await k.raw('BEGIN IMMEDIATE');
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
+      throw new ConflictError('another process is writing this SQLite database (a migration run?); try again when it ends');
+    }
+    throw err;
+  }
+  // Foreign keys cannot be switched inside a transaction; defer their checks instead,
+  // so that a migration may rebuild a table others refer to.
+  await k.raw('PRAGMA defer_foreign_keys = ON');
+  let result: RunResult;
+  try {
+    result = await body(k);
+  } catch (err) {
+    await k.raw('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  await k.raw(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
+  return result;
+}
+
+const pendingNames = (applied: AppliedRow[], files: MigrationFile[]) => {
+  const done = new Set(applied.map((r) => r.name));
+  return files.filter((f) => !done.has(f.name)).map((f) => f.name);
+};
+const appliedDesc = (applied: AppliedRow[]) => [...applied].sort((a, b) => b.batch - a.batch || b.name.localeCompare(a.name));
+
+export function latest(db: Db, opts: RunOptions = {}): Promise<RunResult> {
+  return run(db, (applied, files) => ({ direction: 'up', names: pendingNames(applied, files) }), opts);
+}
+
+/** The next pending migration, or every pending one up to and including `name`. */
+export function up(db: Db, name: string | undefined, opts: RunOptions = {}): Promise<RunResult> {
+  return run(db, (applied, files) => {
+    const pending = pendingNames(applied, files);
+    if (!name) return { direction: 'up', names: pending.slice(0, 1) };
+    const i = pending.indexOf(name);
+    if (i < 0) throw new ConflictError(files.some((f) => f.name === name) ? `migration ${name} is already applied` : `no migration named ${name}`);
+    return { direction: 'up', names: pending.slice(0, i + 1) };
+  }, opts);
+}
+
+/** Undoes the last applied migration, or every applied one down to and including `name`. */
+export function down(db: Db, name: string | undefined, opts: RunOptions = {}): Promise<RunResult> {
+  return run(db, (applied) => {
+    const desc = appliedDesc(applied).map((r) => r.name);
+    if (!name) return { direction: 'down', names: desc.slice(0, 1) };
+    const i = desc.indexOf(name);
+    if (i < 0) throw new ConflictError(`migration ${name} is not applied`);
+    return { direction: 'down', names: desc.slice(0, i + 1) };
+  }, opts);
+}
+
+/** Undoes the last batch, the last `steps` migrations, or all of them. */
+export function rollback(db: Db, what: { steps?: number; all?: boolean }, opts: RunOptions = {}): Promise<RunResult> {
+  return run(db, (applied) => ({ direction: 'down', names: planRollback(applied, what) }), opts);
+}
+
+function planRollback(applied: AppliedRow[], what: { steps?: number; all?: boolean }): string[] {
+  const desc = appliedDesc(applied);
+  if (what.all) return desc.map((r) => r.name);
+  if (what.steps !== undefined) return desc.slice(0, what.steps).map((r) => r.name);
+  const last = desc[0]?.batch;
+  return desc.filter((r) => r.batch === last).map((r) => r.name);
+}
+
+/** What a down/rollback would undo, without the lock: for the confirmation text. */
+export async function previewDown(db: Db, kind: { name?: string } | { steps?: number; all?: boolean }): Promise<string[]> {
+  const applied = await readApplied(db.knex);
+  if ('name' in kind) {
+    const desc = appliedDesc(applied).map((r) => r.name);
+    if (!kind.name) return desc.slice(0, 1);
+    const i = desc.indexOf(kind.name);
+    return i < 0 ? [] : desc.slice(0, i + 1);
+  }
+  return planRollback(applied, kind as { steps?: number; all?: boolean });
+}
+
+/** Commands that read or write records need the schema at the latest migration (exit 6). */
+export async function requireSchema(db: Db, dir?: string): Promise<void> {
+  const st = await migrationStatus(db, dir);
+  if (st.modified) throw new ConflictError(`applied migrations were modified: ${st.migrations.filter((m) => m.state === 'modified').map((m) => m.name).join(', ')}`);
+  if (st.pending) {
+    throw new ConflictError(`${st.pending} migration${st.pending > 1 ? 's are' : ' is'} pending on target ${db.target.name}`, {
+      details: [`- run: egovctl migrate latest${db.target.embedded ? '' : ` (with the same --db/--target)`}`],
+    });
+  }
+}

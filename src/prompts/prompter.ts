@@ -1,0 +1,45 @@
+// The only module that imports inquirer (STYLE 8). Everything that asks goes through a
+// Prompter, so a test can hand in its own input stream, or drive a pseudo-terminal.
+
+export interface Prompter {
+  /** false when no one can answer: standard input is not a terminal */
+  readonly canAsk: boolean;
+  /** yes/no, defaulting to no */
+  confirm(message: string): Promise<boolean>;
+  /** the user must type `expected` exactly */
+  typed(message: string, expected: string): Promise<boolean>;
+}
+
+export interface PromptStreams {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** answers may come from a non-terminal input (tests) */
+  canAsk?: boolean;
+}
+
+export function createPrompter(streams: PromptStreams = { input: process.stdin, output: process.stderr }): Prompter {
+  const canAsk = streams.canAsk ?? !!(streams.input as { isTTY?: boolean }).isTTY;
+  const context = { input: streams.input as NodeJS.ReadableStream & { fd?: 0 }, output: streams.output as NodeJS.WritableStream, clearPromptOnDone: false };
+  return {
+    canAsk,
+    async confirm(message) {
+      const { confirm } = await import('@inquirer/prompts');
+      try {
+        return await confirm({ message, default: false }, context as never);
+      } catch (err) {
+        if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') return false;
+        throw err;
+      }
+    },
+    async typed(message, expected) {
+      const { input } = await import('@inquirer/prompts');
+      try {
+        const answer = await input({ message }, context as never);
+        return answer.trim() === expected;
+      } catch (err) {
+        if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') return false;
+        throw err;
+      }
+    },
+  };
+}
