@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import { ENTITIES, type EntityName } from './fields.js';
+import { fromRow, toJsonText } from './db-row.js';
+
+// SPEC §6: before deleting records (import --mode replace, registry purge, db reset) write
+// them to a backup file in the export format. NDJSON, because it keeps every value exactly
+// and `egovctl import <entity> <backup>` restores it as it is.
+
+export interface BackupResult {
+  path: string;
+  rows: number;
+}
+
+export function defaultBackupPath(dataDir: string, targetName: string, entity: EntityName, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const safe = targetName.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60);
+  return path.join(dataDir, 'backups', `${safe}-${entity}-${stamp}.ndjson`);
+}
+
+/**
+ * Writes the rows that `where` selects, ordered by code, inside the caller's transaction
+ * (so that what is backed up is exactly what is then deleted). The file is written to a
+ * temporary name, flushed, and renamed: a backup is either whole or absent.
+ */
+export async function writeBackup(
+  trx: Knex | Knex.Transaction,
+  entity: EntityName,
+  where: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
+  file: string,
+): Promise<BackupResult> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  let rows = 0;
+  const pageSize = 5000;
+  async function* lines(): AsyncGenerator<string> {
+    let after: string | null = null;
+    for (;;) {
+      let q = where(trx(ENTITIES[entity].table).select('*')).orderBy('code').limit(pageSize);
+      if (after !== null) q = q.where('code', '>', after);
+      const page = (await q) as Array<Record<string, unknown>>;
+      for (const r of page) {
+        rows++;
+        yield `${toJsonText(entity, fromRow(entity, r))}\n`;
+      }
+      if (page.length < pageSize) return;
+      after = String(page[page.length - 1]!.code);
+    }
+  }
+  try {
+    const out = fs.createWriteStream(tmp, { mode: 0o600 });
+    await pipeline(Readable.from(lines()), out);
+    const fd = fs.openSync(tmp, 'r');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  return { path: file, rows };
+}
