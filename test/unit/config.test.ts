@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { redact, redactUrl, registerSecret } from '../../src/config/redact.js';
+import { UsageError } from '../../src/errors.js';
+
+const dirs: string[] = [];
+function dirWith(config?: unknown): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'egovctl-cfg-'));
+  dirs.push(dir);
+  if (config !== undefined) fs.writeFileSync(path.join(dir, 'egovctl.config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const file = { defaultTarget: 'central', targets: { central: { url: 'postgres://egov@db1/registry', passwordEnv: 'CENTRAL_PGPASSWORD' }, local: { url: 'sqlite:data/x.sqlite' } } };
+
+describe('precedence: flags > environment > config file > embedded default', () => {
+  test('nothing configured: the embedded SQLite file in XDG_DATA_HOME', () => {
+    const c = resolveConfig({}, { XDG_DATA_HOME: '/srv/xdg', HOME: '/home/u' }, dirWith());
+    expect(c.targets).toHaveLength(1);
+    expect(c.targets[0]).toMatchObject({ name: 'embedded', dialect: 'sqlite', file: '/srv/xdg/egovctl/egovctl.sqlite', embedded: true, source: 'embedded default' });
+  });
+  test('without XDG_DATA_HOME: ~/.local/share/egovctl', () => {
+    const c = resolveConfig({}, { HOME: '/home/u' }, dirWith());
+    expect(c.targets[0]!.file).toBe('/home/u/.local/share/egovctl/egovctl.sqlite');
+  });
+  test('the config file defaultTarget beats the embedded default', () => {
+    const c = resolveConfig({}, { HOME: '/h' }, dirWith(file));
+    expect(c.targets[0]).toMatchObject({ name: 'central', dialect: 'pg', database: 'registry' });
+    expect(c.targets[0]!.source).toContain('target central');
+  });
+  test('EGOVCTL_TARGET beats defaultTarget; DATABASE_URL beats EGOVCTL_TARGET; EGOVCTL_DATABASE_URL beats DATABASE_URL', () => {
+    const dir = dirWith(file);
+    expect(resolveConfig({}, { EGOVCTL_TARGET: 'local' }, dir).targets[0]!.name).toBe('local');
+    expect(resolveConfig({}, { EGOVCTL_TARGET: 'local', DATABASE_URL: 'postgres://a@h/dbx' }, dir).targets[0]!.database).toBe('dbx');
+    const both = resolveConfig({}, { DATABASE_URL: 'postgres://a@h/dbx', EGOVCTL_DATABASE_URL: 'postgres://a@h/dby' }, dir);
+    expect(both.targets[0]!.database).toBe('dby');
+    expect(both.selection).toBe('env EGOVCTL_DATABASE_URL');
+  });
+  test('flags beat the environment', () => {
+    const dir = dirWith(file);
+    expect(resolveConfig({ db: 'postgres://a@h/flagdb' }, { EGOVCTL_DATABASE_URL: 'postgres://a@h/envdb' }, dir).targets[0]!.database).toBe('flagdb');
+    expect(resolveConfig({ target: 'local' }, { EGOVCTL_DATABASE_URL: 'postgres://a@h/envdb' }, dir).targets[0]!.name).toBe('local');
+  });
+  test('--config and EGOVCTL_CONFIG choose the file; a relative sqlite path resolves beside it', () => {
+    const dir = dirWith();
+    const p = path.join(dir, 'other.json');
+    fs.writeFileSync(p, JSON.stringify({ defaultTarget: 'local', targets: { local: { url: 'sqlite:data/x.sqlite' } } }));
+    const c = resolveConfig({ config: 'other.json' }, {}, dir);
+    expect(c.targets[0]!.file).toBe(path.join(dir, 'data', 'x.sqlite'));
+    expect(resolveConfig({}, { EGOVCTL_CONFIG: p }, '/').targets[0]!.name).toBe('local');
+  });
+  test('several targets and --all-targets', () => {
+    const dir = dirWith(file);
+    expect(resolveConfig({ target: 'local,central' }, {}, dir).targets.map((t) => t.name)).toEqual(['local', 'central']);
+    expect(resolveConfig({ allTargets: true }, {}, dir).targets.map((t) => t.name)).toEqual(['central', 'local']);
+  });
+});
+
+describe('passwords', () => {
+  test('passwordEnv fills the password in; it is never in the display URL', () => {
+    const c = resolveConfig({}, { CENTRAL_PGPASSWORD: 's3cr3t-pw' }, dirWith(file));
+    const t = c.targets[0]!;
+    expect(new URL(t.url).password).toBe('s3cr3t-pw');
+    expect(t.displayUrl).toBe('postgres://egov@db1/registry');
+    expect(redact(`failed: ${t.url} and s3cr3t-pw`)).toBe('failed: postgres://egov:***@db1/registry and ***');
+  });
+  test('a password in a URL is shown as ***', () => {
+    expect(redactUrl('postgres://egov:hunter22@db1:5432/registry')).toBe('postgres://egov:***@db1:5432/registry');
+    const c = resolveConfig({ db: 'postgresql://egov:hunter22@db1/registry' }, {}, dirWith());
+    expect(c.targets[0]!.displayUrl).toBe('postgresql://egov:***@db1/registry');
+    expect(c.targets[0]!.name).not.toContain('hunter22');
+    registerSecret('hunter22');
+    expect(redact('password authentication failed for hunter22')).toBe('password authentication failed for ***');
+  });
+});
+
+describe('the config file is untrusted: every problem at once, exit 2', () => {
+  function problems(config: unknown): UsageError {
+    try {
+      resolveConfig({}, {}, dirWith(config));
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      return err as UsageError;
+    }
+    throw new Error('no error');
+  }
+  test('two unknown keys are both named', () => {
+    const e = problems({ defaultTarget: 'a', targets: { a: { url: 'sqlite:a.db', pasword: 'x' } }, colour: true });
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toContain('2 problems');
+    expect(e.details.join('\n')).toContain('unknown key "colour"');
+    expect(e.details.join('\n')).toContain('targets.a: unknown key "pasword"');
+  });
+  test('bad URL, unknown default target and bad passwordEnv together', () => {
+    const e = problems({ defaultTarget: 'nope', targets: { a: { url: 'mysql://x/y', passwordEnv: '1bad' } } });
+    const all = e.details.join('\n');
+    expect(all).toContain('targets.a.url');
+    expect(all).toContain('passwordEnv');
+    expect(all).toContain('"nope"');
+    expect(e.details).toHaveLength(3);
+  });
+  test('not JSON', () => {
+    expect(problems('{ "targets": ').message).toContain('not valid JSON');
+  });
+  test('a secret in a bad config URL is not repeated', () => {
+    const e = problems({ targets: { a: { url: 'postgres://u:topsecret@/' } } });
+    expect(e.details.join('\n')).not.toContain('topsecret');
+  });
+  test('--db with --target is a usage error; an unknown target lists the known ones', () => {
+    const dir = dirWith(file);
+    expect(() => resolveConfig({ db: 'sqlite:x', target: 'central' }, {}, dir)).toThrow(/cannot be used together/);
+    expect(() => resolveConfig({ target: 'nowhere' }, {}, dir)).toThrow(/unknown target nowhere.*central, local/);
+  });
+});
