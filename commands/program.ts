@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { redact } from '../src/config/redact.js';
 import { openDatabases } from '../src/db/connect.js';
@@ -6,6 +5,7 @@ import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
 import { makePaint, wantColor } from '../src/output/paint.js';
 import type { Prompter } from '../src/prompts/prompter.js';
+import { toolVersion } from '../src/version.js';
 import { createCtx, type Ctx, type GlobalOptions } from './context.js';
 import { registerAudit } from './audit.js';
 import { registerConfig } from './config.js';
@@ -17,8 +17,6 @@ import { registerMigrate } from './migrate.js';
 import { registerRegistry } from './registry.js';
 import { registerValidate } from './validate.js';
 
-const require = createRequire(import.meta.url);
-const pkg = require('../../package.json') as { version: string };
 
 export const EXIT_CODES: ReadonlyArray<[number, string]> = [
   [0, 'success'],
@@ -59,7 +57,7 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
   program
     .name('egovctl')
     .description('Administer e-government agency databases: migrate the schema, import, validate and export agencies and the Unified Register of Electronic Public Services.')
-    .version(pkg.version, '-V, --version', 'print the version')
+    .version(toolVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--db <url>', 'database URL: postgres://…, postgresql://… or sqlite:<path>')
     .option('-t, --target <names>', 'target(s) from the config file, comma-separated')

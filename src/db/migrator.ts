@@ -54,9 +54,14 @@ interface AppliedRow {
   applied_at: string;
 }
 
-/** The shipped migrations: the compiled files beside this module's tree. */
+/**
+ * The shipped migrations, always as compiled JavaScript (the checksums are of those
+ * files): dist/migrations, whether this module runs from dist/src/db or, in tests, src/db.
+ */
 export function migrationsDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const root = path.resolve(here, '..', '..');
+  return path.basename(root) === 'dist' ? path.join(root, 'migrations') : path.join(root, 'dist', 'migrations');
 }
 
 export function listMigrationFiles(dir = migrationsDir()): MigrationFile[] {

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+
 // The only module that imports inquirer (STYLE 8). Everything that asks goes through a
 // Prompter, so a test can hand in its own input stream, or drive a pseudo-terminal.
 
@@ -19,7 +21,13 @@ export interface PromptStreams {
 
 export function createPrompter(streams: PromptStreams = { input: process.stdin, output: process.stderr }): Prompter {
   const canAsk = streams.canAsk ?? !!(streams.input as { isTTY?: boolean }).isTTY;
-  const context = { input: streams.input as NodeJS.ReadableStream & { fd?: 0 }, output: streams.output as NodeJS.WritableStream, clearPromptOnDone: false };
+  // inquirer pipes into the output and ends it when the prompt closes; Node spares
+  // process.stderr that, but not any other stream: hand it a door that does not close.
+  const target = streams.output;
+  const output = target === process.stderr || target === process.stdout
+    ? target
+    : Object.assign(new Writable({ write: (chunk, enc, cb) => { target.write(chunk, enc, cb); } }), { isTTY: (target as { isTTY?: boolean }).isTTY });
+  const context = { input: streams.input as NodeJS.ReadableStream & { fd?: 0 }, output: output as NodeJS.WritableStream, clearPromptOnDone: false };
   return {
     canAsk,
     async confirm(message) {
