@@ -113,7 +113,7 @@ export async function runTargets<R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, targets.length) }, worker));
   if (ctx.signal.aborted) throw ctx.signal.reason;
-  const done = results.map((r, i) => r ?? { target: targets[i]!.name, ok: false, exit_code: 0, error: { exit_code: 0, kind: 'skipped', message: 'not run: --fail-fast stopped after an earlier failure' } });
+  const done = Array.from(results, (r, i) => r ?? { target: targets[i]!.name, ok: false, exit_code: 0, error: { exit_code: 0, kind: 'skipped', message: 'not run: --fail-fast stopped after an earlier failure' } });
   if (ctx.opts.json) {
     writeJson(ctx.stdout, { targets: done });
     ctx.reported = true;

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestDatabase } from '../helpers/pg.js';
+import { runCli, scratch } from '../helpers/cli.js';
+
+// An operations centre's cron line over many agency databases: two PostgreSQL databases,
+// one SQLite file and one unreachable server, each isolated and each reported.
+
+let home: ReturnType<typeof scratch>;
+let a: Awaited<ReturnType<typeof createTestDatabase>>;
+let b: Awaited<ReturnType<typeof createTestDatabase>>;
+let cwd: string;
+
+beforeAll(async () => {
+  home = scratch();
+  a = await createTestDatabase();
+  b = await createTestDatabase();
+  cwd = path.join(home.dir, 'ops');
+  fs.mkdirSync(cwd);
+  const withPassword = (url: string) => {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  };
+  fs.writeFileSync(path.join(cwd, 'egovctl.config.json'), JSON.stringify({
+    defaultTarget: 'tashkent',
+    targets: {
+      tashkent: { url: withPassword(a.url), passwordEnv: 'TASHKENT_PW' },
+      samarqand: { url: b.url },
+      local: { url: 'sqlite:local.sqlite' },
+      down: { url: 'postgres://ops@127.0.0.1:1/registry', passwordEnv: 'DOWN_PW' },
+    },
+  }));
+});
+afterAll(async () => {
+  await a.drop();
+  await b.drop();
+  home.cleanup();
+});
+
+const env = () => ({ ...home.env, TASHKENT_PW: 'TashkentSecret1', DOWN_PW: 'DownSecret22' });
+
+describe('--target and --all-targets', () => {
+  test('migrate latest on three targets at once; the JSON has one entry per target', async () => {
+    const r = await runCli(['--target', 'tashkent,samarqand,local', 'migrate', 'latest', '--json'], { env: env(), cwd });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.targets.map((t: { target: string }) => t.target)).toEqual(['tashkent', 'samarqand', 'local']);
+    for (const t of doc.targets) expect(t).toMatchObject({ ok: true, exit_code: 0, result: { migrations: ['20261128000001_schema_v1'] } });
+    expect(fs.existsSync(path.join(cwd, 'local.sqlite'))).toBe(true);
+  });
+
+  test('doctor --all-targets: three healthy, one unreachable, exit 5, no secret anywhere', async () => {
+    const r = await runCli(['--all-targets', 'doctor', '--json'], { env: env(), cwd });
+    expect(r.code).toBe(5);
+    const doc = JSON.parse(r.stdout);
+    const by = Object.fromEntries(doc.targets.map((t: { target: string }) => [t.target, t]));
+    for (const name of ['tashkent', 'samarqand', 'local']) {
+      expect(by[name]).toMatchObject({ ok: true, exit_code: 0, result: { reachable: true, pending: 0 } });
+    }
+    expect(by.down).toMatchObject({ ok: false, exit_code: 5, result: { reachable: false } });
+    for (const s of ['TashkentSecret1', 'DownSecret22']) expect(r.stdout + r.stderr).not.toContain(s);
+  });
+
+  test('the human form: a line per target and a summary table', async () => {
+    const r = await runCli(['--all-targets', 'doctor'], { env: env(), cwd });
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(/== target tashkent .*: ok/);
+    expect(r.stdout).toMatch(/== target down .*: exit 5/);
+    expect(r.stdout).toMatch(/│ down\s+│ no\s+│ 5/);
+    expect(r.stdout + r.stderr).not.toContain('DownSecret22');
+  });
+
+  test('--concurrency 1 --fail-fast stops after the first failure', async () => {
+    const r = await runCli(['--target', 'down,tashkent', '--concurrency', '1', '--fail-fast', 'migrate', 'status', '--json'], { env: env(), cwd });
+    expect(r.code).toBe(5);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.targets[0]).toMatchObject({ target: 'down', ok: false, exit_code: 5, error: { kind: 'database' } });
+    expect(doc.targets[1]).toMatchObject({ target: 'tashkent', ok: false, error: { kind: 'skipped' } });
+  });
+
+  test('a destructive command takes exactly one target (exit 2)', async () => {
+    const r = await runCli(['--all-targets', 'migrate', 'rollback', '--yes'], { env: env(), cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('works on exactly one target');
+  });
+
+  test('an unknown target name is a usage error that lists the known ones', async () => {
+    const r = await runCli(['--target', 'bukhara', 'doctor'], { env: env(), cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown target bukhara');
+    expect(r.stderr).toContain('tashkent, samarqand, local, down');
+  });
+});
