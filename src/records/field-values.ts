@@ -73,6 +73,8 @@ function realDate(s: string): boolean {
 
 /** Items of a set or list: a CSV cell joined with |, or a JSON array. Empty items drop. */
 function items(f: FieldDef, v: unknown): string[] | Broken {
+  // The common CSV cell: no separator, nothing to trim.
+  if (typeof v === 'string' && v.indexOf(ITEM_SEPARATOR) === -1) return [v];
   const list = typeof v === 'string' ? v.split(ITEM_SEPARATOR) : Array.isArray(v) ? v : null;
   if (list === null) return broken('type-error', `${f.name} must be a list of values (a JSON array, or values joined with ${ITEM_SEPARATOR})`);
   const out: string[] = [];
@@ -123,6 +125,7 @@ function decimal(f: FieldDef, v: unknown): Parsed {
 function integer(f: FieldDef, v: unknown): Parsed {
   let n: number | null = null;
   if (typeof v === 'number') n = Number.isInteger(v) ? v : null;
+  else if (typeof v === 'string' && v.length <= 9 && /^[0-9]+$/.test(v)) n = Number(v);
   else if (typeof v === 'string') {
     // "5.0" is 5: a JSON 5.0 cannot be told from 5, so the text form behaves the same.
     const m = INTEGER_TEXT.exec(v);
@@ -170,6 +173,7 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
         return broken('enum-mismatch', `${f.name} has ${unknown.join(', ')}, but each value must be one of: ${allowed.join(', ')}`);
       }
       // Stored once each, in the order of the field's values (SPEC §1).
+      if (list.length === 1) return list;
       const out = allowed.filter((x) => list.includes(x));
       return out.length ? out : null;
     }
