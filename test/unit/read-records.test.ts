@@ -118,7 +118,7 @@ describe('CSV', () => {
     expect(one.records).toEqual(whole.records);
   });
 
-  it.each([[';', 'semicolon'], ['\t', 'tab']] as const)('takes %j as delimiter (%s)', async (d) => {
+  it.each([[';', 'semicolon'], ['\t', 'tab']] as const)('takes %j as delimiter (%s)', async (d, _name) => {
     const text = [AGENCY_HEADER, 'AG-01,Adliya vazirligi,Министерство юстиции,,ministry,,012345678,UZ,,,,active']
       .map((l) => l.replace(/,/g, d)).join('\n') + '\n';
     const { records, issues } = await readAll({ entity: 'agencies', path: file('d.csv', text), delimiter: d });
