@@ -6,7 +6,7 @@ import { CsvParser, type CsvItem } from './csv-parser.js';
 import { checkHeader } from './header.js';
 import type { FormatContext, SourceRecord } from './read-records.js';
 
-export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceRecord> {
+export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceRecord[]> {
   const parser = new CsvParser(ctx.delimiter);
   const bad = new BadBytes();
   let columns: string[] | null = null;
@@ -66,18 +66,21 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
 
   for await (const chunk of ctx.text) {
     bad.add(chunk.bad);
-    const items = chunk.text.length ? parser.push(chunk.text) : [];
-    for (const item of items) {
+    const batch: SourceRecord[] = [];
+    for (const item of chunk.text.length ? parser.push(chunk.text) : []) {
       const rec = take(item);
       if (stop) return;
-      if (rec) yield rec;
+      if (rec) batch.push(rec);
     }
+    if (batch.length) yield batch;
   }
+  const last: SourceRecord[] = [];
   for (const item of parser.end()) {
     const rec = take(item);
     if (stop) return;
-    if (rec) yield rec;
+    if (rec) last.push(rec);
   }
+  if (last.length) yield last;
   if (columns === null) {
     ctx.issues.push(issue('header-missing-column', { line: 1 }, null, null,
       'the file is empty: its first line must be the header with the field names'));

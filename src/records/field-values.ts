@@ -95,13 +95,21 @@ function describeRange(f: FieldDef): string {
   return [lo, hi].filter(Boolean).join(' and ');
 }
 
+const bounds = new Map<number, Decimal>();
+
+function bound(n: number): Decimal {
+  let d = bounds.get(n);
+  if (!d) bounds.set(n, (d = decimalFromNumber(n)!));
+  return d;
+}
+
 function inRange(f: FieldDef, d: Decimal): boolean {
   if (f.min !== undefined) {
-    const c = compareDecimal(d, decimalFromNumber(f.min)!);
+    const c = compareDecimal(d, bound(f.min));
     if (c < 0 || (c === 0 && f.minExclusive)) return false;
   }
   if (f.max !== undefined) {
-    const c = compareDecimal(d, decimalFromNumber(f.max)!);
+    const c = compareDecimal(d, bound(f.max));
     if (c > 0 || (c === 0 && f.maxExclusive)) return false;
   }
   return true;
@@ -168,13 +176,20 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
       const list = items(f, v);
       if (!Array.isArray(list)) return list;
       const allowed = f.values ?? [];
-      const unknown = list.filter((x) => !allowed.includes(x));
-      if (unknown.length) {
+      // A bit per allowed value: duplicates collapse and the order of `values` comes free.
+      let bits = 0;
+      let unknown: string[] | null = null;
+      for (const x of list) {
+        const k = allowed.indexOf(x);
+        if (k === -1) (unknown ??= []).push(x);
+        else bits |= 1 << k;
+      }
+      if (unknown) {
         return broken('enum-mismatch', `${f.name} has ${unknown.join(', ')}, but each value must be one of: ${allowed.join(', ')}`);
       }
-      // Stored once each, in the order of the field's values (SPEC §1).
       if (list.length === 1) return list;
-      const out = allowed.filter((x) => list.includes(x));
+      const out: string[] = [];
+      for (let k = 0; k < allowed.length; k++) if (bits & (1 << k)) out.push(allowed[k]!);
       return out.length ? out : null;
     }
     case 'list': {
