@@ -43,7 +43,11 @@ export function encodingIssue(
   const upto = Math.min(first.offset - start, raw.length);
   for (let n = raw.indexOf('\n'); n !== -1 && n < upto; n = raw.indexOf('\n', n + 1)) line++;
   const bytes = bad.map((b) => b.bytes).join(' ');
-  const hint = encoding === 'utf8' ? '; if the file was saved as Windows Cyrillic, use --encoding cp1251' : '';
+  // The two usual causes, named: "Unicode text" from office programs is UTF-16LE with the
+  // mark FF FE, and older ones save Windows Cyrillic.
+  const hint = encoding !== 'utf8' ? ''
+    : first.offset === 0 && first.bytes === '0xFF' ? '; the file looks like UTF-16: use --encoding utf16le'
+      : '; if the file was saved as Windows Cyrillic, use --encoding cp1251';
   return issue('encoding-error', at, null, bytes,
     `line ${line} has ${bad.length === 1 ? 'a byte' : 'bytes'} (${bytes}) not valid in ${NAMES[encoding]}${hint}`);
 }

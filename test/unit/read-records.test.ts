@@ -222,6 +222,13 @@ describe('encodings', () => {
     expect(issues[0]!.message).toMatch(/^line 2 has bytes \(0xCC 0xE8 .*\) not valid in UTF-8; if the file was saved as Windows Cyrillic, use --encoding cp1251$/);
   });
 
+  it('suggests utf16le for a UTF-16 file read as UTF-8', async () => {
+    const { records, issues } = await readAll({ entity: 'agencies', path: file('u16-as-8.csv', iconv.encode(text, 'utf16le', { addBOM: true })) });
+    expect(records).toEqual([]);
+    expect(issues.map(brief)).toEqual([['encoding-error', 1, null]]);
+    expect(issues[0]!.message).toMatch(/use --encoding utf16le$/);
+  });
+
   it('reports a UTF-8 sequence the file cuts short', async () => {
     const bytes = Buffer.concat([Buffer.from(text), Buffer.from('AG-03,Ok,,,agency,,,UZ,,,,active,'), Buffer.from([0xd0])]);
     const { issues } = await readAll({ entity: 'agencies', path: file('cut.csv', bytes) });
@@ -267,6 +274,23 @@ describe('JSON and NDJSON', () => {
     const got: unknown[] = [];
     for await (const r of src) got.push(r.fields);
     expect(got).toEqual([{ code: 'A1', status: 'active' }, { code: 'A2' }]);
+  });
+
+  it('reads no further ahead than a slow consumer needs (back-pressure)', async () => {
+    let produced = 0;
+    async function* lines() {
+      yield Buffer.from('code,name_uz,kind,region,status\n');
+      for (let i = 0; i < 100_000; i++) {
+        produced++;
+        yield Buffer.from(`A${i},name,agency,UZ,active\n`);
+      }
+    }
+    const src = await openRecordSource({ entity: 'agencies', path: '-', format: 'csv', stdin: Readable.from(lines()) });
+    const it = src[Symbol.asyncIterator]();
+    expect((await it.next()).value.fields.code).toBe('A0');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(produced).toBeLessThan(100);
+    await it.return!();
   });
 
   it('can be stopped with an AbortSignal', async () => {
