@@ -1,6 +1,122 @@
 import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from '../src/errors.js';
+import { isEntityName, type EntityName } from '../src/records/fields.js';
+import type { ValidationReport } from '../src/records/report.js';
+import { renderIssues, summaryLine } from '../src/output/issues-view.js';
+import { writeJson } from '../src/output/json.js';
+import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
+import { nonNegativeInt } from './program.js';
+import { runOnDb, runTargets } from './run.js';
+import { readOptionsFrom, addReadOptions, type ReadFlags } from './options.js';
 
-export function registerValidate(_program: Command, _bind: Bind): void {
-  // filled in by its issue
+export function registerValidate(program: Command, bind: Bind): void {
+  const validate = program
+    .command('validate')
+    .description('check files or the database against the registry\'s rules')
+    .addHelpText('after', '\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate db --strict --json');
+
+  const file = validate
+    .command('file <entity> <path>')
+    .description('the rules on a file (agencies|services; path "-" is standard input), without a database')
+    .option('--agencies <path>', 'resolve agency references against this agencies file')
+    .option('--with-db', 'also resolve references against the database')
+    .option('--strict', 'warnings fail the validation too')
+    .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
+  addReadOptions(file);
+  file
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json')
+    .action(bind(validateFileCommand));
+
+  validate
+    .command('db')
+    .description('the rules on what the database holds, plus unused-agency')
+    .addOption(new Option('--entity <entity>', 'only agencies or services').choices(['agencies', 'services']))
+    .option('--strict', 'warnings fail the validation too')
+    .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000)
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate db\n  egovctl --all-targets validate db --strict --json')
+    .action(bind(validateDbCommand));
+}
+
+interface FileOpts extends ReadFlags {
+  agencies?: string;
+  withDb?: boolean;
+  strict?: boolean;
+  maxIssues: number;
+}
+
+function entityArg(name: string): EntityName {
+  if (!isEntityName(name)) throw new UsageError(`unknown entity "${name}": use agencies or services`);
+  return name;
+}
+
+function present(ctx: Ctx, r: ValidationReport): void {
+  const table = renderIssues(r.issues, ctx.paint);
+  if (table) ctx.stdout.write(`${table}\n`);
+  const mark = r.valid ? ctx.paint.green('valid') : ctx.paint.red('not valid');
+  ctx.stdout.write(`${r.entity} from ${r.source}: ${mark} — ${summaryLine(r, ctx.paint)}\n`);
+}
+
+async function progressFor(ctx: Ctx, total: number | null) {
+  const { createProgress } = await import('../src/output/progress-bar.js');
+  return createProgress(ctx.stderr, { label: 'validating', total, enabled: !ctx.opts.quiet });
+}
+
+async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o: FileOpts): Promise<number> {
+  const entity = entityArg(entityName);
+  const { validateFile } = await import('../src/records/validate-file.js');
+  const read = readOptionsFrom(ctx, entity, path, o);
+  const run = async (lookup?: import('../src/records/agency-lookup.js').AgencyLookup) => {
+    const progress = await progressFor(ctx, null);
+    try {
+      return await validateFile({
+        ...read,
+        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, o), format: undefined } } : {}),
+        ...(lookup ? { agencyLookup: lookup } : {}),
+        maxIssues: o.maxIssues,
+        strict: !!o.strict,
+        onProgress: (n, bytes) => progress.update(n, bytes),
+      });
+    } finally {
+      progress.done();
+    }
+  };
+  let report: ValidationReport;
+  if (o.withDb) {
+    const { agencyLookupFromDb } = await import('../src/records/validate-db.js');
+    report = await runOnDb(ctx, ctx.singleTarget(), async (db) => ({ result: await run(await agencyLookupFromDb(db)) }), { schema: true, readOnly: false });
+  } else {
+    report = await run();
+  }
+  if (ctx.opts.json) {
+    writeJson(ctx.stdout, report);
+    ctx.reported = true;
+  } else present(ctx, report);
+  return report.valid ? 0 : 3;
+}
+
+async function validateDbCommand(ctx: Ctx, o: { entity?: EntityName; strict?: boolean; maxIssues: number }): Promise<number> {
+  const { validateDb } = await import('../src/records/validate-db.js');
+  return runTargets(
+    ctx,
+    async (target) => {
+      const progress = await progressFor(ctx, null);
+      try {
+        const report = await runOnDb(ctx, target, async (db) => ({
+          result: await validateDb(db, {
+            ...(o.entity ? { entities: [o.entity] } : {}),
+            maxIssues: o.maxIssues,
+            strict: !!o.strict,
+            signal: ctx.signal,
+            onProgress: (n) => progress.update(n),
+          }),
+        }), { schema: true });
+        return { result: report, exitCode: report.valid ? 0 : 3 };
+      } finally {
+        progress.done();
+      }
+    },
+    (r) => present(ctx, r),
+  );
 }

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from '../src/errors.js';
+import type { EntityName } from '../src/records/fields.js';
+import type { Ctx } from './context.js';
+
+// Options shared by the commands that read files (import, validate file).
+
+export interface ReadFlags {
+  format?: 'csv' | 'json' | 'ndjson';
+  encoding?: 'utf8' | 'utf16le' | 'cp1251';
+  delimiter?: string;
+}
+
+export function addReadOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <format>', 'file format (default: from the extension; needed for "-")').choices(['csv', 'json', 'ndjson']))
+    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices(['utf8', 'utf16le', 'cp1251']).default('utf8'))
+    .option('--delimiter <d>', 'CSV delimiter: "," (default), ";" or "tab"');
+}
+
+const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', tab: '\t', '\t': '\t' };
+
+export function readOptionsFrom(ctx: Ctx, entity: EntityName, path: string, o: ReadFlags) {
+  let delimiter: ',' | ';' | '\t' | undefined;
+  if (o.delimiter !== undefined) {
+    delimiter = DELIMITERS[o.delimiter];
+    if (!delimiter) throw new UsageError(`--delimiter takes ",", ";" or "tab", not "${o.delimiter}"`);
+  }
+  return {
+    entity,
+    path,
+    ...(o.format ? { format: o.format } : {}),
+    ...(o.encoding ? { encoding: o.encoding } : {}),
+    ...(delimiter ? { delimiter } : {}),
+    stdin: ctx.stdin,
+    signal: ctx.signal,
+  };
+}
