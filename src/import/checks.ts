@@ -32,13 +32,16 @@ function linesByValue(rows: Row[], col: string): Map<string, number[]> {
   return m;
 }
 
-async function duplicates(trx: Knex.Transaction, col: 'code' | 'tin', noun: string): Promise<Issue[]> {
+/** As in `validate` (records/cross-checks.ts), so both say the same. */
+const LINES_SHOWN = 10;
+
+async function duplicates(trx: Knex.Transaction, col: 'code' | 'tin'): Promise<Issue[]> {
   const rows = await selectRows<Row>(trx, `select line, code, ${q(col)} as v from ${STAGE} where ${q(col)} in (select ${q(col)} from ${STAGE} where ${q(col)} is not null group by ${q(col)} having count(*) > 1) order by line`);
   const by = linesByValue(rows, 'v');
   return rows.map((r) => {
     const lines = by.get(String(r.v))!;
-    const what = col === 'code' ? `${noun} code ${String(r.v)}` : `tax number ${String(r.v)}`;
-    return issue('duplicate-key', at(r), col, String(r.v), `${what} appears ${lines.length} times in the file (lines ${lines.join(', ')})`);
+    const shown = lines.slice(0, LINES_SHOWN).join(', ') + (lines.length > LINES_SHOWN ? ` and ${lines.length - LINES_SHOWN} more` : '');
+    return issue('duplicate-key', at(r), col, String(r.v), `${col} ${String(r.v)} appears ${lines.length} times: lines ${shown}`);
   });
 }
 
@@ -88,10 +91,9 @@ async function cycles(trx: Knex.Transaction, mode: ImportMode): Promise<Issue[]>
 
 /** Every cross-record error of the staged records, in one pass. */
 export async function crossErrors(trx: Knex.Transaction, entity: EntityName, mode: ImportMode): Promise<Issue[]> {
-  const noun = ENTITIES[entity].noun;
-  const out: Issue[] = [...(await duplicates(trx, 'code', noun))];
+  const out: Issue[] = [...(await duplicates(trx, 'code'))];
   if (entity === 'agencies') {
-    out.push(...(await duplicates(trx, 'tin', noun)));
+    out.push(...(await duplicates(trx, 'tin')));
     if (mode !== 'replace') out.push(...(await tinTaken(trx)));
   }
   if (mode === 'insert') out.push(...(await keyExists(trx, entity)));
@@ -104,7 +106,7 @@ export async function crossErrors(trx: Knex.Transaction, entity: EntityName, mod
 export async function crossWarnings(trx: Knex.Transaction, entity: EntityName): Promise<Issue[]> {
   if (entity !== 'services') return [];
   const rows = await selectRows<Row>(trx, `select s.line, s.code, s.agency_code from ${STAGE} s join agencies a on a.code = s.agency_code where s.status = 'active' and a.status = 'abolished' order by s.line`);
-  return rows.map((r) => issue('inactive-authority', at(r), 'agency_code', String(r.agency_code), `active service ${r.code} belongs to agency ${String(r.agency_code)}, which is abolished`));
+  return rows.map((r) => issue('inactive-authority', at(r), 'agency_code', String(r.agency_code), `agency ${String(r.agency_code)} is abolished, but this active service names it`));
 }
 
 /**

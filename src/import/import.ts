@@ -63,7 +63,7 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
   const source = await openRecordSource({
     entity, path: o.path, format: o.format, encoding: o.encoding, delimiter: o.delimiter, stdin: env.stdin, signal: env.signal,
   });
-  const log = new IssueLog(o.maxIssues);
+  const log = new IssueLog(entity, source.sourceName, o.maxIssues);
   const reject = o.rejectFile ? new RejectFile(o.rejectFile) : null;
   const withRaw = reject !== null;
   const cols = stageColumns(entity, withRaw);
@@ -78,10 +78,7 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
   let bad = 0; // records with an error: skipped with --max-errors, fatal without
   const finish = (): ImportReport => {
     report.records = yielded + source.skipped;
-    report.errors = log.errors;
-    report.warnings = log.warnings;
-    report.truncated = log.truncated;
-    report.issues = log.list();
+    Object.assign(report, log.result());
     report.duration_ms = Date.now() - started;
     return report;
   };
@@ -135,7 +132,7 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
         bad++;
         await reject?.write({ line, record: errors[0]!.record, raw: null, errors });
       }
-      if (fatal) return await fail(`${source.sourceName} cannot be imported: ${describeErrors(log)}; nothing was written`);
+      if (fatal) return await fail(`${source.sourceName} cannot be imported: ${log.describe()}; nothing was written`);
 
       await indexStage(trx, db.dialect);
       // Set-based checks. With --max-errors the records they name are taken out of the
@@ -159,12 +156,12 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
         const blocked = await referencedDeletions(trx, entity);
         if (blocked.length) {
           log.addAll(blocked);
-          return await fail(`replace would leave stored services without their agency: ${describeErrors(log)}; nothing was written`);
+          return await fail(`replace would leave stored services without their agency: ${log.describe()}; nothing was written`);
         }
       }
       if (bad > o.maxErrors) {
         const allowed = o.maxErrors ? ` (--max-errors ${o.maxErrors} allows ${o.maxErrors})` : '';
-        return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors${allowed}: ${describeErrors(log)}; nothing was written`);
+        return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors${allowed}: ${log.describe()}; nothing was written`);
       }
       report.rejected = bad;
       log.addAll(await crossWarnings(trx, entity));
@@ -213,11 +210,4 @@ async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, en
     env.logger.info(`backup of the ${b.rows} deleted ${entity}: ${b.path}`);
   }
   report.deleted = await deleteAbsent(trx, db.dialect, entity);
-}
-
-function describeErrors(log: IssueLog): string {
-  const counts = new Map<string, number>();
-  for (const i of log.list()) if (i.severity === 'error') counts.set(i.code, (counts.get(i.code) ?? 0) + 1);
-  const parts = [...counts].map(([c, n]) => `${n} ${c}`);
-  return `${log.errors} error${log.errors === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')}${log.truncated ? ', …' : ''})` : ''}`;
 }
