@@ -14,8 +14,9 @@ import { IssueLog } from './issue-log.js';
 import { countAbsent, deleteAbsent, mergeStage } from './merge.js';
 import { noProgress, type Progress } from './progress.js';
 import { RejectFile } from './reject-file.js';
-import { STAGE, q, stageColumns, stageValues } from './stage-columns.js';
-import { createStage, indexStage, loadStage, stagedRaw, unstage } from './stage.js';
+import { STAGE, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
+import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
+import { issue } from '../records/issues.js';
 import type { ImportOptions, ImportReport } from './types.js';
 
 // One import: read → check each record → stage (COPY / prepared inserts) → set-based checks
@@ -57,8 +58,31 @@ const MAX_ROUNDS = 10;
 
 class DryRunDone extends Error {}
 
+/** Raised inside the direct load when the file holds a code twice: start over, staged. */
+class RetryStaged extends Error {}
+
 export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Promise<ImportReport> {
   const started = Date.now();
+  // The direct load re-reads the file when it has to fall back, so not for standard input.
+  if (db.dialect === 'pg' && o.entity === 'services' && o.maxErrors === 0 && o.path !== '-') {
+    try {
+      return await runImport(db, o, env, started, true);
+    } catch (err) {
+      if (!(err instanceof RetryStaged)) throw err;
+      env.logger.debug('import: the file holds a code twice; reading it again through the staging table to report every line');
+    }
+  }
+  return runImport(db, o, env, started, false);
+}
+
+/**
+ * direct (PostgreSQL, services, no --max-errors, an empty table): COPY straight into the
+ * services table, with references checked in memory against the stored agencies (a few
+ * thousand). The server then builds the table and its indexes while this process is still
+ * parsing, instead of afterwards: the first load of a registry takes about half the time.
+ * A duplicate code is a unique violation of the primary key: then start over, staged.
+ */
+async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: number, tryDirect: boolean): Promise<ImportReport> {
   const { entity } = o;
   const source = await openRecordSource({
     entity, path: o.path, format: o.format, encoding: o.encoding, delimiter: o.delimiter, stdin: env.stdin, signal: env.signal,
@@ -75,6 +99,11 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
   };
   let yielded = 0;
   let staged = 0;
+  let direct = false;
+  let agencies: Map<string, string> | null = null;
+  const now = (env.now?.() ?? new Date()).toISOString();
+  const table = ENTITIES[entity].table;
+  const directCols = dataColumns(entity);
   let bad = 0; // records with an error: skipped with --max-errors, fatal without
   const finish = (): ImportReport => {
     report.records = yielded + source.skipped;
@@ -94,11 +123,35 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
       yielded++;
       const checked = checkRecord(entity, rec);
       log.addAll(checked.issues);
-      if (checked.values === null) {
+      let values = checked.values;
+      const errors = checked.issues.filter((i) => i.severity === 'error');
+      if (values !== null && agencies) {
+        const found = checkAgency(agencies, rec, values);
+        if (found) {
+          log.add(found);
+          if (found.severity === 'error') {
+            values = null;
+            errors.push(found);
+          }
+        }
+      }
+      if (values === null) {
         bad++;
-        await reject?.write({ line: rec.line, record: rec.record, raw: rec.raw, errors: checked.issues.filter((i) => i.severity === 'error') });
+        await reject?.write({ line: rec.line, record: rec.record, raw: rec.raw, errors });
+      } else if (direct) {
+        // Once a record is bad the import fails: stop sending, keep reading to report all.
+        if (bad === 0) {
+          const row = stageValues(entity, directCols, rec.line, null, values);
+          row.push(now);
+          batch.push(row);
+          staged++;
+        }
+        if (batch.length >= BATCH) {
+          yield batch;
+          batch = [];
+        }
       } else {
-        batch.push(stageValues(entity, cols, rec.line, withRaw ? rec.raw : null, checked.values));
+        batch.push(stageValues(entity, cols, rec.line, withRaw ? rec.raw : null, values));
         staged++;
         if (batch.length >= BATCH) {
           yield batch;
@@ -113,9 +166,24 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
   try {
     return await db.knex.transaction(async (trx) => {
       if (db.dialect === 'sqlite') await trx.raw('PRAGMA defer_foreign_keys = ON');
-      await createStage(trx, db.dialect, entity, withRaw);
-      env.logger.debug(`import: reading ${source.sourceName} into the staging table`);
-      await loadStage(trx, db.dialect, cols, batches(), env.signal);
+      if (tryDirect) {
+        const any = await selectRows(trx, `select 1 from ${q(table)} limit 1`);
+        direct = any.length === 0;
+      }
+      if (direct) {
+        agencies = new Map((await selectRows<{ code: string; status: string }>(trx, 'select code, status from agencies')).map((a) => [a.code, a.status]));
+        env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
+        try {
+          await loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table);
+        } catch (err) {
+          if ((err as { code?: string }).code === '23505') throw new RetryStaged();
+          throw err;
+        }
+      } else {
+        await createStage(trx, db.dialect, entity, withRaw);
+        env.logger.debug(`import: reading ${source.sourceName} into the staging table`);
+        await loadStage(trx, db.dialect, cols, batches(), env.signal);
+      }
       progress.phase('checking');
       env.logger.debug(`import: ${staged} records staged, checking them against the database`);
 
@@ -133,6 +201,15 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
         await reject?.write({ line, record: errors[0]!.record, raw: null, errors });
       }
       if (fatal) return await fail(`${source.sourceName} cannot be imported: ${log.describe()}; nothing was written`);
+      if (direct) {
+        if (bad > 0) return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors: ${log.describe()}; nothing was written`);
+        Object.assign(report, { inserted: staged, updated: 0, unchanged: 0 });
+        report.rejected = 0;
+        await reject?.close();
+        progress.done();
+        if (o.dryRun) throw new DryRunDone();
+        return finish();
+      }
 
       await indexStage(trx, db.dialect);
       // Set-based checks. With --max-errors the records they name are taken out of the
@@ -170,7 +247,6 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
 
       progress.phase('merging');
       env.logger.debug(`import: merging ${staged} records into ${ENTITIES[entity].table}`);
-      const now = (env.now?.() ?? new Date()).toISOString();
       Object.assign(report, await mergeStage(trx, db.dialect, entity, staged, now));
       if (db.dialect === 'sqlite') await trx.raw(`drop table temp.${q(STAGE)}`);
       await reject?.close();
@@ -181,6 +257,7 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
   } catch (err) {
     progress.done();
     if (err instanceof DryRunDone) return finish();
+    if (err instanceof RetryStaged) reject?.discard();
     if (!(err instanceof ImportFailed)) reject?.discard();
     if (env.signal.aborted && !(err instanceof EgovError)) throw env.signal.reason;
     throw err;
@@ -210,4 +287,16 @@ async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, en
     env.logger.info(`backup of the ${b.rows} deleted ${entity}: ${b.path}`);
   }
   report.deleted = await deleteAbsent(trx, db.dialect, entity);
+}
+
+/** The reference checks of the direct load, with the messages of the staged ones. */
+function checkAgency(agencies: Map<string, string>, rec: { line: number; record?: number }, values: Record<string, unknown>): Issue | null {
+  const code = values.agency_code as string;
+  const at = { line: rec.line, record: rec.record, key: values.code as string };
+  const status = agencies.get(code);
+  if (status === undefined) return issue('unknown-reference', at, 'agency_code', code, `agency ${code} does not exist`);
+  if (status === 'abolished' && values.status === 'active') {
+    return issue('inactive-authority', at, 'agency_code', code, `agency ${code} is abolished, but this active service names it`);
+  }
+  return null;
 }

@@ -32,30 +32,35 @@ export async function deleteAbsent(trx: Knex.Transaction, dialect: Dialect, enti
   return conn.prepare(sql).run().changes;
 }
 
+/**
+ * Two statements, in both dialects: update the stored records whose values differ, then
+ * insert the new ones. Not INSERT … ON CONFLICT DO UPDATE … WHERE: that locks (and so
+ * writes) every conflicting row even when its WHERE is false — 7 s against 3.5 s for a
+ * million unchanged records here. Counts come from the statements themselves.
+ */
 export async function mergeStage(trx: Knex.Transaction, dialect: Dialect, entity: EntityName, staged: number, now: string): Promise<MergeCounts> {
   const table = q(ENTITIES[entity].table);
   const cols = dataColumns(entity);
   const list = cols.map(q).join(', ');
+  const rest = cols.filter((c) => c !== 'code');
+  const stage = dialect === 'pg' ? STAGE : `temp.${STAGE}`;
+  const stamp = dialect === 'pg' ? '?::timestamptz' : '?';
+  // PostgreSQL compares the rows at once (null-safe); SQLite's `is not` is null-safe per column.
+  const changed = dialect === 'pg'
+    ? `(${rest.map((c) => `${table}.${q(c)}`).join(', ')}) is distinct from (${rest.map((c) => `s.${q(c)}`).join(', ')})`
+    : rest.map((c) => `${table}.${q(c)} is not s.${q(c)}`).join(' or ');
+  const set = [...rest.map((c) => `${q(c)} = s.${q(c)}`), `updated_at = ${stamp}`].join(', ');
+  const update = `update ${table} set ${set} from ${stage} s where ${table}.code = s.code and (${changed})`;
+  const insert = `insert into ${table} (${list}, updated_at) select ${list}, ${stamp} from ${stage} s where not exists (select 1 from ${table} t where t.code = s.code)`;
+  let updated: number;
+  let inserted: number;
   if (dialect === 'pg') {
-    const changed = `(${cols.map((c) => `${table}.${q(c)}`).join(', ')}) is distinct from (${cols.map((c) => `excluded.${q(c)}`).join(', ')})`;
-    const set = [...cols.filter((c) => c !== 'code').map((c) => `${q(c)} = excluded.${q(c)}`), 'updated_at = excluded.updated_at'].join(', ');
-    // xmax = 0 on a returned row means it was inserted; an update sets it. Rows whose
-    // WHERE fails are not returned at all: they are the unchanged ones.
-    const sql = `with m as (
-        insert into ${table} (${list}, updated_at)
-        select ${list}, ?::timestamptz from ${STAGE}
-        on conflict (code) do update set ${set} where ${changed}
-        returning (xmax = 0) as ins
-      ) select count(*) filter (where ins) as inserted, count(*) filter (where not ins) as updated from m`;
-    const rows = await selectRows<{ inserted: number | string; updated: number | string }>(trx, sql, [now]);
-    const inserted = Number(rows[0]!.inserted);
-    const updated = Number(rows[0]!.updated);
-    return { inserted, updated, unchanged: staged - inserted - updated };
+    updated = ((await trx.raw(update, [now])) as { rowCount: number }).rowCount;
+    inserted = ((await trx.raw(insert, [now])) as { rowCount: number }).rowCount;
+  } else {
+    const conn = (await trx.client.acquireConnection()) as BetterSqlite3.Database;
+    updated = conn.prepare(update).run(now).changes;
+    inserted = conn.prepare(insert).run(now).changes;
   }
-  const conn = (await trx.client.acquireConnection()) as BetterSqlite3.Database;
-  const changed = cols.filter((c) => c !== 'code').map((c) => `${table}.${q(c)} is not s.${q(c)}`).join(' or ');
-  const set = [...cols.filter((c) => c !== 'code').map((c) => `${q(c)} = s.${q(c)}`), 'updated_at = ?'].join(', ');
-  const updated = conn.prepare(`update ${table} set ${set} from temp.${STAGE} s where ${table}.code = s.code and (${changed})`).run(now).changes;
-  const inserted = conn.prepare(`insert into ${table} (${list}, updated_at) select ${list}, ? from temp.${STAGE} s where not exists (select 1 from ${table} t where t.code = s.code)`).run(now).changes;
   return { inserted, updated, unchanged: staged - inserted - updated };
 }

@@ -31,18 +31,19 @@ export async function createStage(trx: Knex.Transaction, dialect: Dialect, entit
   }
 }
 
-/** Loads batches of staging rows; resolves once the database has them all. */
+/** Loads batches of rows into `table` (the staging table by default); resolves once the database has them all. */
 export async function loadStage(
   trx: Knex.Transaction,
   dialect: Dialect,
   cols: readonly string[],
   batches: AsyncIterable<unknown[][]>,
   signal: AbortSignal,
+  table = STAGE,
 ): Promise<void> {
   const conn: unknown = await trx.client.acquireConnection();
   if (dialect === 'pg') {
     const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
-    const copy = (conn as import('pg').Client).query(copyFrom(`copy ${STAGE} (${cols.map(q).join(', ')}) from stdin`));
+    const copy = (conn as import('pg').Client).query(copyFrom(`copy ${table === STAGE ? STAGE : q(table)} (${cols.map(q).join(', ')}) from stdin`));
     async function* text(): AsyncGenerator<string> {
       for await (const batch of batches) {
         let s = '';
@@ -57,7 +58,7 @@ export async function loadStage(
     return;
   }
   const db = conn as BetterSqlite3.Database;
-  const insert = db.prepare(`insert into temp.${STAGE} (${cols.map(q).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
+  const insert = db.prepare(`insert into ${table === STAGE ? `temp.${STAGE}` : q(table)} (${cols.map(q).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
   for await (const batch of batches) {
     signal.throwIfAborted();
     for (const row of batch) insert.run(row);
