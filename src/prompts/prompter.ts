@@ -17,6 +17,8 @@ export interface PromptStreams {
   output: NodeJS.WritableStream;
   /** answers may come from a non-terminal input (tests) */
   canAsk?: boolean;
+  /** an interrupt ends a pending prompt: the command then ends as interrupted, not declined */
+  signal?: AbortSignal;
 }
 
 export function createPrompter(streams: PromptStreams = { input: process.stdin, output: process.stderr }): Prompter {
@@ -27,7 +29,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
   const output = target === process.stderr || target === process.stdout
     ? target
     : Object.assign(new Writable({ write: (chunk, enc, cb) => { target.write(chunk, enc, cb); } }), { isTTY: (target as { isTTY?: boolean }).isTTY });
-  const context = { input: streams.input as NodeJS.ReadableStream & { fd?: 0 }, output: output as NodeJS.WritableStream, clearPromptOnDone: false };
+  const context = { input: streams.input as NodeJS.ReadableStream & { fd?: 0 }, output: output as NodeJS.WritableStream, clearPromptOnDone: false, ...(streams.signal ? { signal: streams.signal } : {}) };
   return {
     canAsk,
     async confirm(message) {
@@ -35,6 +37,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
       try {
         return await confirm({ message, default: false }, context as never);
       } catch (err) {
+        if (streams.signal?.aborted) throw streams.signal.reason;
         if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') return false;
         throw err;
       }
@@ -45,6 +48,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
         const answer = await input({ message }, context as never);
         return answer.trim() === expected;
       } catch (err) {
+        if (streams.signal?.aborted) throw streams.signal.reason;
         if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') return false;
         throw err;
       }
