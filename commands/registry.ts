@@ -5,7 +5,7 @@ import type { Target } from '../src/config/resolve.js';
 import { defaultBackupPath } from '../src/records/backup.js';
 import { ENTITIES } from '../src/records/fields.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
-import { listServices, serviceJson, showService, type ServiceDetail } from '../src/registry/browse.js';
+import { iterateServices, listServices, serviceJson, showService, writeServicesJson, type ServiceDetail } from '../src/registry/browse.js';
 import { parseServiceFilter, type ServiceFilterFlags } from '../src/registry/filters.js';
 import { countPurge, purgeServices, type PurgeCriteria } from '../src/registry/purge.js';
 import { retireService, type RetireResult } from '../src/registry/retire.js';
@@ -63,6 +63,12 @@ export function registerRegistry(program: Command, bind: Bind): void {
 
 async function list(ctx: Ctx, o: ServiceFilterFlags & { limit: number }): Promise<number> {
   const filter = parseServiceFilter(o);
+  const targets = ctx.config().targets;
+  if (ctx.opts.json && targets.length === 1) {
+    // Streamed: a --limit 0 listing of a large register stays small in memory.
+    await runOnDb(ctx, targets[0]!, async (db) => ({ result: await writeServicesJson(iterateServices(db, filter, o.limit, ctx.signal), ctx.stdout) }), { schema: true });
+    return 0;
+  }
   // The JSON document is the array of services; the total is only for the human summary.
   const totals = new Map<string, number>();
   return runTargets(

@@ -51,3 +51,46 @@ export function notFound(db: Db, code: string): DataError {
 export function serviceJson(values: RecordValues): Record<string, unknown> {
   return JSON.parse(toJsonText('services', values)) as Record<string, unknown>;
 }
+
+/**
+ * Services matching the filter, ordered by code, page by page from one snapshot (a
+ * read-only repeatable-read transaction on PostgreSQL; one read transaction on SQLite),
+ * so a long listing neither holds every record in memory nor mixes two states.
+ */
+export async function* iterateServices(db: Db, filter: ServiceFilter, limit: number, signal?: AbortSignal, pageSize = 2000): AsyncGenerator<RecordValues> {
+  const trx = await (db.dialect === 'pg' ? db.knex.transaction(undefined, { isolationLevel: 'repeatable read', readOnly: true }) : db.knex.transaction());
+  try {
+    let after: string | null = null;
+    let left = limit > 0 ? limit : Infinity;
+    while (left > 0) {
+      if (signal?.aborted) throw signal.reason;
+      const q = applyServiceFilter(trx(ENTITIES.services.table).select('*'), filter).orderBy('code').limit(Math.min(pageSize, left));
+      if (after !== null) q.where('code', '>', after);
+      const page = (await q) as Array<Record<string, unknown>>;
+      for (const r of page) yield fromRow('services', r);
+      left -= page.length;
+      if (page.length < pageSize) break;
+      after = String(page[page.length - 1]!.code);
+    }
+  } finally {
+    await trx.rollback().catch(() => {});
+  }
+}
+
+/**
+ * Writes the JSON array of `registry list --json`: one record per line, each exactly as
+ * export's JSON object. Record values are data, not messages: they are written as they are.
+ */
+export async function writeServicesJson(records: AsyncIterable<RecordValues>, out: NodeJS.WritableStream): Promise<number> {
+  let n = 0;
+  const write = async (s: string) => {
+    if (!out.write(s)) await new Promise<void>((resolve) => out.once('drain', resolve));
+  };
+  await write('[');
+  for await (const r of records) {
+    await write(`${n ? ',' : ''}\n${toJsonText('services', r)}`);
+    n++;
+  }
+  await write(n ? '\n]\n' : ']\n');
+  return n;
+}

@@ -40,11 +40,16 @@ export interface PurgeResult {
 export async function purgeServices(db: Db, c: PurgeCriteria, opts: { backupFile: string | null; signal?: AbortSignal }): Promise<PurgeResult> {
   const table = ENTITIES.services.table;
   const where = purgeWhere(c);
+  // writeBackup builds its query once per page: checking there stops a long backup at once.
+  const pagedWhere = (qb: Knex.QueryBuilder) => {
+    throwIfAborted(opts.signal);
+    return where(qb);
+  };
   let backup: BackupResult | null = null;
   try {
     return await transaction(db, async (trx) => {
       throwIfAborted(opts.signal);
-      if (opts.backupFile) backup = await writeBackup(trx, 'services', where, opts.backupFile);
+      if (opts.backupFile) backup = await writeBackup(trx, 'services', pagedWhere, opts.backupFile);
       throwIfAborted(opts.signal);
       const deleted = Number(await where(trx(table)).delete());
       if (backup && backup.rows !== deleted) {

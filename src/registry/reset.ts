@@ -60,7 +60,11 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
       for (const entity of BACKED_UP) {
         throwIfAborted(opts.signal);
         if (!opts.backupPath || !dropped.some((d) => d.table === ENTITIES[entity].table)) continue;
-        const b = await writeBackup(trx, entity, (qb) => qb, opts.backupPath(entity));
+        const b = await writeBackup(trx, entity, (qb) => {
+          // called once per page: a long backup stops at the interrupt
+          throwIfAborted(opts.signal);
+          return qb;
+        }, opts.backupPath(entity));
         backups.push({ ...b, entity });
       }
       throwIfAborted(opts.signal);

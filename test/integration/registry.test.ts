@@ -110,7 +110,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry purge on %s', (dialect) => {
     await seed(t.db);
   });
   afterAll(async () => t?.cleanup());
-  const all = SERVICES.map((s) => s.code);
+  const all = SERVICES.map((s) => String(s.code));
 
   test('with no one to answer and no --yes: exit 4, nothing deleted, refused on record', async () => {
     const r = await cli(t, ['registry', 'purge', '--status', 'retired']);
