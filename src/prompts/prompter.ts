@@ -3,6 +3,8 @@ import { Writable } from 'node:stream';
 // The only module that imports inquirer (STYLE 8). Everything that asks goes through a
 // Prompter, so a test can hand in its own input stream, or drive a pseudo-terminal.
 
+import { InterruptedError } from '../errors.js';
+
 export interface Prompter {
   /** false when no one can answer: standard input is not a terminal */
   readonly canAsk: boolean;
@@ -21,6 +23,19 @@ export interface PromptStreams {
   signal?: AbortSignal;
 }
 
+/**
+ * How a prompt that ended without an answer ends the command: an interrupt (a signal, or
+ * Ctrl-C typed at the prompt, which a raw-mode terminal delivers as a key) is exit 130,
+ * 'interrupted'; the input closing (Ctrl-D) is a no.
+ */
+function ended(err: unknown, signal: AbortSignal | undefined): false {
+  if (signal?.aborted) throw signal.reason;
+  const e = err as Error;
+  if (e.name === 'ExitPromptError' && /SIGINT/.test(e.message)) throw new InterruptedError('SIGINT', 'interrupted by Ctrl-C at the prompt; nothing was changed');
+  if (e.name === 'ExitPromptError' || e.name === 'AbortPromptError') return false;
+  throw err;
+}
+
 export function createPrompter(streams: PromptStreams = { input: process.stdin, output: process.stderr }): Prompter {
   const canAsk = streams.canAsk ?? !!(streams.input as { isTTY?: boolean }).isTTY;
   // inquirer pipes into the output and ends it when the prompt closes; Node spares
@@ -37,9 +52,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
       try {
         return await confirm({ message, default: false }, context as never);
       } catch (err) {
-        if (streams.signal?.aborted) throw streams.signal.reason;
-        if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') return false;
-        throw err;
+        return ended(err, streams.signal);
       }
     },
     async typed(message, expected) {
@@ -48,9 +61,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
         const answer = await input({ message }, context as never);
         return answer.trim() === expected;
       } catch (err) {
-        if (streams.signal?.aborted) throw streams.signal.reason;
-        if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') return false;
-        throw err;
+        return ended(err, streams.signal);
       }
     },
   };

@@ -55,6 +55,15 @@ describe.each<Dialect>(['sqlite', 'pg'])('at a terminal, on %s', (dialect) => {
     expect(row).toMatchObject({ command: 'registry purge', outcome: 'interrupted' });
   });
 
+  test('Ctrl-C typed at the prompt is an interrupt too: exit 130, outcome interrupted', async () => {
+    const r = await runPty(['--db', t.url, 'registry', 'purge', '--status', 'retired'], [{ expect: /Delete 4 services\?/, send: '\x03' }], { env: env() });
+    expect(r.code).toBe(130);
+    expect(r.terminal).toContain('interrupted by Ctrl-C at the prompt; nothing was changed');
+    expect(await codes(t.db)).toEqual(SERVICES.map((s) => s.code));
+    const [row] = await auditRows(t);
+    expect(row).toMatchObject({ command: 'registry purge', outcome: 'interrupted' });
+  });
+
   test('SIGTERM at the typed-name prompt of db reset: exit 143, tables kept, outcome interrupted', async () => {
     const r = await runPty(['--db', t.url, 'db', 'reset'], [{ expect: /Type the database name/, signal: 'SIGTERM' }], { env: env() });
     expect(r.code).toBe(143);
