@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { redact } from '../../src/config/redact.js';
 import { runCli } from '../helpers/cli.js';
 import { auditRows, cli, openTestDb, seed, type Dialect, type TestDb } from '../helpers/registry-seed.js';
 
@@ -39,7 +40,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('audit on %s', (dialect) => {
     for (const x of rows) {
       expect(x.actor).toBe(os.userInfo().username);
       expect(x.host).toBe(os.hostname());
-      expect(x.target).toBe(t.target.name === t.target.displayUrl ? t.target.displayUrl : `${t.target.name} (${t.target.displayUrl})`);
+      expect(x.target).toBe(t.shownTarget);
       expect(x.started_at).toMatch(ISO);
       expect(x.finished_at).toMatch(ISO);
       expect(String(x.finished_at) >= String(x.started_at)).toBe(true);
@@ -89,7 +90,8 @@ describe('audit arguments keep no secret', () => {
     expect(r.code).toBe(0);
     const raw = (await t.db.knex('audit_log').select('args', 'target', 'message')) as Array<Record<string, unknown>>;
     expect(JSON.stringify(raw)).not.toContain(secret);
-    expect(JSON.parse(String(raw[0]!.args))).toEqual(['SOL-0001', '--db', u.toString().replace(`:${u.password}@`, ':***@')]);
+    expect(JSON.parse(String(raw[0]!.args))).toEqual(['SOL-0001', '--db', redact(u.toString())]);
+    expect(redact(u.toString())).toContain(':***@');
     const list = await runCli(['audit', 'list', '--json', '--db', u.toString()], { env: t.env });
     expect(list.stdout).not.toContain(secret);
     expect(list.stdout).toContain(':***@');

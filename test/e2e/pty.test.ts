@@ -17,7 +17,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('at a terminal, on %s', (dialect) => {
 
   test('registry purge: shows count and target; n leaves everything; y deletes and prints the backup path', async () => {
     const no = await runPty(['--db', t.url, 'registry', 'purge', '--status', 'retired'], [{ expect: /Delete 4 services\?/, send: 'n\r' }], { env: env() });
-    expect(no.terminal).toContain(`About to delete 4 services on target ${t.target.displayUrl}`);
+    expect(no.terminal).toContain(`About to delete 4 services on target ${t.shownName}`);
     expect(no.terminal).toContain('table services: 4 records with status retired');
     expect(no.code).toBe(4);
     expect(no.terminal).toContain('not confirmed; nothing was changed');

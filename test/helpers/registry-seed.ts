@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { resolveConfig, type Target } from '../../src/config/resolve.js';
-import { connect, type Db } from '../../src/db/connect.js';
+import { connect, describeTarget, type Db } from '../../src/db/connect.js';
+import { redact } from '../../src/config/redact.js';
 import { latest } from '../../src/db/migrator.js';
 import { toRow } from '../../src/records/db-row.js';
 import type { RecordValues } from '../../src/records/fields.js';
@@ -26,6 +27,10 @@ export interface TestDb {
   /** the database name db reset asks to type */
   database: string;
   target: Target;
+  /** the target's name and "name (url)" as the tool shows them: secrets redacted (the
+   * embedded test server's password is "postgres", so every "postgres" becomes ***) */
+  shownName: string;
+  shownTarget: string;
   db: Db;
   dataDir: string;
   env: NodeJS.ProcessEnv;
@@ -52,6 +57,8 @@ export async function openTestDb(dialect: Dialect): Promise<TestDb> {
     dialect,
     database: target.database,
     target,
+    shownName: redact(target.name),
+    shownTarget: redact(describeTarget(target)),
     db,
     dataDir: path.join(dir, 'data', 'egovctl'),
     env,

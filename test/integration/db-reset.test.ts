@@ -41,7 +41,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('db reset on %s', (dialect) => {
     const r = await cli(t, ['db', 'reset', '--dry-run', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
-      target: t.target.name,
+      target: t.shownName,
       dry_run: true,
       tables: [{ table: 'services', rows: 8 }, { table: 'agencies', rows: 3 }, { table: 'audit_log', rows: 0 }, { table: 'egovctl_migrations', rows: 2 }],
       dropped: 0,

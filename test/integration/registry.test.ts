@@ -115,7 +115,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry purge on %s', (dialect) => {
   test('with no one to answer and no --yes: exit 4, nothing deleted, refused on record', async () => {
     const r = await cli(t, ['registry', 'purge', '--status', 'retired']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain(`About to delete 4 services on target ${t.target.name === t.target.displayUrl ? t.target.displayUrl : t.target.name}`);
+    expect(r.stderr).toContain(`About to delete 4 services on target ${t.shownName}`);
     expect(r.stderr).toContain('table services: 4 records with status retired');
     expect(r.stderr).toContain('pass --yes to proceed');
     expect(await codes(t.db)).toEqual(all);
@@ -128,7 +128,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry purge on %s', (dialect) => {
     const n = (await auditRows(t)).length;
     const r = await cli(t, ['registry', 'purge', '--status', 'retired', '--before', '2025-01-01', '--dry-run', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ target: t.target.name, status: ['retired'], before: '2025-01-01', dry_run: true, matched: 2, deleted: 0, backup: null });
+    expect(JSON.parse(r.stdout)).toEqual({ target: t.shownName, status: ['retired'], before: '2025-01-01', dry_run: true, matched: 2, deleted: 0, backup: null });
     expect(r.stderr).toContain('Would delete 2 services');
     expect(await codes(t.db)).toEqual(all);
     expect((await auditRows(t)).length).toBe(n);
@@ -148,6 +148,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry purge on %s', (dialect) => {
     const r = await cli(t, ['registry', 'purge', '--status', 'retired', '--before', '2025-01-01'], 'y\n');
     expect(r.code).toBe(0);
     const m = /^backup: (.+)$/m.exec(r.stdout);
+    // (human lines show the redacted URL; only logs and JSON pass through the secret filter too)
     expect(r.stdout).toContain(`deleted 2 services from target ${t.target.name}`);
     expect(m![1]!.startsWith(path.join(t.dataDir, 'backups'))).toBe(true);
     expect(fs.readFileSync(m![1]!, 'utf8')).toBe(expected.map((s) => `${toJsonText('services', { ...s, updated_at: UPDATED })}\n`).join(''));
@@ -159,7 +160,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry purge on %s', (dialect) => {
     const file = path.join(t.env.HOME!, 'mine', 'retired.ndjson');
     const r = await cli(t, ['registry', 'purge', '--status', 'retired', '--yes', '--backup', file, '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ target: t.target.name, status: ['retired'], before: null, dry_run: false, matched: 2, deleted: 2, backup: file });
+    expect(JSON.parse(r.stdout)).toEqual({ target: t.shownName, status: ['retired'], before: null, dry_run: false, matched: 2, deleted: 2, backup: file });
     expect(fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).code)).toEqual(['ADL-0003', 'SOL-0003']);
     const none = await cli(t, ['registry', 'purge', '--status', 'draft', '--yes', '--no-backup']);
     expect(none.code).toBe(0);
