@@ -32,8 +32,8 @@ export function registerRegistry(program: Command, bind: Bind): void {
     .option('--agency <codes>', 'comma-separated agency codes')
     .option('--audience <list>', 'comma-separated audiences (G2C, G2B, G2G): services for any of them')
     .option('--changed-since <timestamp>', 'updated at or after this ISO 8601 time (a bare date is midnight UTC)')
-    .addOption(new Option('--limit <n>', 'show at most N services; 0 shows all').argParser(nonNegativeInt('--limit')).default(100))
-    .addHelpText('after', '\nWith --json: an array of services, every field (as export --format json).\n\nExamples:\n  egovctl registry list\n  egovctl registry list --status active,suspended --agency ADL --limit 20\n  egovctl registry list --changed-since 2026-11-01 --limit 0 --json')
+    .addOption(new Option('--limit <n>', 'at most N services; 0 means all (default: 100 in the table, all with --json)').argParser(nonNegativeInt('--limit')))
+    .addHelpText('after', '\nWith --json: an array of services, every field (as export --format json).\n\nExamples:\n  egovctl registry list\n  egovctl registry list --status active,suspended --agency ADL --limit 20\n  egovctl registry list --changed-since 2026-11-01 --json')
     .action(bind(list));
 
   registry
@@ -61,12 +61,16 @@ export function registerRegistry(program: Command, bind: Bind): void {
     .action(bind(purge));
 }
 
-async function list(ctx: Ctx, o: ServiceFilterFlags & { limit: number }): Promise<number> {
+/** A screenful for a person; everything for a script (which asked with --json). */
+const TABLE_LIMIT = 100;
+
+async function list(ctx: Ctx, o: ServiceFilterFlags & { limit?: number }): Promise<number> {
   const filter = parseServiceFilter(o);
+  const limit = o.limit ?? (ctx.opts.json ? 0 : TABLE_LIMIT);
   const targets = ctx.config().targets;
   if (ctx.opts.json && targets.length === 1) {
     // Streamed: a --limit 0 listing of a large register stays small in memory.
-    await runOnDb(ctx, targets[0]!, async (db) => ({ result: await writeServicesJson(iterateServices(db, filter, o.limit, ctx.signal), ctx.stdout) }), { schema: true });
+    await runOnDb(ctx, targets[0]!, async (db) => ({ result: await writeServicesJson(iterateServices(db, filter, limit, ctx.signal), ctx.stdout) }), { schema: true });
     return 0;
   }
   // The JSON document is the array of services; the total is only for the human summary.
@@ -74,7 +78,7 @@ async function list(ctx: Ctx, o: ServiceFilterFlags & { limit: number }): Promis
   return runTargets(
     ctx,
     async (target) => {
-      const r = await runOnDb(ctx, target, async (db) => ({ result: await listServices(db, filter, o.limit) }), { schema: true });
+      const r = await runOnDb(ctx, target, async (db) => ({ result: await listServices(db, filter, limit) }), { schema: true });
       totals.set(target.name, r.total);
       return { result: r.services.map(serviceJson) };
     },

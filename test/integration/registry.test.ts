@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toJsonText } from '../../src/records/db-row.js';
 import { today } from '../../src/registry/values.js';
-import { auditRows, cli, codes, openTestDb, seed, SERVICES, UPDATED, type Dialect, type TestDb } from '../helpers/registry-seed.js';
+import { auditRows, cli, codes, openTestDb, seed, service, SERVICES, UPDATED, type Dialect, type TestDb } from '../helpers/registry-seed.js';
 
 // registry list / show / retire / purge against real PostgreSQL and SQLite, in process.
 
@@ -175,5 +175,24 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry purge on %s', (dialect) => {
     expect((await cli(t, ['registry', 'purge'])).code).toBe(2);
     expect((await cli(t, ['registry', 'purge', '--status', 'old'])).code).toBe(2);
     expect((await cli(t, ['registry', 'purge', '--status', 'retired', '--before', '01.01.2025'])).code).toBe(2);
+  });
+});
+
+describe.each<Dialect>(['pg', 'sqlite'])('registry list defaults on %s', (dialect) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(dialect);
+    await seed(t.db, Array.from({ length: 150 }, (_, i) => service(`L-${String(i).padStart(3, '0')}`)));
+  });
+  afterAll(async () => t?.cleanup());
+
+  test('a table shows 100 and says how many there are; --json gives them all', async () => {
+    const human = await cli(t, ['registry', 'list']);
+    expect(human.stdout.match(/│ L-\d{3} /g)).toHaveLength(100);
+    expect(human.stderr).toBe('100 of 150 services shown (--limit 0 shows all)\n');
+    const json = JSON.parse((await cli(t, ['registry', 'list', '--json'])).stdout) as Array<{ code: string }>;
+    expect(json.map((s) => s.code)).toEqual(Array.from({ length: 150 }, (_, i) => `L-${String(i).padStart(3, '0')}`));
+    expect(JSON.parse((await cli(t, ['registry', 'list', '--json', '--limit', '7'])).stdout)).toHaveLength(7);
+    expect((await cli(t, ['registry', 'list', '--limit', '0'])).stderr).toBe('150 services\n');
   });
 });
