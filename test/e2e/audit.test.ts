@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { redact } from '../../src/config/redact.js';
+import { clearAuditLog } from '../helpers/audit-log.js';
 import { runCli } from '../helpers/cli.js';
 import { auditRows, cli, openTestDb, seed, type Dialect, type TestDb } from '../helpers/registry-seed.js';
 
@@ -95,5 +96,22 @@ describe('audit arguments keep no secret', () => {
     const list = await runCli(['audit', 'list', '--json', '--db', u.toString()], { env: t.env });
     expect(list.stdout).not.toContain(secret);
     expect(list.stdout).toContain(':***@');
+  });
+});
+
+describe.each<Dialect>(['pg', 'sqlite'])('clearing the audit trail between tests on %s', (dialect) => {
+  test('clearAuditLog empties it and the append-only triggers still hold afterwards', async () => {
+    const t = await openTestDb(dialect);
+    try {
+      expect((await cli(t, ['registry', 'retire', 'NOPE-1'])).code).toBe(3);
+      const count = async () => Number(((await t.db.knex('audit_log').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
+      expect(await count()).toBe(1);
+      await clearAuditLog(t.db);
+      expect(await count()).toBe(0);
+      expect((await cli(t, ['registry', 'retire', 'NOPE-1'])).code).toBe(3);
+      await expect(t.db.knex('audit_log').delete()).rejects.toThrow(/append-only/);
+    } finally {
+      await t.cleanup();
+    }
   });
 });
