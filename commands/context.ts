@@ -63,7 +63,7 @@ export function createCtx(init: CtxInit): Ctx {
     stdout: init.stdout,
     stderr: init.stderr,
     stdin: init.stdin,
-    prompter: init.prompter ?? createPrompter({ input: init.stdin, output: init.stderr }),
+    prompter: init.prompter ?? createPrompter({ input: init.stdin, output: init.stderr, signal: init.signal }),
     signal: init.signal,
     env: init.env,
     cwd: init.cwd,

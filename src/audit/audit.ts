@@ -103,3 +103,12 @@ export async function listAudit(db: Db, q: AuditQuery = {}): Promise<AuditRow[]>
 function iso(v: unknown): string {
   return v instanceof Date ? v.toISOString() : String(v);
 }
+
+/** The fields of SPEC §8 `audit list`, in its order (exit_code and message stay in the human view). */
+export const AUDIT_JSON_FIELDS = ['id', 'started_at', 'finished_at', 'command', 'args', 'actor', 'host', 'target', 'outcome', 'counts'] as const;
+
+export function auditJson(row: AuditRow): Record<(typeof AUDIT_JSON_FIELDS)[number], unknown> {
+  const out = {} as Record<(typeof AUDIT_JSON_FIELDS)[number], unknown>;
+  for (const f of AUDIT_JSON_FIELDS) out[f] = row[f];
+  return out;
+}

@@ -3,6 +3,8 @@ import { Writable } from 'node:stream';
 // The only module that imports inquirer (STYLE 8). Everything that asks goes through a
 // Prompter, so a test can hand in its own input stream, or drive a pseudo-terminal.
 
+import { InterruptedError } from '../errors.js';
+
 export interface Prompter {
   /** false when no one can answer: standard input is not a terminal */
   readonly canAsk: boolean;
@@ -17,6 +19,21 @@ export interface PromptStreams {
   output: NodeJS.WritableStream;
   /** answers may come from a non-terminal input (tests) */
   canAsk?: boolean;
+  /** an interrupt ends a pending prompt: the command then ends as interrupted, not declined */
+  signal?: AbortSignal;
+}
+
+/**
+ * How a prompt that ended without an answer ends the command: an interrupt (a signal, or
+ * Ctrl-C typed at the prompt, which a raw-mode terminal delivers as a key) is exit 130,
+ * 'interrupted'; the input closing (Ctrl-D) is a no.
+ */
+function ended(err: unknown, signal: AbortSignal | undefined): false {
+  if (signal?.aborted) throw signal.reason;
+  const e = err as Error;
+  if (e.name === 'ExitPromptError' && /SIGINT/.test(e.message)) throw new InterruptedError('SIGINT', 'interrupted by Ctrl-C at the prompt; nothing was changed');
+  if (e.name === 'ExitPromptError' || e.name === 'AbortPromptError') return false;
+  throw err;
 }
 
 export function createPrompter(streams: PromptStreams = { input: process.stdin, output: process.stderr }): Prompter {
@@ -27,7 +44,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
   const output = target === process.stderr || target === process.stdout
     ? target
     : Object.assign(new Writable({ write: (chunk, enc, cb) => { target.write(chunk, enc, cb); } }), { isTTY: (target as { isTTY?: boolean }).isTTY });
-  const context = { input: streams.input as NodeJS.ReadableStream & { fd?: 0 }, output: output as NodeJS.WritableStream, clearPromptOnDone: false };
+  const context = { input: streams.input as NodeJS.ReadableStream & { fd?: 0 }, output: output as NodeJS.WritableStream, clearPromptOnDone: false, ...(streams.signal ? { signal: streams.signal } : {}) };
   return {
     canAsk,
     async confirm(message) {
@@ -35,8 +52,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
       try {
         return await confirm({ message, default: false }, context as never);
       } catch (err) {
-        if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') return false;
-        throw err;
+        return ended(err, streams.signal);
       }
     },
     async typed(message, expected) {
@@ -45,8 +61,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
         const answer = await input({ message }, context as never);
         return answer.trim() === expected;
       } catch (err) {
-        if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') return false;
-        throw err;
+        return ended(err, streams.signal);
       }
     },
   };

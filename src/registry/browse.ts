@@ -1,0 +1,96 @@
+import type { Db } from '../db/connect.js';
+import { DataError } from '../errors.js';
+import { fromRow, toJsonText } from '../records/db-row.js';
+import { ENTITIES, type RecordValues } from '../records/fields.js';
+import { applyServiceFilter, type ServiceFilter } from './filters.js';
+
+// Reading the register: `registry list` and `registry show`.
+
+export interface ServiceList {
+  /** every service the filter matches */
+  total: number;
+  /** the first `limit` of them, ordered by code */
+  services: RecordValues[];
+}
+
+/** Services matching the filter, ordered by code; limit 0 means all. */
+export async function listServices(db: Db, filter: ServiceFilter, limit: number): Promise<ServiceList> {
+  const table = ENTITIES.services.table;
+  const [countRow] = await applyServiceFilter(db.knex(table).count({ n: '*' }), filter);
+  const total = Number((countRow as { n: number | string }).n);
+  const q = applyServiceFilter(db.knex(table).select('*'), filter).orderBy('code');
+  if (limit > 0) q.limit(limit);
+  const rows = (await q) as Array<Record<string, unknown>>;
+  return { total, services: rows.map((r) => fromRow('services', r)) };
+}
+
+export interface ServiceDetail {
+  service: RecordValues;
+  /** the competent authority's Uzbek name; null if the agency row is missing */
+  agency_name: string | null;
+}
+
+/** One service by code; an unknown code is exit 3 (the data holds no such service). */
+export async function showService(db: Db, code: string): Promise<ServiceDetail> {
+  const row = (await db.knex(ENTITIES.services.table).where({ code }).first()) as Record<string, unknown> | undefined;
+  if (!row) throw notFound(db, code);
+  const agency = (await db.knex(ENTITIES.agencies.table).select('name_uz').where({ code: row.agency_code }).first()) as { name_uz: string } | undefined;
+  return { service: fromRow('services', row), agency_name: agency?.name_uz ?? null };
+}
+
+export function notFound(db: Db, code: string): DataError {
+  return new DataError(`no service with code ${code} on target ${db.target.name}`, {
+    details: ['- `egovctl registry list` shows the codes there are'],
+  });
+}
+
+/**
+ * A record as a plain JSON value: the export's JSON object (every field in SPEC order,
+ * decimals as numbers in their shortest exact form). Doubles hold every allowed fee exactly.
+ */
+export function serviceJson(values: RecordValues): Record<string, unknown> {
+  return JSON.parse(toJsonText('services', values)) as Record<string, unknown>;
+}
+
+/**
+ * Services matching the filter, ordered by code, page by page from one snapshot (a
+ * read-only repeatable-read transaction on PostgreSQL; one read transaction on SQLite),
+ * so a long listing neither holds every record in memory nor mixes two states.
+ */
+export async function* iterateServices(db: Db, filter: ServiceFilter, limit: number, signal?: AbortSignal, pageSize = 2000): AsyncGenerator<RecordValues> {
+  const trx = await (db.dialect === 'pg' ? db.knex.transaction(undefined, { isolationLevel: 'repeatable read', readOnly: true }) : db.knex.transaction());
+  try {
+    let after: string | null = null;
+    let left = limit > 0 ? limit : Infinity;
+    while (left > 0) {
+      if (signal?.aborted) throw signal.reason;
+      const q = applyServiceFilter(trx(ENTITIES.services.table).select('*'), filter).orderBy('code').limit(Math.min(pageSize, left));
+      if (after !== null) q.where('code', '>', after);
+      const page = (await q) as Array<Record<string, unknown>>;
+      for (const r of page) yield fromRow('services', r);
+      left -= page.length;
+      if (page.length < pageSize) break;
+      after = String(page[page.length - 1]!.code);
+    }
+  } finally {
+    await trx.rollback().catch(() => {});
+  }
+}
+
+/**
+ * Writes the JSON array of `registry list --json`: one record per line, each exactly as
+ * export's JSON object. Record values are data, not messages: they are written as they are.
+ */
+export async function writeServicesJson(records: AsyncIterable<RecordValues>, out: NodeJS.WritableStream): Promise<number> {
+  let n = 0;
+  const write = async (s: string) => {
+    if (!out.write(s)) await new Promise<void>((resolve) => out.once('drain', resolve));
+  };
+  await write('[');
+  for await (const r of records) {
+    await write(`${n ? ',' : ''}\n${toJsonText('services', r)}`);
+    n++;
+  }
+  await write(n ? '\n]\n' : ']\n');
+  return n;
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import type { Db } from '../db/connect.js';
+import { LOCK_KEY, MIGRATIONS_TABLE } from '../db/migrator.js';
+import { ConflictError } from '../errors.js';
+import { writeBackup, type BackupResult } from '../records/backup.js';
+import { ENTITIES, type EntityName } from '../records/fields.js';
+import { throwIfAborted, transaction } from './tx.js';
+
+// `db reset`: drop every table of the tool, data included (SPEC §4, §6). One transaction
+// (both dialects have transactional DDL): the backups are written from the same snapshot,
+// and an interrupt or error leaves every table as it was.
+
+/** In drop order: services refer to agencies. */
+export const TOOL_TABLES = [ENTITIES.services.table, ENTITIES.agencies.table, 'audit_log', MIGRATIONS_TABLE] as const;
+/** Records worth a backup; the audit trail and the migration bookkeeping are not records. */
+export const BACKED_UP: readonly EntityName[] = ['agencies', 'services'];
+/** Created by the audit append-only migration (PostgreSQL); goes with its table. */
+const PG_FUNCTIONS = ['egovctl_audit_append_only()'];
+
+export interface TableCount {
+  table: string;
+  rows: number;
+}
+
+/** The tool's tables that exist, with their row counts. */
+export async function planReset(db: Db): Promise<TableCount[]> {
+  const out: TableCount[] = [];
+  for (const table of TOOL_TABLES) {
+    if (!(await db.knex.schema.hasTable(table))) continue;
+    const [row] = await db.knex(table).count({ n: '*' });
+    out.push({ table, rows: Number((row as { n: number | string }).n) });
+  }
+  return out;
+}
+
+export interface ResetResult {
+  dropped: TableCount[];
+  backups: Array<BackupResult & { entity: EntityName }>;
+}
+
+export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName) => string) | null; signal?: AbortSignal }): Promise<ResetResult> {
+  const backups: ResetResult['backups'] = [];
+  try {
+    return await transaction(db, async (trx) => {
+      if (db.dialect === 'pg') {
+        // Not while a migration run holds its lock; and do not wait forever for a table
+        // that another session is using.
+        const r = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [LOCK_KEY]);
+        if (!r.rows[0].ok) throw new ConflictError('a migration run holds the migration lock; reset when it ends (or clear a stale lock with egovctl migrate unlock)');
+        await trx.raw(`set local lock_timeout = '15s'`);
+      } else {
+        await trx.raw('PRAGMA defer_foreign_keys = ON');
+      }
+      const dropped: TableCount[] = [];
+      for (const table of TOOL_TABLES) {
+        if (!(await trx.schema.hasTable(table))) continue;
+        const [row] = await trx(table).count({ n: '*' });
+        dropped.push({ table, rows: Number((row as { n: number | string }).n) });
+      }
+      for (const entity of BACKED_UP) {
+        throwIfAborted(opts.signal);
+        if (!opts.backupPath || !dropped.some((d) => d.table === ENTITIES[entity].table)) continue;
+        const b = await writeBackup(trx, entity, (qb) => {
+          // called once per page: a long backup stops at the interrupt
+          throwIfAborted(opts.signal);
+          return qb;
+        }, opts.backupPath(entity));
+        backups.push({ ...b, entity });
+      }
+      throwIfAborted(opts.signal);
+      for (const { table } of dropped) await trx.schema.dropTable(table);
+      if (db.dialect === 'pg') for (const f of PG_FUNCTIONS) await trx.raw(`drop function if exists ${f}`);
+      throwIfAborted(opts.signal);
+      return { dropped, backups };
+    });
+  } catch (err) {
+    // The tables are still there: backups of data that was not dropped would mislead.
+    for (const b of backups) fs.rmSync(b.path, { force: true });
+    throw err;
+  }
+}
