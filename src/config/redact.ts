@@ -15,13 +15,22 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@\s]*)@/i, (_m, head: string) => `${head}:***@`);
 }
 
-/** Removes every known secret and every URL password from a text. */
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes every known secret and every URL password from a text. A secret is matched as a
+ * whole word and never where it is a URL's scheme, so that a password such as "postgres"
+ * blanks the password, not every postgres:// in the output.
+ */
 export function redact(text: string): string {
   let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@\s]*)@/gi, (_m, head: string) => `${head}:***@`);
   for (const s of secrets) {
-    if (out.includes(s)) out = out.split(s).join('***');
-    const enc = encodeURIComponent(s);
-    if (enc !== s && out.includes(enc)) out = out.split(enc).join('***');
+    for (const form of new Set([s, encodeURIComponent(s)])) {
+      if (!out.includes(form)) continue;
+      out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRe(form)}(?![A-Za-z0-9]|:\\/\\/)`, 'g'), '***');
+    }
   }
   return out;
 }

@@ -38,10 +38,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   fs.chmodSync(parent, 0o777);
   const dir = path.join(parent, 'data');
   const port = await freePort();
-  const pg = new EmbeddedPostgres({ databaseDir: dir, user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => {}, onError: () => {} });
+  const pg = new EmbeddedPostgres({ databaseDir: dir, user: 'postgres', password: 'egovctl-embedded-test-pw', port, persistent: false, onLog: () => {}, onError: () => {} });
   await pg.initialise();
   await pg.start();
-  project.provide('pgAdminUrl', `postgres://postgres:postgres@127.0.0.1:${port}/postgres`);
+  project.provide('pgAdminUrl', `postgres://postgres:egovctl-embedded-test-pw@127.0.0.1:${port}/postgres`);
   return async () => {
     await pg.stop();
     fs.rmSync(parent, { recursive: true, force: true });

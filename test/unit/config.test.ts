@@ -118,3 +118,11 @@ describe('the config file is untrusted: every problem at once, exit 2', () => {
     expect(() => resolveConfig({ target: 'nowhere' }, {}, dir)).toThrow(/unknown target nowhere.*central, local/);
   });
 });
+
+describe('redaction of a password that is a common word', () => {
+  test('"postgres" as a password blanks the password, not the scheme of every URL', () => {
+    registerSecret('postgres');
+    expect(redact('cannot connect to postgres://postgres:postgres@db1/registry')).toBe('cannot connect to postgres://***:***@db1/registry');
+    expect(redact('target postgres://egov:***@db1/x: the password postgres was refused')).toBe('target postgres://egov:***@db1/x: the password *** was refused');
+  });
+});
