@@ -89,7 +89,11 @@ export class CsvParser {
         this.line++;
         continue;
       }
-      if (c === CR && this.pos + 1 >= len && !final) break;
+      if (c === CR && this.pos + 1 >= len) {
+        if (!final) break; // the LF may come with the next chunk
+        this.pos++; // a lone CR ending the file ends nothing
+        continue;
+      }
       const item = this.record(buf, len, final);
       if (item === NEED_MORE) break;
       items.push(item);
