@@ -148,8 +148,8 @@ export class CrossChecker {
   }
 
   private duplicates(issues: Issue[]): void {
-    const all: Array<[FieldDef, Map<string, number[]>]> = [[this.keyField, this.keyDups], ...this.unique.map((u): [FieldDef, Map<string, number[]>] => [u.field, u.dups])];
-    for (const [field, dups] of all) {
+    const fields: Array<[FieldDef, Map<string, number[]>]> = [[this.keyField, this.keyDups], ...this.unique.map((u): [FieldDef, Map<string, number[]>] => [u.field, u.dups])];
+    for (const [field, dups] of fields) {
       for (const [value, all] of dups) {
         const lines = all.map((i) => this.lines.data[i]!).filter((l) => l > 0);
         const where = lines.length
@@ -163,13 +163,17 @@ export class CrossChecker {
     }
   }
 
-  /** The status of each referenced code, looked up once per distinct code. */
+  /**
+   * The status of each referenced code, looked up once per distinct code: undefined for
+   * an unknown one, null when there is nothing to look it up in. A record of this very
+   * file answers for itself (its status only matters for references to other entities).
+   */
   private resolve(target: EntityName, agencies?: AgencyLookup): Array<string | undefined | null> {
     const out: Array<string | undefined | null> = new Array(this.refCodes.length);
     for (let id = 0; id < this.refCodes.length; id++) {
       const code = this.refCodes[id]!;
       const inFile = target === this.entityName ? this.keys.find(code) : -1;
-      if (inFile >= 0) out[id] = this.active[inFile] ? RECORD_RULES[target].activeStatus : 'not-active';
+      if (inFile >= 0) out[id] = this.active[inFile] ? RECORD_RULES[target].activeStatus : 'in-file';
       else if (agencies && target === 'agencies') out[id] = agencies.status(code);
       else if (target === this.entityName) out[id] = undefined; // must be in this very file
       else out[id] = null; // nothing to resolve against: not checked

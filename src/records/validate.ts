@@ -24,7 +24,7 @@ export interface CheckOptions {
 
 interface Plan {
   fields: readonly FieldDef[];
-  /** builds the values object from values in field order, with one literal (see recordMaker) */
+  /** builds the values object from values in field order, with one literal (see valuesMaker) */
   make: (values: FieldValue[]) => RecordValues;
   known: ReadonlySet<string>;
   knownList: readonly string[];
@@ -101,7 +101,7 @@ export function checkRecord(
 
   const active = normalize(raw[rules.statusField]) === rules.activeStatus;
   const list: FieldValue[] = new Array(plan.fields.length);
-  const bad = new Set<string>(); // fields with an error of their own
+  let bad: string[] | null = null; // fields with an error of their own
 
   for (let fi = 0; fi < plan.fields.length; fi++) {
     const f = plan.fields[fi]!;
@@ -111,18 +111,18 @@ export function checkRecord(
     if (parsed !== null && isBroken(parsed)) {
       issues.push(issue(parsed.code, at, f.name, valueText(given), parsed.message));
       failed = true;
-      bad.add(f.name);
+      (bad ??= []).push(f.name);
       parsed = null;
     } else if (parsed === null) {
       if (f.required === true) {
         issues.push(issue('missing-value', at, f.name, null, `${f.name} is required but empty`));
         failed = true;
-        bad.add(f.name);
+        (bad ??= []).push(f.name);
       } else if (f.required === 'when-active' && active) {
         issues.push(issue('missing-legal-basis', at, f.name, null,
           `an active ${plan.noun} needs ${f.name} (${f.description})`));
         failed = true;
-        bad.add(f.name);
+        (bad ??= []).push(f.name);
       } else if (f.translation) {
         issues.push(issue('missing-translation', at, f.name, null, `${f.name} (${f.description}) is empty`));
       }
@@ -160,7 +160,7 @@ export function checkRecord(
         `${toName} ${to} is past but the ${plan.noun} is still ${rules.activeStatus}`));
     }
   }
-  if (rules.expectOneOf && active && rules.expectOneOf.every((n) => values[n] === null && !bad.has(n))) {
+  if (rules.expectOneOf && active && rules.expectOneOf.every((n) => values[n] === null && !bad?.includes(n))) {
     issues.push(issue('missing-fee', at, rules.expectOneOf[0]!, null,
       `an active ${plan.noun} has none of ${rules.expectOneOf.join(', ')}; set ${rules.expectOneOf[0]} to 0 when it is free`));
   }

@@ -47,6 +47,11 @@ describe('detectFormat', () => {
     expect(() => detectFormat('data.txt')).toThrow(/--format/);
     expect(() => detectFormat('a.csv', 'xml')).toThrow(UsageError);
   });
+  it('refuses unknown encodings and delimiters as usage errors', async () => {
+    const path = dir + 'services-good.csv';
+    await expect(openRecordSource({ entity: 'services', path, encoding: 'latin1' as 'utf8' })).rejects.toThrow(UsageError);
+    await expect(openRecordSource({ entity: 'services', path, delimiter: '|' as ',' })).rejects.toThrow(UsageError);
+  });
   it('turns a missing file into a usage error', async () => {
     await expect(openRecordSource({ entity: 'services', path: join(tmp, 'nope.csv') })).rejects.toThrow('does not exist');
   });
