@@ -234,6 +234,25 @@ describe('encodings', () => {
     expect(issues[0]!.message).toMatch(/use --encoding utf16le$/);
   });
 
+  it('reports an unpaired surrogate in UTF-16LE', async () => {
+    const bytes = Buffer.concat([iconv.encode(text, 'utf16le'), iconv.encode('AG-03,X', 'utf16le'), Buffer.from([0x00, 0xd8]), iconv.encode(',,,agency,,,UZ,,,,active\n', 'utf16le')]);
+    const { records, issues } = await readAll({ entity: 'agencies', path: file('lone.csv', bytes), encoding: 'utf16le' });
+    expect(records.map((r) => r.fields['code'])).toEqual(['AG-01', 'AG-02']);
+    expect(issues.map(brief)).toEqual([['encoding-error', 4, 'AG-03']]);
+    expect(issues[0]!.value).toBe('0x00 0xD8');
+  });
+
+  it('ties a bad byte in JSON and NDJSON to its record', async () => {
+    const json = Buffer.concat([Buffer.from('[\n{"code": "A1"},\n{"code": "A'), Buffer.from([0xff]), Buffer.from('2"},\n{"code": "A3"}\n]')]);
+    const a = await readAll({ entity: 'agencies', path: file('bad.json', json) });
+    expect(a.records.map((r) => r.fields['code'])).toEqual(['A1', 'A3']);
+    expect(a.issues.map((i) => [i.code, i.line, i.record])).toEqual([['encoding-error', 3, 2]]);
+    const nd = Buffer.concat([Buffer.from('{"code": "A1"}\n{"code": "A'), Buffer.from([0xff]), Buffer.from('2"}\n{"code": "A3"}\n')]);
+    const b = await readAll({ entity: 'agencies', path: file('bad.ndjson', nd) });
+    expect(b.records.map((r) => r.fields['code'])).toEqual(['A1', 'A3']);
+    expect(b.issues.map((i) => [i.code, i.line])).toEqual([['encoding-error', 2]]);
+  });
+
   it('reports a UTF-8 sequence the file cuts short', async () => {
     const bytes = Buffer.concat([Buffer.from(text), Buffer.from('AG-03,Ok,,,agency,,,UZ,,,,active,'), Buffer.from([0xd0])]);
     const { issues } = await readAll({ entity: 'agencies', path: file('cut.csv', bytes) });
