@@ -12,6 +12,10 @@ import type { AgencyLookup } from './agency-lookup.js';
 
 export type { AgencyLookup } from './agency-lookup.js';
 
+interface Sink {
+  push(issue: Issue): void;
+}
+
 /** Lines shown in one duplicate-key message; every line still gets its own issue. */
 const LINES_SHOWN = 10;
 
@@ -141,13 +145,23 @@ export class CrossChecker {
    */
   finish(agencies?: AgencyLookup): Issue[] {
     const issues: Issue[] = [];
-    this.duplicates(issues);
-    this.references(issues, agencies);
-    this.cycles(issues);
+    this.finishInto((i) => issues.push(i), agencies);
     return issues;
   }
 
-  private duplicates(issues: Issue[]): void {
+  /**
+   * The same issues handed to `sink` one by one: a million services naming one missing
+   * agency are a million issues, too many to hold at once when only a capped report
+   * keeps them.
+   */
+  finishInto(sink: (issue: Issue) => void, agencies?: AgencyLookup): void {
+    const issues = { push: sink };
+    this.duplicates(issues);
+    this.references(issues, agencies);
+    this.cycles(issues);
+  }
+
+  private duplicates(issues: Sink): void {
     const fields: Array<[FieldDef, Map<string, number[]>]> = [[this.keyField, this.keyDups], ...this.unique.map((u): [FieldDef, Map<string, number[]>] => [u.field, u.dups])];
     for (const [field, dups] of fields) {
       for (const [value, all] of dups) {
@@ -181,7 +195,7 @@ export class CrossChecker {
     return out;
   }
 
-  private references(issues: Issue[], agencies?: AgencyLookup): void {
+  private references(issues: Sink, agencies?: AgencyLookup): void {
     for (const r of this.refs) {
       const status = this.resolve(r.target, agencies);
       const noun = ENTITIES[r.target].noun;
@@ -203,7 +217,7 @@ export class CrossChecker {
   }
 
   /** Parent chains that loop, among the records of this file (parents may come later). */
-  private cycles(issues: Issue[]): void {
+  private cycles(issues: Sink): void {
     const self = this.refs.find((r) => r.target === this.entityName);
     if (!self) return;
     const n = this.keys.size;
