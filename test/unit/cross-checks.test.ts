@@ -57,7 +57,7 @@ describe('CrossChecker', () => {
   });
 
   it('can hand its issues over one by one', () => {
-    const rows = [agency('A', 'B'), agency('B', 'A'), agency('A', null, '111111111')];
+    const rows = [agency('AA', 'BB'), agency('BB', 'AA'), agency('AA', null, '111111111')];
     const got: unknown[] = [];
     checker('agencies', rows).finishInto((i) => got.push(i));
     expect(got).toEqual(checker('agencies', rows).finish());
