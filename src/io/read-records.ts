@@ -36,7 +36,10 @@ export interface SourceRecord {
   record?: number;
   /** the original text of the record, for reject files */
   raw: string;
-  /** raw values by column name, before validation: CSV cells as trimmed strings, null when empty */
+  /**
+   * raw values by column name, before validation: CSV cells as strings, trimmed, null when
+   * empty (identifiers and tax numbers stay text); JSON values as parsed (checkRecord trims)
+   */
   fields: Record<string, unknown>;
 }
 

@@ -29,6 +29,8 @@ interface Plan {
   known: ReadonlySet<string>;
   knownList: readonly string[];
   noun: string;
+  /** the field holding the record's code */
+  key: string;
 }
 
 const plans = new Map<EntityName, Plan>();
@@ -38,7 +40,7 @@ function planFor(name: EntityName): Plan {
   if (!p) {
     const knownList = fieldNames(name);
     const fields = inputFields(name);
-    p = { fields, make: valuesMaker(fields.map((f) => f.name)), known: new Set(knownList), knownList, noun: ENTITIES[name].noun };
+    p = { fields, make: valuesMaker(fields.map((f) => f.name)), known: new Set(knownList), knownList, noun: ENTITIES[name].noun, key: ENTITIES[name].key };
     plans.set(name, p);
   }
   return p;
@@ -84,7 +86,7 @@ export function checkRecord(
   const plan = planFor(entityName);
   const rules = RECORD_RULES[entityName];
   const raw = src.fields;
-  const key = keyOf(raw['code']);
+  const key = keyOf(raw[plan.key]);
   const at = src.record === undefined ? { line: src.line, key } : { line: src.line, record: src.record, key };
   const issues: Issue[] = [];
   let failed = false;
