@@ -14,7 +14,7 @@ export interface ByteSource {
 }
 
 /** Large enough that per-chunk overhead vanishes, small enough to stay out of the way. */
-const CHUNK = 1 << 18;
+const CHUNK = 1 << 16;
 
 export async function openBytes(path: string, stdin?: NodeJS.ReadableStream): Promise<ByteSource> {
   let input: NodeJS.ReadableStream;
