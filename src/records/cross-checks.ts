@@ -10,7 +10,8 @@ import { ownString } from './own-string.js';
 import type { CheckedRecord } from './validate.js';
 import type { AgencyLookup } from './agency-lookup.js';
 
-export type { AgencyLookup } from './agency-lookup.js';
+export type { AgencyLookup, AgencyStatus } from './agency-lookup.js';
+export { agencyLookupFromMap, combineLookups, loadAgencyLookup } from './agency-lookup.js';
 
 interface Sink {
   push(issue: Issue): void;
