@@ -1,5 +1,6 @@
 // CSV records: header check, then one SourceRecord per row, with malformed rows and rows
 // holding invalid bytes turned into issues (and skipped) so that reading goes on.
+import { ENTITIES } from '../records/fields.js';
 import { issue } from '../records/issues.js';
 import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { CsvParser, type CsvItem } from './csv-parser.js';
@@ -35,7 +36,7 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
         return null;
       }
       columns = header.columns;
-      codeIndex = columns.indexOf('code');
+      codeIndex = columns.indexOf(ENTITIES[ctx.entity].key);
       makeFields = recordMaker(columns);
       return null;
     }

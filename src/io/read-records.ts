@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import type { EntityName } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
 import { openBytes } from './byte-source.js';
-import { createDecoder, type DecodedChunk, type Encoding } from './decode.js';
+import { ENCODINGS, createDecoder, type DecodedChunk, type Encoding } from './decode.js';
 import { csvRecords } from './csv-source.js';
 import { jsonArrayRecords } from './json-source.js';
 import { ndjsonRecords } from './ndjson-source.js';
@@ -14,7 +14,8 @@ import { ndjsonRecords } from './ndjson-source.js';
 export type FileFormat = 'csv' | 'json' | 'ndjson';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'json', 'ndjson'];
 export type { Encoding } from './decode.js';
-export { ENCODINGS } from './decode.js';
+export { ENCODINGS };
+export const DELIMITERS: ReadonlyArray<',' | ';' | '\t'> = [',', ';', '\t'];
 
 export interface ReadOptions {
   entity: EntityName;
@@ -35,7 +36,10 @@ export interface SourceRecord {
   record?: number;
   /** the original text of the record, for reject files */
   raw: string;
-  /** raw values by column name, before validation: CSV cells as trimmed strings, null when empty */
+  /**
+   * raw values by column name, before validation: CSV cells as strings, trimmed, null when
+   * empty (identifiers and tax numbers stay text); JSON values as parsed (checkRecord trims)
+   */
   fields: Record<string, unknown>;
 }
 
@@ -99,6 +103,11 @@ async function* flatten(batches: AsyncIterable<SourceRecord[]>): AsyncGenerator<
 export async function openRecordSource(opts: ReadOptions): Promise<RecordSource> {
   const format = detectFormat(opts.path, opts.format);
   const encoding = opts.encoding ?? 'utf8';
+  // The types say so, but the values come from the command line: check before reading.
+  if (!ENCODINGS.includes(encoding)) throw new UsageError(`unknown encoding ${encoding}: use ${ENCODINGS.join(', ')}`);
+  if (opts.delimiter !== undefined && !DELIMITERS.includes(opts.delimiter)) {
+    throw new UsageError(`unknown delimiter ${JSON.stringify(opts.delimiter)}: use , ; or tab`);
+  }
   const bytes = await openBytes(opts.path, opts.stdin);
   const issues: Issue[] = [];
   let skipped = 0;

@@ -10,7 +10,12 @@ import { ownString } from './own-string.js';
 import type { CheckedRecord } from './validate.js';
 import type { AgencyLookup } from './agency-lookup.js';
 
-export type { AgencyLookup } from './agency-lookup.js';
+export type { AgencyLookup, AgencyStatus } from './agency-lookup.js';
+export { agencyLookupFromMap, combineLookups, loadAgencyLookup } from './agency-lookup.js';
+
+interface Sink {
+  push(issue: Issue): void;
+}
 
 /** Lines shown in one duplicate-key message; every line still gets its own issue. */
 const LINES_SHOWN = 10;
@@ -141,15 +146,25 @@ export class CrossChecker {
    */
   finish(agencies?: AgencyLookup): Issue[] {
     const issues: Issue[] = [];
-    this.duplicates(issues);
-    this.references(issues, agencies);
-    this.cycles(issues);
+    this.finishInto((i) => issues.push(i), agencies);
     return issues;
   }
 
-  private duplicates(issues: Issue[]): void {
-    const all: Array<[FieldDef, Map<string, number[]>]> = [[this.keyField, this.keyDups], ...this.unique.map((u): [FieldDef, Map<string, number[]>] => [u.field, u.dups])];
-    for (const [field, dups] of all) {
+  /**
+   * The same issues handed to `sink` one by one: a million services naming one missing
+   * agency are a million issues, too many to hold at once when only a capped report
+   * keeps them.
+   */
+  finishInto(sink: (issue: Issue) => void, agencies?: AgencyLookup): void {
+    const issues = { push: sink };
+    this.duplicates(issues);
+    this.references(issues, agencies);
+    this.cycles(issues);
+  }
+
+  private duplicates(issues: Sink): void {
+    const fields: Array<[FieldDef, Map<string, number[]>]> = [[this.keyField, this.keyDups], ...this.unique.map((u): [FieldDef, Map<string, number[]>] => [u.field, u.dups])];
+    for (const [field, dups] of fields) {
       for (const [value, all] of dups) {
         const lines = all.map((i) => this.lines.data[i]!).filter((l) => l > 0);
         const where = lines.length
@@ -163,13 +178,17 @@ export class CrossChecker {
     }
   }
 
-  /** The status of each referenced code, looked up once per distinct code. */
+  /**
+   * The status of each referenced code, looked up once per distinct code: undefined for
+   * an unknown one, null when there is nothing to look it up in. A record of this very
+   * file answers for itself (its status only matters for references to other entities).
+   */
   private resolve(target: EntityName, agencies?: AgencyLookup): Array<string | undefined | null> {
     const out: Array<string | undefined | null> = new Array(this.refCodes.length);
     for (let id = 0; id < this.refCodes.length; id++) {
       const code = this.refCodes[id]!;
       const inFile = target === this.entityName ? this.keys.find(code) : -1;
-      if (inFile >= 0) out[id] = this.active[inFile] ? RECORD_RULES[target].activeStatus : 'not-active';
+      if (inFile >= 0) out[id] = this.active[inFile] ? RECORD_RULES[target].activeStatus : 'in-file';
       else if (agencies && target === 'agencies') out[id] = agencies.status(code);
       else if (target === this.entityName) out[id] = undefined; // must be in this very file
       else out[id] = null; // nothing to resolve against: not checked
@@ -177,7 +196,7 @@ export class CrossChecker {
     return out;
   }
 
-  private references(issues: Issue[], agencies?: AgencyLookup): void {
+  private references(issues: Sink, agencies?: AgencyLookup): void {
     for (const r of this.refs) {
       const status = this.resolve(r.target, agencies);
       const noun = ENTITIES[r.target].noun;
@@ -199,7 +218,7 @@ export class CrossChecker {
   }
 
   /** Parent chains that loop, among the records of this file (parents may come later). */
-  private cycles(issues: Issue[]): void {
+  private cycles(issues: Sink): void {
     const self = this.refs.find((r) => r.target === this.entityName);
     if (!self) return;
     const n = this.keys.size;

@@ -73,8 +73,20 @@ function realDate(s: string): boolean {
 
 /** Items of a set or list: a CSV cell joined with |, or a JSON array. Empty items drop. */
 function items(f: FieldDef, v: unknown): string[] | Broken {
-  // The common CSV cell: no separator, nothing to trim.
-  if (typeof v === 'string' && v.indexOf(ITEM_SEPARATOR) === -1) return [v];
+  if (typeof v === 'string') {
+    // The common CSV cell: no separator (the value is trimmed already), or items that
+    // need no trimming and none of which is empty.
+    if (v.indexOf(ITEM_SEPARATOR) === -1) return [v];
+    const parts = v.split(ITEM_SEPARATOR);
+    let clean = true;
+    for (const p of parts) {
+      if (p.length === 0 || p.trim().length !== p.length) {
+        clean = false;
+        break;
+      }
+    }
+    if (clean) return parts;
+  }
   const list = typeof v === 'string' ? v.split(ITEM_SEPARATOR) : Array.isArray(v) ? v : null;
   if (list === null) return broken('type-error', `${f.name} must be a list of values (a JSON array, or values joined with ${ITEM_SEPARATOR})`);
   const out: string[] = [];

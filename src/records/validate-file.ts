@@ -46,7 +46,7 @@ export async function validateFile(opts: ValidateFileOptions): Promise<Validatio
     }
   }
   report.addAll(source.issues);
-  report.addAll(cross.finish(lookup));
+  cross.finishInto((i) => report.add(i), lookup);
   // Records the reader could not hand over (malformed, badly encoded) are records too.
   report.records = records + source.skipped;
   opts.onProgress?.(report.records, source.bytesRead());

@@ -56,6 +56,14 @@ describe('CrossChecker', () => {
     expect(c.size).toBe(4);
   });
 
+  it('can hand its issues over one by one', () => {
+    const rows = [agency('AA', 'BB'), agency('BB', 'AA'), agency('AA', null, '111111111')];
+    const got: unknown[] = [];
+    checker('agencies', rows).finishInto((i) => got.push(i));
+    expect(got).toEqual(checker('agencies', rows).finish());
+    expect(got).toHaveLength(4);
+  });
+
   it('handles 200,000 records and finds a late duplicate', () => {
     const c = new CrossChecker('services');
     for (let i = 0; i < 200_000; i++) {

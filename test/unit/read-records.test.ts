@@ -47,6 +47,11 @@ describe('detectFormat', () => {
     expect(() => detectFormat('data.txt')).toThrow(/--format/);
     expect(() => detectFormat('a.csv', 'xml')).toThrow(UsageError);
   });
+  it('refuses unknown encodings and delimiters as usage errors', async () => {
+    const path = dir + 'services-good.csv';
+    await expect(openRecordSource({ entity: 'services', path, encoding: 'latin1' as 'utf8' })).rejects.toThrow(UsageError);
+    await expect(openRecordSource({ entity: 'services', path, delimiter: '|' as ',' })).rejects.toThrow(UsageError);
+  });
   it('turns a missing file into a usage error', async () => {
     await expect(openRecordSource({ entity: 'services', path: join(tmp, 'nope.csv') })).rejects.toThrow('does not exist');
   });
@@ -219,7 +224,7 @@ describe('encodings', () => {
     const { records, issues } = await readAll({ entity: 'agencies', path: file('cp-as-8.csv', iconv.encode(text, 'win1251')) });
     expect(records).toEqual([]);
     expect(issues.map(brief)).toEqual([['encoding-error', 2, 'AG-01'], ['encoding-error', 3, 'AG-02']]);
-    expect(issues[0]!.message).toMatch(/^line 2 has bytes \(0xCC 0xE8 .*\) not valid in UTF-8; if the file was saved as Windows Cyrillic, use --encoding cp1251$/);
+    expect(issues[0]!.message).toBe('line 2 has bytes (0xCC 0xE8 0xED 0xE8 0xF1 0xF2 0xE5 0xF0 …) not valid in UTF-8; if the file was saved as Windows Cyrillic, use --encoding cp1251');
   });
 
   it('suggests utf16le for a UTF-16 file read as UTF-8', async () => {
@@ -227,6 +232,25 @@ describe('encodings', () => {
     expect(records).toEqual([]);
     expect(issues.map(brief)).toEqual([['encoding-error', 1, null]]);
     expect(issues[0]!.message).toMatch(/use --encoding utf16le$/);
+  });
+
+  it('reports an unpaired surrogate in UTF-16LE', async () => {
+    const bytes = Buffer.concat([iconv.encode(text, 'utf16le'), iconv.encode('AG-03,X', 'utf16le'), Buffer.from([0x00, 0xd8]), iconv.encode(',,,agency,,,UZ,,,,active\n', 'utf16le')]);
+    const { records, issues } = await readAll({ entity: 'agencies', path: file('lone.csv', bytes), encoding: 'utf16le' });
+    expect(records.map((r) => r.fields['code'])).toEqual(['AG-01', 'AG-02']);
+    expect(issues.map(brief)).toEqual([['encoding-error', 4, 'AG-03']]);
+    expect(issues[0]!.value).toBe('0x00 0xD8');
+  });
+
+  it('ties a bad byte in JSON and NDJSON to its record', async () => {
+    const json = Buffer.concat([Buffer.from('[\n{"code": "A1"},\n{"code": "A'), Buffer.from([0xff]), Buffer.from('2"},\n{"code": "A3"}\n]')]);
+    const a = await readAll({ entity: 'agencies', path: file('bad.json', json) });
+    expect(a.records.map((r) => r.fields['code'])).toEqual(['A1', 'A3']);
+    expect(a.issues.map((i) => [i.code, i.line, i.record])).toEqual([['encoding-error', 3, 2]]);
+    const nd = Buffer.concat([Buffer.from('{"code": "A1"}\n{"code": "A'), Buffer.from([0xff]), Buffer.from('2"}\n{"code": "A3"}\n')]);
+    const b = await readAll({ entity: 'agencies', path: file('bad.ndjson', nd) });
+    expect(b.records.map((r) => r.fields['code'])).toEqual(['A1', 'A3']);
+    expect(b.issues.map((i) => [i.code, i.line])).toEqual([['encoding-error', 2]]);
   });
 
   it('reports a UTF-8 sequence the file cuts short', async () => {

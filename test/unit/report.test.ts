@@ -50,6 +50,17 @@ describe('validateFile', () => {
     expect(progress).toEqual([4]);
   });
 
+  it('gives the line and record number of JSON records', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const path = join(mkdtempSync(join(tmpdir(), 'egov-report-')), 'a.json');
+    writeFileSync(path, '[\n  {"code": "A1", "name_uz": "X", "name_ru": "Х", "kind": "agency", "region": "UZ", "status": "active"},\n' +
+      '  {"code": "A2", "name_uz": "X", "name_ru": "Х", "kind": "agency", "region": "UZ",\n   "status": "gone"}\n]\n');
+    const r = await validateFile({ entity: 'agencies', path });
+    expect(r.issues.map((i) => [i.code, i.line, i.record, i.key, i.field, i.value])).toEqual([['enum-mismatch', 3, 2, 'A2', 'status', 'gone']]);
+  });
+
   it('caps the list with maxIssues', async () => {
     const r = await validateFile({ entity: 'services', path: dir + 'out-of-range.csv', maxIssues: 2 });
     expect([r.issues.length, r.errors, r.truncated, r.records]).toEqual([2, 6, true, 6]);
