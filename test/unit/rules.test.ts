@@ -6,88 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { EntityName } from '../../src/records/fields.js';
 import { RULES, type RuleCode } from '../../src/records/issues.js';
 import { validateFile } from '../../src/records/validate-file.js';
+import { cases, type Case } from '../fixtures/rules/cases.js';
 
 const dir = fileURLToPath(new URL('../fixtures/rules/', import.meta.url));
 const TODAY = '2026-06-01';
-
-type Expected = [code: RuleCode, line: number, field: string | null, key: string | null];
-
-interface Case {
-  file: string;
-  entity: EntityName;
-  records: number;
-  issues: Expected[];
-}
-
-const cases: Case[] = [
-  { file: 'header-missing-column.csv', entity: 'services', records: 0, issues: [['header-missing-column', 1, 'agency_code', null]] },
-  {
-    file: 'header-unknown-column.csv', entity: 'services', records: 0,
-    issues: [['header-unknown-column', 1, 'nmae_uz', null], ['header-missing-column', 1, 'name_uz', null]],
-  },
-  { file: 'header-duplicate-column.csv', entity: 'services', records: 0, issues: [['header-duplicate-column', 1, 'sector', null]] },
-  {
-    file: 'malformed-record.csv', entity: 'services', records: 5,
-    issues: [['malformed-record', 3, null, 'SRV-002'], ['malformed-record', 6, null, null]],
-  },
-  { file: 'encoding-error.csv', entity: 'services', records: 3, issues: [['encoding-error', 3, null, 'SRV-002']] },
-  { file: 'missing-value.csv', entity: 'services', records: 1, issues: [['missing-value', 2, 'name_uz', 'SRV-001']] },
-  {
-    file: 'type-error.csv', entity: 'services', records: 3,
-    issues: [['type-error', 2, 'processing_days', 'SRV-001'], ['type-error', 3, 'effective_from', 'SRV-002'], ['type-error', 4, 'fee_uzs', 'SRV-003']],
-  },
-  { file: 'pattern-mismatch.csv', entity: 'services', records: 1, issues: [['pattern-mismatch', 2, 'code', 'srv-1']] },
-  {
-    file: 'pattern-mismatch-agencies.csv', entity: 'agencies', records: 4,
-    issues: [['pattern-mismatch', 2, 'tin', 'AG-01'], ['pattern-mismatch', 3, 'website', 'AG-02'], ['pattern-mismatch', 4, 'email', 'AG-03'], ['pattern-mismatch', 5, 'phone', 'AG-04']],
-  },
-  {
-    file: 'enum-mismatch.csv', entity: 'services', records: 2,
-    issues: [['enum-mismatch', 2, 'status', 'SRV-001'], ['enum-mismatch', 3, 'audience', 'SRV-002']],
-  },
-  {
-    file: 'out-of-range.csv', entity: 'services', records: 6,
-    issues: [
-      ['out-of-range', 2, 'processing_days', 'SRV-001'], ['out-of-range', 3, 'fee_uzs', 'SRV-002'],
-      ['out-of-range', 4, 'fee_bhm_percent', 'SRV-003'], ['out-of-range', 5, 'name_uz', 'SRV-004'],
-      ['out-of-range', 6, 'required_documents', 'SRV-005'], ['out-of-range', 7, 'fee_uzs', 'SRV-006'],
-    ],
-  },
-  { file: 'date-order.csv', entity: 'services', records: 1, issues: [['date-order', 2, 'effective_to', 'SRV-001']] },
-  { file: 'fee-conflict.csv', entity: 'services', records: 1, issues: [['fee-conflict', 2, 'fee_bhm_percent', 'SRV-001']] },
-  {
-    file: 'duplicate-key.csv', entity: 'services', records: 4,
-    issues: [['duplicate-key', 2, 'code', 'SRV-001'], ['duplicate-key', 4, 'code', 'SRV-001']],
-  },
-  {
-    file: 'duplicate-key-agencies.csv', entity: 'agencies', records: 3,
-    issues: [['duplicate-key', 2, 'tin', 'AG-01'], ['duplicate-key', 3, 'tin', 'AG-02']],
-  },
-  { file: 'unknown-reference.csv', entity: 'services', records: 2, issues: [['unknown-reference', 2, 'agency_code', 'SRV-001']] },
-  { file: 'unknown-reference-agencies.csv', entity: 'agencies', records: 1, issues: [['unknown-reference', 2, 'parent_code', 'AG-01']] },
-  {
-    file: 'hierarchy-cycle.csv', entity: 'agencies', records: 5,
-    issues: [
-      ['hierarchy-cycle', 2, 'parent_code', 'AG-A'], ['hierarchy-cycle', 4, 'parent_code', 'AG-B'],
-      ['hierarchy-cycle', 5, 'parent_code', 'AG-C'], ['hierarchy-cycle', 6, 'parent_code', 'AG-E'],
-    ],
-  },
-  {
-    file: 'missing-legal-basis.csv', entity: 'services', records: 3,
-    issues: [['missing-legal-basis', 2, 'legal_basis', 'SRV-001'], ['missing-legal-basis', 3, 'effective_from', 'SRV-002']],
-  },
-  { file: 'missing-translation.csv', entity: 'services', records: 1, issues: [['missing-translation', 2, 'name_ru', 'SRV-001']] },
-  { file: 'missing-fee.csv', entity: 'services', records: 2, issues: [['missing-fee', 2, 'fee_uzs', 'SRV-001']] },
-  { file: 'expired-but-active.csv', entity: 'services', records: 3, issues: [['expired-but-active', 2, 'effective_to', 'SRV-001']] },
-  { file: 'inactive-authority.csv', entity: 'services', records: 2, issues: [['inactive-authority', 2, 'agency_code', 'SRV-001']] },
-  {
-    file: 'formula-like-value.csv', entity: 'services', records: 4,
-    issues: [
-      ['formula-like-value', 2, 'description', 'SRV-001'], ['formula-like-value', 3, 'name_en', 'SRV-002'],
-      ['formula-like-value', 4, 'required_documents', 'SRV-003'], ['formula-like-value', 5, 'name_en', 'SRV-004'],
-    ],
-  },
-];
 
 async function run(c: Case) {
   return validateFile({
