@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { editDistance } from '../io/closest.js';
 import { defaultSqlitePath, dataDir } from './paths.js';
 import { redactUrl, registerSecret } from './redact.js';
 import { parseDbUrl, type Dialect } from './url.js';
@@ -125,22 +126,8 @@ export function loadConfigFile(file: string, source: string): ConfigFile {
 
 function hint(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();
-  const near = known.find((k) => k.toLowerCase() === lower || levenshtein(k.toLowerCase(), lower) <= 2);
+  const near = known.find((k) => k.toLowerCase() === lower || editDistance(k.toLowerCase(), lower) <= 2);
   return near ? ` (did you mean "${near}"?)` : ` (known keys: ${known.join(', ')})`;
-}
-
-export function levenshtein(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
 }
 
 function fromUrl(url: string, source: string, base: string, name?: string, passwordEnv?: string, env?: NodeJS.ProcessEnv): Target {
