@@ -3,7 +3,7 @@ import type { Db } from '../db/connect.js';
 import { DataError, EgovError } from '../errors.js';
 import { openRecordSource } from '../io/read-records.js';
 import { defaultBackupPath, writeBackup } from '../records/backup.js';
-import { ENTITIES } from '../records/fields.js';
+import { ENTITIES, type RecordValues } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
 import { checkRecord } from '../records/validate.js';
 import type { Logger } from '../output/logger.js';
@@ -14,7 +14,7 @@ import { IssueLog } from './issue-log.js';
 import { countAbsent, deleteAbsent, mergeStage } from './merge.js';
 import { noProgress, type Progress } from './progress.js';
 import { RejectFile } from './reject-file.js';
-import { STAGE, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
+import { STAGE, copyEncoder, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
 import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
 import { issue } from '../records/issues.js';
 import type { ImportOptions, ImportReport } from './types.js';
@@ -117,8 +117,14 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
     throw new ImportFailed(finish(), message);
   };
 
-  async function* batches(): AsyncGenerator<unknown[][]> {
-    let batch: unknown[][] = [];
+  // PostgreSQL gets COPY text lines, SQLite rows of values for its prepared statement.
+  const pgLine = copyEncoder(entity, cols);
+  const directLine = copyEncoder(entity, [...directCols, 'updated_at']);
+  const encode = (line: number, raw: string | null, values: RecordValues): string | unknown[] =>
+    db.dialect === 'pg' ? pgLine(line, raw, values, now) : stageValues(entity, cols, line, raw, values);
+
+  async function* batches(): AsyncGenerator<string[] | unknown[][]> {
+    let batch: Array<string | unknown[]> = [];
     for await (const rec of source) {
       yielded++;
       const checked = checkRecord(entity, rec);
@@ -141,26 +147,24 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       } else if (direct) {
         // Once a record is bad the import fails: stop sending, keep reading to report all.
         if (bad === 0) {
-          const row = stageValues(entity, directCols, rec.line, null, values);
-          row.push(now);
-          batch.push(row);
+          batch.push(directLine(rec.line, null, values, now));
           staged++;
         }
         if (batch.length >= BATCH) {
-          yield batch;
+          yield batch as string[];
           batch = [];
         }
       } else {
-        batch.push(stageValues(entity, cols, rec.line, withRaw ? rec.raw : null, values));
+        batch.push(encode(rec.line, withRaw ? rec.raw : null, values));
         staged++;
         if (batch.length >= BATCH) {
-          yield batch;
+          yield batch as string[] | unknown[][];
           batch = [];
         }
       }
       progress.tick(yielded, source.bytesRead());
     }
-    if (batch.length) yield batch;
+    if (batch.length) yield batch as string[] | unknown[][];
   }
 
   try {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ENTITIES, type EntityName } from '../records/fields.js';
-import { STAGE, copyLine, dataColumns, q } from './stage-columns.js';
+import { STAGE, dataColumns, q } from './stage-columns.js';
 
 const require = createRequire(import.meta.url);
 
@@ -36,7 +36,8 @@ export async function loadStage(
   trx: Knex.Transaction,
   dialect: Dialect,
   cols: readonly string[],
-  batches: AsyncIterable<unknown[][]>,
+  /** PostgreSQL: COPY text lines; SQLite: rows of values in `cols` order */
+  batches: AsyncIterable<string[] | unknown[][]>,
   signal: AbortSignal,
   table = STAGE,
 ): Promise<void> {
@@ -45,11 +46,7 @@ export async function loadStage(
     const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
     const copy = (conn as import('pg').Client).query(copyFrom(`copy ${table === STAGE ? STAGE : q(table)} (${cols.map(q).join(', ')}) from stdin`));
     async function* text(): AsyncGenerator<string> {
-      for await (const batch of batches) {
-        let s = '';
-        for (const row of batch) s += copyLine(row);
-        yield s;
-      }
+      for await (const batch of batches) yield (batch as string[]).join('');
     }
     // pipeline: the file is read only as fast as the server takes the rows (back-pressure),
     // and an error or an interrupt on either side ends both (COPY is then failed, and the
@@ -61,7 +58,7 @@ export async function loadStage(
   const insert = db.prepare(`insert into ${table === STAGE ? `temp.${STAGE}` : q(table)} (${cols.map(q).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
   for await (const batch of batches) {
     signal.throwIfAborted();
-    for (const row of batch) insert.run(row);
+    for (const row of batch as unknown[][]) insert.run(row);
   }
 }
 
