@@ -90,7 +90,11 @@ async function main(): Promise<void> {
 
   psql(admin, `create database ${dbName}`);
   try {
-    const header = fs.readFileSync(services, 'utf8').slice(0, 4096).split('\n')[0]!.split(',');
+    const head = Buffer.alloc(4096);
+    const fd = fs.openSync(services, 'r');
+    fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    const header = head.toString('utf8').split('\n')[0]!.split(',');
     psql(dbUrl, `create table floor (${header.map((c) => `"${c}" text`).join(', ')})`);
     const floor = await timed('psql', [dbUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy floor from '${services}' with (format csv, header true)`], false);
     psql(dbUrl, 'drop table floor');
