@@ -273,12 +273,13 @@ async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, en
   const { entity } = o;
   const absent = await countAbsent(trx, entity);
   if (absent === 0) return;
+  const what = `${absent} ${absent === 1 ? ENTITIES[entity].noun : entity}`;
   const backup = o.backup === null ? null : (o.backup ?? defaultBackupPath(env.dataDir, db.target.name, entity));
   const decision = await confirmDestructive({
-    action: `delete ${absent} ${absent === 1 ? ENTITIES[entity].noun : entity} absent from ${sourceName}`,
+    action: `delete ${what} absent from ${sourceName}`,
     target: { name: db.target.name, displayUrl: db.target.displayUrl, database: db.target.database },
     details: [
-      `${absent} stored ${entity} whose code is not in ${sourceName} will be deleted (mode replace)`,
+      `${what} stored on the target, whose code is not in ${sourceName}, will be deleted (mode replace)`,
       backup ? `they will be backed up first to ${backup}` : 'no backup will be written (--no-backup)',
     ],
   }, { dryRun: o.dryRun, yes: env.yes, logger: env.logger, prompter: env.prompter });
