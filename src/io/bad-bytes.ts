@@ -2,6 +2,8 @@
 import type { BadByte, Encoding } from './decode.js';
 import { issue, type Issue } from '../records/issues.js';
 
+const BYTES_SHOWN = 8;
+
 const NAMES: Record<Encoding, string> = { utf8: 'UTF-8', utf16le: 'UTF-16LE', cp1251: 'Windows-1251 (cp1251)' };
 
 export class BadBytes {
@@ -42,8 +44,13 @@ export function encodingIssue(
   let line = at.line;
   const upto = Math.min(first.offset - start, raw.length);
   for (let n = raw.indexOf('\n'); n !== -1 && n < upto; n = raw.indexOf('\n', n + 1)) line++;
-  const bytes = bad.map((b) => b.bytes).join(' ');
-  const hint = encoding === 'utf8' ? '; if the file was saved as Windows Cyrillic, use --encoding cp1251' : '';
+  // A Cyrillic line read in the wrong encoding has hundreds: the first few say enough.
+  const bytes = bad.slice(0, BYTES_SHOWN).map((b) => b.bytes).join(' ') + (bad.length > BYTES_SHOWN ? ' …' : '');
+  // The two usual causes, named: "Unicode text" from office programs is UTF-16LE with the
+  // mark FF FE, and older ones save Windows Cyrillic.
+  const hint = encoding !== 'utf8' ? ''
+    : first.offset === 0 && first.bytes === '0xFF' ? '; the file looks like UTF-16: use --encoding utf16le'
+      : '; if the file was saved as Windows Cyrillic, use --encoding cp1251';
   return issue('encoding-error', at, null, bytes,
     `line ${line} has ${bad.length === 1 ? 'a byte' : 'bytes'} (${bytes}) not valid in ${NAMES[encoding]}${hint}`);
 }

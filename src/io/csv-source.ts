@@ -1,16 +1,18 @@
 // CSV records: header check, then one SourceRecord per row, with malformed rows and rows
 // holding invalid bytes turned into issues (and skipped) so that reading goes on.
+import { ENTITIES } from '../records/fields.js';
 import { issue } from '../records/issues.js';
 import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { CsvParser, type CsvItem } from './csv-parser.js';
 import { checkHeader } from './header.js';
 import type { FormatContext, SourceRecord } from './read-records.js';
 
-export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceRecord> {
+export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceRecord[]> {
   const parser = new CsvParser(ctx.delimiter);
   const bad = new BadBytes();
   let columns: string[] | null = null;
   let codeIndex = -1;
+  let makeFields: ((cells: Array<string | null>) => Record<string, unknown>) | null = null;
   let stop = false;
 
   // Returns the record to yield, or null; sets `stop` when the header is unusable.
@@ -34,7 +36,8 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
         return null;
       }
       columns = header.columns;
-      codeIndex = columns.indexOf('code');
+      codeIndex = columns.indexOf(ENTITIES[ctx.entity].key);
+      makeFields = recordMaker(columns);
       return null;
     }
     const key = item.kind === 'row' && codeIndex >= 0 ? item.cells[codeIndex]?.trim() || null : null;
@@ -55,30 +58,43 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       ctx.skip();
       return null;
     }
-    const fields: Record<string, unknown> = {};
     for (let i = 0; i < cells.length; i++) {
       const v = cells[i]!.trim();
-      fields[columns[i]!] = v === '' ? null : v;
+      cells[i] = v === '' ? (null as unknown as string) : v;
     }
-    return { line: item.line, raw: item.raw, fields };
+    return { line: item.line, raw: item.raw, fields: makeFields!(cells) };
   };
 
   for await (const chunk of ctx.text) {
     bad.add(chunk.bad);
-    const items = chunk.text.length ? parser.push(chunk.text) : [];
-    for (const item of items) {
+    const batch: SourceRecord[] = [];
+    for (const item of chunk.text.length ? parser.push(chunk.text) : []) {
       const rec = take(item);
       if (stop) return;
-      if (rec) yield rec;
+      if (rec) batch.push(rec);
     }
+    if (batch.length) yield batch;
   }
+  const last: SourceRecord[] = [];
   for (const item of parser.end()) {
     const rec = take(item);
     if (stop) return;
-    if (rec) yield rec;
+    if (rec) last.push(rec);
   }
+  if (last.length) yield last;
   if (columns === null) {
     ctx.issues.push(issue('header-missing-column', { line: 1 }, null, null,
       'the file is empty: its first line must be the header with the field names'));
   }
+}
+
+/**
+ * Builds the fields object of a row with one object literal, so that every record has
+ * the same hidden class: assigning columns by name in a loop made V8 fall back to slow
+ * keyed stores (~8% of validation time). The names are field names that passed the
+ * header check, and are quoted with JSON.stringify besides.
+ */
+function recordMaker(columns: readonly string[]): (cells: Array<string | null>) => Record<string, unknown> {
+  const body = `return {${columns.map((c, i) => `${JSON.stringify(c)}: c[${i}]`).join(', ')}};`;
+  return new Function('c', body) as (cells: Array<string | null>) => Record<string, unknown>;
 }

@@ -6,7 +6,7 @@ import { JsonArrayParser, type JsonItem } from './json-array-parser.js';
 import type { FormatContext, SourceRecord } from './read-records.js';
 import { parseObject } from './json-object.js';
 
-export async function* jsonArrayRecords(ctx: FormatContext): AsyncGenerator<SourceRecord> {
+export async function* jsonArrayRecords(ctx: FormatContext): AsyncGenerator<SourceRecord[]> {
   const parser = new JsonArrayParser();
   const bad = new BadBytes();
 
@@ -35,13 +35,17 @@ export async function* jsonArrayRecords(ctx: FormatContext): AsyncGenerator<Sour
   for await (const chunk of ctx.text) {
     bad.add(chunk.bad);
     if (!chunk.text.length) continue;
+    const batch: SourceRecord[] = [];
     for (const item of parser.push(chunk.text)) {
       const rec = take(item);
-      if (rec) yield rec;
+      if (rec) batch.push(rec);
     }
+    if (batch.length) yield batch;
   }
+  const last: SourceRecord[] = [];
   for (const item of parser.end()) {
     const rec = take(item);
-    if (rec) yield rec;
+    if (rec) last.push(rec);
   }
+  if (last.length) yield last;
 }

@@ -5,7 +5,7 @@ import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { parseObject } from './json-object.js';
 import type { FormatContext, SourceRecord } from './read-records.js';
 
-export async function* ndjsonRecords(ctx: FormatContext): AsyncGenerator<SourceRecord> {
+export async function* ndjsonRecords(ctx: FormatContext): AsyncGenerator<SourceRecord[]> {
   const bad = new BadBytes();
   let rest = '';
   let restStart = 0; // offset of rest[0] in the whole text
@@ -34,17 +34,19 @@ export async function* ndjsonRecords(ctx: FormatContext): AsyncGenerator<SourceR
     bad.add(chunk.bad);
     if (!chunk.text.length) continue;
     const text = rest.length ? rest + chunk.text : chunk.text;
+    const batch: SourceRecord[] = [];
     let from = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
       const rec = take(text.slice(from, nl), restStart + from);
-      if (rec) yield rec;
+      if (rec) batch.push(rec);
       from = nl + 1;
     }
     rest = text.slice(from);
     restStart += from;
+    if (batch.length) yield batch;
   }
   if (rest.length) {
     const rec = take(rest, restStart);
-    if (rec) yield rec;
+    if (rec) yield [rec];
   }
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import type { EntityName } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
 import { openBytes } from './byte-source.js';
-import { createDecoder, type DecodedChunk, type Encoding } from './decode.js';
+import { ENCODINGS, createDecoder, type DecodedChunk, type Encoding } from './decode.js';
 import { csvRecords } from './csv-source.js';
 import { jsonArrayRecords } from './json-source.js';
 import { ndjsonRecords } from './ndjson-source.js';
@@ -14,7 +14,8 @@ import { ndjsonRecords } from './ndjson-source.js';
 export type FileFormat = 'csv' | 'json' | 'ndjson';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'json', 'ndjson'];
 export type { Encoding } from './decode.js';
-export { ENCODINGS } from './decode.js';
+export { ENCODINGS };
+export const DELIMITERS: ReadonlyArray<',' | ';' | '\t'> = [',', ';', '\t'];
 
 export interface ReadOptions {
   entity: EntityName;
@@ -35,7 +36,10 @@ export interface SourceRecord {
   record?: number;
   /** the original text of the record, for reject files */
   raw: string;
-  /** raw values by column name, before validation: CSV cells as trimmed strings, null when empty */
+  /**
+   * raw values by column name, before validation: CSV cells as strings, trimmed, null when
+   * empty (identifiers and tax numbers stay text); JSON values as parsed (checkRecord trims)
+   */
   fields: Record<string, unknown>;
 }
 
@@ -48,6 +52,12 @@ export interface RecordSource extends AsyncIterable<SourceRecord> {
   readonly skipped: number;
   bytesRead(): number;
   readonly bytesTotal: number | null;
+  /**
+   * The same records, a decoded chunk's worth at a time (a few hundred): one await per
+   * batch instead of per record, for consumers that go through millions. Use either this
+   * or the record iterator, once.
+   */
+  batches(): AsyncIterable<SourceRecord[]>;
 }
 
 /** What a format reader needs: the decoded text and where to put what it finds. */
@@ -86,9 +96,18 @@ async function* decoded(bytes: AsyncIterable<Buffer>, encoding: Encoding, signal
   yield decoder.end();
 }
 
+async function* flatten(batches: AsyncIterable<SourceRecord[]>): AsyncGenerator<SourceRecord> {
+  for await (const batch of batches) yield* batch;
+}
+
 export async function openRecordSource(opts: ReadOptions): Promise<RecordSource> {
   const format = detectFormat(opts.path, opts.format);
   const encoding = opts.encoding ?? 'utf8';
+  // The types say so, but the values come from the command line: check before reading.
+  if (!ENCODINGS.includes(encoding)) throw new UsageError(`unknown encoding ${encoding}: use ${ENCODINGS.join(', ')}`);
+  if (opts.delimiter !== undefined && !DELIMITERS.includes(opts.delimiter)) {
+    throw new UsageError(`unknown delimiter ${JSON.stringify(opts.delimiter)}: use , ; or tab`);
+  }
   const bytes = await openBytes(opts.path, opts.stdin);
   const issues: Issue[] = [];
   let skipped = 0;
@@ -103,6 +122,12 @@ export async function openRecordSource(opts: ReadOptions): Promise<RecordSource>
     },
   };
   let started = false;
+  const batches = (): AsyncIterable<SourceRecord[]> => {
+    // The bytes can be read once; a second pass would silently see nothing.
+    if (started) throw new Error('a RecordSource can be iterated only once');
+    started = true;
+    return format === 'csv' ? csvRecords(ctx) : format === 'json' ? jsonArrayRecords(ctx) : ndjsonRecords(ctx);
+  };
   return {
     format,
     sourceName: opts.path === '-' ? 'stdin' : opts.path,
@@ -112,12 +137,9 @@ export async function openRecordSource(opts: ReadOptions): Promise<RecordSource>
     },
     bytesRead: bytes.bytesRead,
     bytesTotal: bytes.bytesTotal,
+    batches,
     [Symbol.asyncIterator]() {
-      // The bytes can be read once; a second pass would silently see nothing.
-      if (started) throw new Error('a RecordSource can be iterated only once');
-      started = true;
-      const gen = format === 'csv' ? csvRecords(ctx) : format === 'json' ? jsonArrayRecords(ctx) : ndjsonRecords(ctx);
-      return gen[Symbol.asyncIterator]();
+      return flatten(batches())[Symbol.asyncIterator]();
     },
   };
 }

@@ -2,7 +2,7 @@
 // checked: another file (--agencies), a plain map (tests), and later the database.
 import { DataError } from '../errors.js';
 import { openRecordSource, type ReadOptions } from '../io/read-records.js';
-import { RECORD_RULES } from './fields.js';
+import { ENTITIES, RECORD_RULES } from './fields.js';
 import { normalize } from './field-values.js';
 
 export type AgencyStatus = 'active' | 'abolished';
@@ -50,7 +50,7 @@ export async function loadAgencyLookup(opts: ReadOptions): Promise<AgencyLookup 
   const map = new Map<string, string>();
   const statusField = RECORD_RULES.agencies.statusField;
   for await (const rec of source) {
-    const code = normalize(rec.fields['code']);
+    const code = normalize(rec.fields[ENTITIES.agencies.key]);
     const status = normalize(rec.fields[statusField]);
     if (typeof code === 'string' && !map.has(code)) map.set(code, typeof status === 'string' ? status : '');
   }

@@ -14,8 +14,9 @@ const TEXT = /^([+-]?)([0-9]+)(?:\.([0-9]+))?$/;
 const NUMBER_TEXT = /^(-?)([0-9]+)(?:\.([0-9]+))?(?:e([+-]?[0-9]+))?$/;
 
 function make(sign: string, int: string, frac: string): Decimal {
-  const i = int.replace(/^0+(?=[0-9])/, '') || '0';
-  const f = frac.replace(/0+$/, '');
+  // Most values have nothing to strip: skip the regular expressions for them.
+  const i = int.length > 1 && int.charCodeAt(0) === 0x30 ? int.replace(/^0+(?=[0-9])/, '') : int;
+  const f = frac.length && frac.charCodeAt(frac.length - 1) === 0x30 ? frac.replace(/0+$/, '') : frac;
   return { negative: sign === '-' && !(i === '0' && f === ''), int: i, frac: f };
 }
 

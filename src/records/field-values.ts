@@ -73,6 +73,20 @@ function realDate(s: string): boolean {
 
 /** Items of a set or list: a CSV cell joined with |, or a JSON array. Empty items drop. */
 function items(f: FieldDef, v: unknown): string[] | Broken {
+  if (typeof v === 'string') {
+    // The common CSV cell: no separator (the value is trimmed already), or items that
+    // need no trimming and none of which is empty.
+    if (v.indexOf(ITEM_SEPARATOR) === -1) return [v];
+    const parts = v.split(ITEM_SEPARATOR);
+    let clean = true;
+    for (const p of parts) {
+      if (p.length === 0 || p.trim().length !== p.length) {
+        clean = false;
+        break;
+      }
+    }
+    if (clean) return parts;
+  }
   const list = typeof v === 'string' ? v.split(ITEM_SEPARATOR) : Array.isArray(v) ? v : null;
   if (list === null) return broken('type-error', `${f.name} must be a list of values (a JSON array, or values joined with ${ITEM_SEPARATOR})`);
   const out: string[] = [];
@@ -93,13 +107,21 @@ function describeRange(f: FieldDef): string {
   return [lo, hi].filter(Boolean).join(' and ');
 }
 
+const bounds = new Map<number, Decimal>();
+
+function bound(n: number): Decimal {
+  let d = bounds.get(n);
+  if (!d) bounds.set(n, (d = decimalFromNumber(n)!));
+  return d;
+}
+
 function inRange(f: FieldDef, d: Decimal): boolean {
   if (f.min !== undefined) {
-    const c = compareDecimal(d, decimalFromNumber(f.min)!);
+    const c = compareDecimal(d, bound(f.min));
     if (c < 0 || (c === 0 && f.minExclusive)) return false;
   }
   if (f.max !== undefined) {
-    const c = compareDecimal(d, decimalFromNumber(f.max)!);
+    const c = compareDecimal(d, bound(f.max));
     if (c > 0 || (c === 0 && f.maxExclusive)) return false;
   }
   return true;
@@ -123,6 +145,7 @@ function decimal(f: FieldDef, v: unknown): Parsed {
 function integer(f: FieldDef, v: unknown): Parsed {
   let n: number | null = null;
   if (typeof v === 'number') n = Number.isInteger(v) ? v : null;
+  else if (typeof v === 'string' && v.length <= 9 && /^[0-9]+$/.test(v)) n = Number(v);
   else if (typeof v === 'string') {
     // "5.0" is 5: a JSON 5.0 cannot be told from 5, so the text form behaves the same.
     const m = INTEGER_TEXT.exec(v);
@@ -165,12 +188,20 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
       const list = items(f, v);
       if (!Array.isArray(list)) return list;
       const allowed = f.values ?? [];
-      const unknown = list.filter((x) => !allowed.includes(x));
-      if (unknown.length) {
+      // A bit per allowed value: duplicates collapse and the order of `values` comes free.
+      let bits = 0;
+      let unknown: string[] | null = null;
+      for (const x of list) {
+        const k = allowed.indexOf(x);
+        if (k === -1) (unknown ??= []).push(x);
+        else bits |= 1 << k;
+      }
+      if (unknown) {
         return broken('enum-mismatch', `${f.name} has ${unknown.join(', ')}, but each value must be one of: ${allowed.join(', ')}`);
       }
-      // Stored once each, in the order of the field's values (SPEC §1).
-      const out = allowed.filter((x) => list.includes(x));
+      if (list.length === 1) return list;
+      const out: string[] = [];
+      for (let k = 0; k < allowed.length; k++) if (bits & (1 << k)) out.push(allowed[k]!);
       return out.length ? out : null;
     }
     case 'list': {

@@ -16,7 +16,7 @@ export interface ValidateFileOptions extends ReadOptions {
   strict?: boolean;
   /** YYYY-MM-DD, for expired-but-active; default today in UTC */
   today?: string;
-  /** called every PROGRESS_EVERY records and at the end */
+  /** called about every thousand records and at the end */
   onProgress?: (records: number, bytes: number) => void;
 }
 
@@ -32,15 +32,21 @@ export async function validateFile(opts: ValidateFileOptions): Promise<Validatio
   const cross = new CrossChecker(opts.entity);
   const checkOpts = opts.today ? { today: opts.today } : undefined;
   let records = 0;
-  for await (const rec of source) {
-    records++;
-    const checked = checkRecord(opts.entity, rec, checkOpts);
-    if (checked.issues.length) report.addAll(checked.issues);
-    cross.add(checked, rec.fields);
-    if (opts.onProgress && records % PROGRESS_EVERY === 0) opts.onProgress(records, source.bytesRead());
+  let reported = 0;
+  for await (const batch of source.batches()) {
+    for (const rec of batch) {
+      const checked = checkRecord(opts.entity, rec, checkOpts);
+      if (checked.issues.length) report.addAll(checked.issues);
+      cross.add(checked, rec.fields);
+    }
+    records += batch.length;
+    if (opts.onProgress && records - reported >= PROGRESS_EVERY) {
+      reported = records;
+      opts.onProgress(records, source.bytesRead());
+    }
   }
   report.addAll(source.issues);
-  report.addAll(cross.finish(lookup));
+  cross.finishInto((i) => report.add(i), lookup);
   // Records the reader could not hand over (malformed, badly encoded) are records too.
   report.records = records + source.skipped;
   opts.onProgress?.(report.records, source.bytesRead());

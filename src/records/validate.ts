@@ -3,7 +3,7 @@
 import { closest } from '../io/closest.js';
 import {
   ENTITIES, RECORD_RULES, fieldNames, inputFields,
-  type EntityName, type FieldDef, type RecordValues,
+  type EntityName, type FieldDef, type FieldValue, type RecordValues,
 } from './fields.js';
 import { isBroken, normalize, parseValue, valueText } from './field-values.js';
 import { issue, type Issue } from './issues.js';
@@ -24,9 +24,13 @@ export interface CheckOptions {
 
 interface Plan {
   fields: readonly FieldDef[];
+  /** builds the values object from values in field order, with one literal (see valuesMaker) */
+  make: (values: FieldValue[]) => RecordValues;
   known: ReadonlySet<string>;
   knownList: readonly string[];
   noun: string;
+  /** the field holding the record's code */
+  key: string;
 }
 
 const plans = new Map<EntityName, Plan>();
@@ -35,10 +39,21 @@ function planFor(name: EntityName): Plan {
   let p = plans.get(name);
   if (!p) {
     const knownList = fieldNames(name);
-    p = { fields: inputFields(name), known: new Set(knownList), knownList, noun: ENTITIES[name].noun };
+    const fields = inputFields(name);
+    p = { fields, make: valuesMaker(fields.map((f) => f.name)), known: new Set(knownList), knownList, noun: ENTITIES[name].noun, key: ENTITIES[name].key };
     plans.set(name, p);
   }
   return p;
+}
+
+/**
+ * One object literal for every record's values, so that all have one hidden class:
+ * assigning fields by name in a loop made V8 fall back to slow keyed stores. The names
+ * come from the field table and are quoted with JSON.stringify.
+ */
+function valuesMaker(names: readonly string[]): (values: FieldValue[]) => RecordValues {
+  const body = `return {${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')}};`;
+  return new Function('v', body) as (values: FieldValue[]) => RecordValues;
 }
 
 let todayCache = '';
@@ -71,7 +86,7 @@ export function checkRecord(
   const plan = planFor(entityName);
   const rules = RECORD_RULES[entityName];
   const raw = src.fields;
-  const key = keyOf(raw['code']);
+  const key = keyOf(raw[plan.key]);
   const at = src.record === undefined ? { line: src.line, key } : { line: src.line, record: src.record, key };
   const issues: Issue[] = [];
   let failed = false;
@@ -87,33 +102,34 @@ export function checkRecord(
   }
 
   const active = normalize(raw[rules.statusField]) === rules.activeStatus;
-  const values: RecordValues = {};
-  const bad = new Set<string>(); // fields with an error of their own
+  const list: FieldValue[] = new Array(plan.fields.length);
+  let bad: string[] | null = null; // fields with an error of their own
 
-  for (const f of plan.fields) {
+  for (let fi = 0; fi < plan.fields.length; fi++) {
+    const f = plan.fields[fi]!;
     const given = raw[f.name];
     const v = normalize(given);
     let parsed = v === null ? null : parseValue(f, v);
     if (parsed !== null && isBroken(parsed)) {
       issues.push(issue(parsed.code, at, f.name, valueText(given), parsed.message));
       failed = true;
-      bad.add(f.name);
+      (bad ??= []).push(f.name);
       parsed = null;
     } else if (parsed === null) {
       if (f.required === true) {
         issues.push(issue('missing-value', at, f.name, null, `${f.name} is required but empty`));
         failed = true;
-        bad.add(f.name);
+        (bad ??= []).push(f.name);
       } else if (f.required === 'when-active' && active) {
         issues.push(issue('missing-legal-basis', at, f.name, null,
           `an active ${plan.noun} needs ${f.name} (${f.description})`));
         failed = true;
-        bad.add(f.name);
+        (bad ??= []).push(f.name);
       } else if (f.translation) {
         issues.push(issue('missing-translation', at, f.name, null, `${f.name} (${f.description}) is empty`));
       }
     }
-    values[f.name] = parsed;
+    list[fi] = parsed;
     if (f.freeText && parsed !== null) {
       const first = Array.isArray(parsed) ? parsed.find((x) => FORMULA_START.test(x)) : FORMULA_START.test(parsed as string) ? (parsed as string) : undefined;
       if (first !== undefined) {
@@ -123,6 +139,7 @@ export function checkRecord(
     }
   }
 
+  const values = plan.make(list);
   if (rules.exclusive) {
     const set = rules.exclusive.filter((n) => values[n] !== null && values[n] !== undefined);
     if (set.length > 1) {
@@ -145,7 +162,7 @@ export function checkRecord(
         `${toName} ${to} is past but the ${plan.noun} is still ${rules.activeStatus}`));
     }
   }
-  if (rules.expectOneOf && active && rules.expectOneOf.every((n) => values[n] === null && !bad.has(n))) {
+  if (rules.expectOneOf && active && rules.expectOneOf.every((n) => values[n] === null && !bad?.includes(n))) {
     issues.push(issue('missing-fee', at, rules.expectOneOf[0]!, null,
       `an active ${plan.noun} has none of ${rules.expectOneOf.join(', ')}; set ${rules.expectOneOf[0]} to 0 when it is free`));
   }
