@@ -215,7 +215,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         return finish();
       }
 
-      await indexStage(trx, db.dialect);
+      await indexStage(trx, db.dialect, o.maxErrors > 0);
       // Set-based checks. With --max-errors the records they name are taken out of the
       // staging table and checked again, since their absence can orphan others.
       for (let round = 0; round < MAX_ROUNDS; round++) {
