@@ -1,22 +1,20 @@
-import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { DataError, EgovError } from '../errors.js';
 import { openRecordSource } from '../io/read-records.js';
-import { defaultBackupPath, writeBackup } from '../records/backup.js';
 import { ENTITIES, type RecordValues } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
 import { checkRecord } from '../records/validate.js';
 import type { Logger } from '../output/logger.js';
-import { confirmDestructive } from '../prompts/destructive.js';
 import type { Prompter } from '../prompts/prompter.js';
+import { checkAgency } from './agency-refs.js';
 import { crossErrors, crossWarnings, referencedDeletions } from './checks.js';
 import { IssueLog } from './issue-log.js';
-import { countAbsent, deleteAbsent, mergeStage } from './merge.js';
+import { mergeStage } from './merge.js';
 import { noProgress, type Progress } from './progress.js';
 import { RejectFile } from './reject-file.js';
+import { replaceAbsent } from './replace.js';
 import { STAGE, copyEncoder, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
 import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
-import { issue } from '../records/issues.js';
 import type { ImportOptions, ImportReport } from './types.js';
 
 // One import: read → check each record → stage (COPY / prepared inserts) → set-based checks
@@ -266,42 +264,4 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
     if (env.signal.aborted && !(err instanceof EgovError)) throw env.signal.reason;
     throw err;
   }
-}
-
-/** replace: say what will be deleted, ask (SPEC §6), back the records up, delete them. */
-async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, env: ImportEnv, report: ImportReport, sourceName: string): Promise<void> {
-  const { entity } = o;
-  const absent = await countAbsent(trx, entity);
-  if (absent === 0) return;
-  const what = `${absent} ${absent === 1 ? ENTITIES[entity].noun : entity}`;
-  const backup = o.backup === null ? null : (o.backup ?? defaultBackupPath(env.dataDir, db.target.name, entity));
-  const decision = await confirmDestructive({
-    action: `delete ${what} absent from ${sourceName}`,
-    target: { name: db.target.name, displayUrl: db.target.displayUrl, database: db.target.database },
-    details: [
-      `${what} stored on the target, whose code is not in ${sourceName}, will be deleted (mode replace)`,
-      backup ? `they will be backed up first to ${backup}` : 'no backup will be written (--no-backup)',
-    ],
-  }, { dryRun: o.dryRun, yes: env.yes, logger: env.logger, prompter: env.prompter });
-  if (decision === 'proceed' && backup) {
-    const notInStage = (qb: Knex.QueryBuilder) => qb.whereNotExists(function (this: Knex.QueryBuilder) {
-      this.select(trx.raw('1')).from(STAGE).whereRaw(`${STAGE}.code = ${ENTITIES[entity].table}.code`);
-    });
-    const b = await writeBackup(trx, entity, notInStage, backup);
-    report.backup = b.path;
-    env.logger.info(`backup of the ${b.rows} deleted ${entity}: ${b.path}`);
-  }
-  report.deleted = await deleteAbsent(trx, db.dialect, entity);
-}
-
-/** The reference checks of the direct load, with the messages of the staged ones. */
-function checkAgency(agencies: Map<string, string>, rec: { line: number; record?: number }, values: Record<string, unknown>): Issue | null {
-  const code = values.agency_code as string;
-  const at = { line: rec.line, record: rec.record, key: values.code as string };
-  const status = agencies.get(code);
-  if (status === undefined) return issue('unknown-reference', at, 'agency_code', code, `agency ${code} does not exist`);
-  if (status === 'abolished' && values.status === 'active') {
-    return issue('inactive-authority', at, 'agency_code', code, `agency ${code} is abolished, but this active service names it`);
-  }
-  return null;
 }
