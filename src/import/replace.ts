@@ -17,7 +17,10 @@ async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, en
   const absent = await countAbsent(trx, entity);
   if (absent === 0) return;
   const what = `${absent} ${absent === 1 ? ENTITIES[entity].noun : entity}`;
-  const backup = o.backup === null ? null : (o.backup ?? defaultBackupPath(env.dataDir, db.target.name, entity));
+  // A target given as a URL is named by its database, not its URL: the file name stays short
+  // and holds nothing that redaction would mask when the path is printed.
+  const name = db.target.name === db.target.displayUrl ? db.target.database : db.target.name;
+  const backup = o.backup === null ? null : (o.backup ?? defaultBackupPath(env.dataDir, name, entity));
   const decision = await confirmDestructive({
     action: `delete ${what} absent from ${sourceName}`,
     target: { name: db.target.name, displayUrl: db.target.displayUrl, database: db.target.database },
