@@ -1,22 +1,20 @@
-import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { DataError, EgovError } from '../errors.js';
 import { openRecordSource } from '../io/read-records.js';
-import { defaultBackupPath, writeBackup } from '../records/backup.js';
-import { ENTITIES } from '../records/fields.js';
+import { ENTITIES, type RecordValues } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
 import { checkRecord } from '../records/validate.js';
 import type { Logger } from '../output/logger.js';
-import { confirmDestructive } from '../prompts/destructive.js';
 import type { Prompter } from '../prompts/prompter.js';
+import { checkAgency } from './agency-refs.js';
 import { crossErrors, crossWarnings, referencedDeletions } from './checks.js';
 import { IssueLog } from './issue-log.js';
-import { countAbsent, deleteAbsent, mergeStage } from './merge.js';
+import { mergeStage } from './merge.js';
 import { noProgress, type Progress } from './progress.js';
 import { RejectFile } from './reject-file.js';
-import { STAGE, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
+import { replaceAbsent } from './replace.js';
+import { STAGE, copyEncoder, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
 import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
-import { issue } from '../records/issues.js';
 import type { ImportOptions, ImportReport } from './types.js';
 
 // One import: read → check each record → stage (COPY / prepared inserts) → set-based checks
@@ -117,8 +115,14 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
     throw new ImportFailed(finish(), message);
   };
 
-  async function* batches(): AsyncGenerator<unknown[][]> {
-    let batch: unknown[][] = [];
+  // PostgreSQL gets COPY text lines, SQLite rows of values for its prepared statement.
+  const pgLine = copyEncoder(entity, cols);
+  const directLine = copyEncoder(entity, [...directCols, 'updated_at']);
+  const encode = (line: number, raw: string | null, values: RecordValues): string | unknown[] =>
+    db.dialect === 'pg' ? pgLine(line, raw, values, now) : stageValues(entity, cols, line, raw, values);
+
+  async function* batches(): AsyncGenerator<string[] | unknown[][]> {
+    let batch: Array<string | unknown[]> = [];
     for await (const rec of source) {
       yielded++;
       const checked = checkRecord(entity, rec);
@@ -141,26 +145,24 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       } else if (direct) {
         // Once a record is bad the import fails: stop sending, keep reading to report all.
         if (bad === 0) {
-          const row = stageValues(entity, directCols, rec.line, null, values);
-          row.push(now);
-          batch.push(row);
+          batch.push(directLine(rec.line, null, values, now));
           staged++;
         }
         if (batch.length >= BATCH) {
-          yield batch;
+          yield batch as string[];
           batch = [];
         }
       } else {
-        batch.push(stageValues(entity, cols, rec.line, withRaw ? rec.raw : null, values));
+        batch.push(encode(rec.line, withRaw ? rec.raw : null, values));
         staged++;
         if (batch.length >= BATCH) {
-          yield batch;
+          yield batch as string[] | unknown[][];
           batch = [];
         }
       }
       progress.tick(yielded, source.bytesRead());
     }
-    if (batch.length) yield batch;
+    if (batch.length) yield batch as string[] | unknown[][];
   }
 
   try {
@@ -211,7 +213,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         return finish();
       }
 
-      await indexStage(trx, db.dialect);
+      await indexStage(trx, db.dialect, o.maxErrors > 0);
       // Set-based checks. With --max-errors the records they name are taken out of the
       // staging table and checked again, since their absence can orphan others.
       for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -262,41 +264,4 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
     if (env.signal.aborted && !(err instanceof EgovError)) throw env.signal.reason;
     throw err;
   }
-}
-
-/** replace: say what will be deleted, ask (SPEC §6), back the records up, delete them. */
-async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, env: ImportEnv, report: ImportReport, sourceName: string): Promise<void> {
-  const { entity } = o;
-  const absent = await countAbsent(trx, entity);
-  if (absent === 0) return;
-  const backup = o.backup === null ? null : (o.backup ?? defaultBackupPath(env.dataDir, db.target.name, entity));
-  const decision = await confirmDestructive({
-    action: `delete ${absent} ${absent === 1 ? ENTITIES[entity].noun : entity} absent from ${sourceName}`,
-    target: { name: db.target.name, displayUrl: db.target.displayUrl, database: db.target.database },
-    details: [
-      `${absent} stored ${entity} whose code is not in ${sourceName} will be deleted (mode replace)`,
-      backup ? `they will be backed up first to ${backup}` : 'no backup will be written (--no-backup)',
-    ],
-  }, { dryRun: o.dryRun, yes: env.yes, logger: env.logger, prompter: env.prompter });
-  if (decision === 'proceed' && backup) {
-    const notInStage = (qb: Knex.QueryBuilder) => qb.whereNotExists(function (this: Knex.QueryBuilder) {
-      this.select(trx.raw('1')).from(STAGE).whereRaw(`${STAGE}.code = ${ENTITIES[entity].table}.code`);
-    });
-    const b = await writeBackup(trx, entity, notInStage, backup);
-    report.backup = b.path;
-    env.logger.info(`backup of the ${b.rows} deleted ${entity}: ${b.path}`);
-  }
-  report.deleted = await deleteAbsent(trx, db.dialect, entity);
-}
-
-/** The reference checks of the direct load, with the messages of the staged ones. */
-function checkAgency(agencies: Map<string, string>, rec: { line: number; record?: number }, values: Record<string, unknown>): Issue | null {
-  const code = values.agency_code as string;
-  const at = { line: rec.line, record: rec.record, key: values.code as string };
-  const status = agencies.get(code);
-  if (status === undefined) return issue('unknown-reference', at, 'agency_code', code, `agency ${code} does not exist`);
-  if (status === 'abolished' && values.status === 'active') {
-    return issue('inactive-authority', at, 'agency_code', code, `agency ${code} is abolished, but this active service names it`);
-  }
-  return null;
 }

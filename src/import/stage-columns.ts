@@ -1,4 +1,4 @@
-import { inputFields, type EntityName } from '../records/fields.js';
+import { ITEM_SEPARATOR, field, inputFields, type EntityName } from '../records/fields.js';
 import { toRow } from '../records/db-row.js';
 import type { RecordValues } from '../records/fields.js';
 
@@ -44,4 +44,27 @@ export function copyLine(values: readonly unknown[]): string {
   let s = copyText(values[0]);
   for (let i = 1; i < values.length; i++) s += `\t${copyText(values[i])}`;
   return `${s}\n`;
+}
+
+/**
+ * A compiled encoder of one record into a COPY text line, for the columns given ('line',
+ * 'raw', the fields, 'updated_at'): the same values as stageValues, without building a row
+ * object per record — a third of the import's own CPU time at a million records.
+ */
+export function copyEncoder(entity: EntityName, cols: readonly string[]): (line: number, raw: string | null, values: RecordValues, now: string) => string {
+  const parts = cols.map((c): ((line: number, raw: string | null, v: RecordValues, now: string) => string) => {
+    if (c === 'line') return (line) => String(line);
+    if (c === 'raw') return (_l, raw) => copyText(raw);
+    if (c === 'updated_at') return (_l, _r, _v, now) => now;
+    const f = field(entity, c)!;
+    if (f.type === 'set') return (_l, _r, v) => { const x = v[c] as string[] | null; return x && x.length ? copyText(x.join(ITEM_SEPARATOR)) : '\\N'; };
+    if (f.type === 'list') return (_l, _r, v) => { const x = v[c] as string[] | null; return x && x.length ? copyText(JSON.stringify(x)) : '\\N'; };
+    return (_l, _r, v) => copyText(v[c] ?? null);
+  });
+  const n = parts.length;
+  return (line, raw, values, now) => {
+    let s = parts[0]!(line, raw, values, now);
+    for (let i = 1; i < n; i++) s += `\t${parts[i]!(line, raw, values, now)}`;
+    return `${s}\n`;
+  };
 }

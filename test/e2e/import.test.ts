@@ -60,6 +60,27 @@ describe.each(DIALECTS)('egovctl import on %s', (dialect) => {
     expect(await codes('services')).toEqual(['NIKOH-01', 'NOTARY-02']);
   });
 
+  test('--delimiter takes ; and tab; --backup outside replace and an unknown entity are usage errors', async () => {
+    expect((await cli(['import', 'agencies', fix('agencies.csv')])).code).toBe(0);
+    const text = fs.readFileSync(fix('services.csv'), 'utf8').split('\n').filter((l, i) => i === 0 || l.startsWith('NOTARY'));
+    const semi = path.join(home.dir, 'semi.csv');
+    fs.writeFileSync(semi, `${text.map((l) => l.replace(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/g, ';')).join('\n')}\n`);
+    const r = await cli(['import', 'services', semi, '--delimiter', ';', '--json']);
+    expect([r.code, JSON.parse(r.stdout).inserted]).toEqual([0, 1]);
+    const tab = path.join(home.dir, 'tab.csv');
+    fs.writeFileSync(tab, `${text.map((l) => l.replace(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '\t')).join('\n')}\n`);
+    const r2 = await cli(['import', 'services', tab, '--delimiter', 'tab', '--json']);
+    expect([r2.code, JSON.parse(r2.stdout).unchanged]).toEqual([0, 1]);
+    expect((await t.db.knex('services').where('code', 'NOTARY-02').first()).description).toBe("'); drop table services; --");
+
+    const u1 = await cli(['import', 'services', semi, '--backup', '/tmp/x.ndjson']);
+    expect([u1.code, u1.stderr.includes('--backup applies to --mode replace only')]).toEqual([2, true]);
+    const u2 = await cli(['import', 'widgets', semi]);
+    expect([u2.code, u2.stderr.includes('unknown entity "widgets"')]).toEqual([2, true]);
+    const u3 = await cli(['import', 'services', semi, '--delimiter', '|']);
+    expect(u3.code).toBe(2);
+  });
+
   const bad: Array<[string, string[], string, number | null]> = [
     ['bad-header.csv', [], 'header-missing-column', 1],
     ['bad-malformed.csv', [], 'malformed-record', 3],

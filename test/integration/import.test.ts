@@ -177,6 +177,20 @@ describe.each(DIALECTS)('import on %s', (dialect) => {
     expect(await codes('services')).toEqual([]);
   });
 
+  test('the backup of a replace is NDJSON that import restores as it was', async () => {
+    await seedAgencies();
+    await run('services', writeFile(t.dir, 'a.csv', [SERVICE_HEADER, service('S-1', 'MIN', { description: 'bir\nikki', status: 'active' }), service('S-2', 'OLD')]));
+    const before = await t.db.knex('services').select('*').orderBy('code');
+    const backup = path.join(t.dir, 'restore.ndjson');
+    await run('services', writeFile(t.dir, 'none.csv', [SERVICE_HEADER]), { mode: 'replace', backup }, { yes: true });
+    expect(await codes('services')).toEqual([]);
+    const r = await run('services', backup, { format: 'ndjson' });
+    expect([r.records, r.inserted, r.errors]).toEqual([2, 2, 0]);
+    const after = await t.db.knex('services').select('*').orderBy('code');
+    const strip = (rows: Array<Record<string, unknown>>) => rows.map(({ updated_at: _u, ...rest }) => rest);
+    expect(strip(after)).toEqual(strip(before));
+  });
+
   test('replace of agencies that services still name fails cleanly, naming the agency', async () => {
     await seedAgencies();
     await run('services', writeFile(t.dir, 'a.csv', [SERVICE_HEADER, service('S-1', 'OLD'), service('S-2', 'OLD')]));
