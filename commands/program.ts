@@ -146,6 +146,11 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
   if (mo.signals) {
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
+    // `egovctl … | head`: the reader went away. Nothing more can be said on standard output;
+    // leave quietly rather than crash with an unhandled EPIPE.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
   }
 
   const bind: Bind = (handler) => async (...args: any[]) => {
