@@ -42,45 +42,41 @@ export async function withSqliteRows(
   const conn = await client.acquireConnection();
   const { sql, bindings } = selectSql(db, entity, filters);
   let rows = 0;
-  // one read transaction: the count and the rows see the same snapshot
-  conn.exec('BEGIN');
+  // Created inside the generator, so an export stopped before its first read never leaves
+  // a statement open (better-sqlite3 then refuses every other query on the connection).
+  let it: IterableIterator<Record<string, unknown>> | null = null;
   try {
+    // one read transaction: the count and the rows see the same snapshot
+    conn.exec('BEGIN');
     if (onCount) {
       const c = conn.prepare(`select count(*) as n from (${sql})`).get(...bindings) as { n: number };
       onCount(c.n);
     }
-    const format1 = format === 'csv'
+    const line = format === 'csv'
       ? (r: Record<string, unknown>) => csvLine(entity, fromRow(entity, r), raw)
       : (r: Record<string, unknown>) => `${toJsonText(entity, fromRow(entity, r))}\n`;
-    const it = conn.prepare(sql).iterate(...bindings) as IterableIterator<Record<string, unknown>>;
+    const stmt = conn.prepare(sql);
     function* chunks(): Generator<Buffer> {
-      try {
-        let buf = '';
-        for (const r of it) {
-          rows++;
-          buf += format1(r);
-          if (buf.length >= CHUNK) {
-            yield Buffer.from(buf, 'utf8');
-            buf = '';
-          }
+      it = stmt.iterate(...bindings) as IterableIterator<Record<string, unknown>>;
+      let buf = '';
+      for (const r of it) {
+        rows++;
+        buf += line(r);
+        if (buf.length >= CHUNK) {
+          yield Buffer.from(buf, 'utf8');
+          buf = '';
         }
-        if (buf) yield Buffer.from(buf, 'utf8');
-      } finally {
-        it.return?.();
       }
+      if (buf) yield Buffer.from(buf, 'utf8');
     }
-    const gen = chunks();
-    try {
-      await consume(Readable.from(gen, { objectMode: false }));
-    } finally {
-      gen.return(undefined); // an abandoned export finalizes its statement before COMMIT
-    }
+    await consume(Readable.from(chunks(), { objectMode: false }));
     return { rows };
   } finally {
+    (it as IterableIterator<unknown> | null)?.return?.();
     try {
-      conn.exec('COMMIT');
+      if (conn.inTransaction) conn.exec('COMMIT');
     } catch {
-      /* nothing was written: a failed COMMIT of a read leaves nothing behind */
+      /* a read: nothing to keep or lose */
     }
     await client.releaseConnection(conn);
   }
