@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import type { Db } from '../db/connect.js';
+import { DatabaseError } from '../errors.js';
 import { fromRow, toJsonText } from '../records/db-row.js';
 import { ENTITIES, type EntityName } from '../records/fields.js';
 import { csvLine } from './csv-cell.js';
@@ -52,9 +53,18 @@ export async function withSqliteRows(
       const c = conn.prepare(`select count(*) as n from (${sql})`).get(...bindings) as { n: number };
       onCount(c.n);
     }
-    const line = format === 'csv'
+    const format1 = format === 'csv'
       ? (r: Record<string, unknown>) => csvLine(entity, fromRow(entity, r), raw)
       : (r: Record<string, unknown>) => `${toJsonText(entity, fromRow(entity, r))}\n`;
+    // a value the schema cannot rule out on SQLite (a list that is not JSON) is a database
+    // problem, as the same row is on PostgreSQL (exit 5), not a bug of the tool
+    const line = (r: Record<string, unknown>) => {
+      try {
+        return format1(r);
+      } catch (err) {
+        throw new DatabaseError(`cannot export ${ENTITIES[entity].noun} ${String(r.code)} of target ${db.target.name}: a stored value is malformed (${(err as Error).message})`, { cause: err });
+      }
+    };
     const stmt = conn.prepare(sql);
     function* chunks(): Generator<Buffer> {
       it = stmt.iterate(...bindings) as IterableIterator<Record<string, unknown>>;
