@@ -1,6 +1,138 @@
-import type { Command } from 'commander';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../src/errors.js';
+import { writeJson } from '../src/output/json.js';
+import { ENTITY_NAMES, isEntityName } from '../src/records/fields.js';
+import type { ImportReport, ImportOptions, ImportMode } from '../src/import/types.js';
+import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
+import { nonNegativeInt } from './program.js';
+import { runOnDb } from './run.js';
 
-export function registerImport(_program: Command, _bind: Bind): void {
-  // filled in by its issue
+interface ImportFlags {
+  mode: ImportMode;
+  dryRun?: boolean;
+  rejectFile?: string;
+  maxErrors: number;
+  maxIssues: number;
+  encoding?: 'utf8' | 'utf16le' | 'cp1251';
+  delimiter?: string;
+  format?: 'csv' | 'json' | 'ndjson';
+  /** a path, false for --no-backup, undefined for the default */
+  backup?: string | false;
+}
+
+const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', tab: '\t', '\t': '\t', '\\t': '\t' };
+
+export function registerImport(program: Command, bind: Bind): void {
+  program
+    .command('import')
+    .description('import agencies or services from a CSV, JSON or NDJSON file, all or nothing')
+    .argument('<entity>', `what the file holds: ${ENTITY_NAMES.join(' or ')}`)
+    .argument('<path>', 'the file, or - for standard input (then --format is needed)')
+    .addOption(new Option('--mode <mode>', 'upsert: insert new, update changed, keep unchanged; insert: existing codes are errors; replace: also delete records absent from the file').choices(['upsert', 'insert', 'replace']).default('upsert'))
+    .option('--dry-run', 'run every check, the database ones included, and report the counts; write nothing')
+    .option('--reject-file <path>', 'write each record with errors here (NDJSON: line, original text, errors)')
+    .addOption(new Option('--max-errors <n>', 'skip up to n records with errors and import the rest').argParser(nonNegativeInt('--max-errors')).default(0))
+    .addOption(new Option('--max-issues <n>', 'list at most n issues in the report (counts stay complete)').argParser(nonNegativeInt('--max-issues')).default(1000))
+    .addOption(new Option('--format <format>', 'file format when the name cannot tell').choices(['csv', 'json', 'ndjson']))
+    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices(['utf8', 'utf16le', 'cp1251']))
+    .option('--delimiter <char>', 'CSV delimiter: , or ; or tab')
+    .option('--backup <path>', 'replace: back up the deleted records here (default: the data directory)')
+    .option('--no-backup', 'replace: delete without a backup')
+    .addHelpText('after', [
+      '',
+      'One transaction: any error and nothing is written (exit 3). With --max-errors N up to N bad',
+      'records are skipped (see --reject-file) and the rest is committed. --mode replace deletes;',
+      'it asks first on a terminal, needs --yes otherwise, and backs the deleted records up.',
+      '',
+      'Examples:',
+      '  egovctl import agencies agencies.csv',
+      '  egovctl import services reg.csv --dry-run --json',
+      '  egovctl import services reg.csv --max-errors 10 --reject-file rejects.ndjson',
+      '  egovctl import services reg.csv --mode replace --yes',
+      '  gunzip -c reg.ndjson.gz | egovctl import services - --format ndjson',
+    ].join('\n'))
+    .action(bind(runImport));
+}
+
+function toOptions(ctx: Ctx, entity: string, file: string, f: ImportFlags): ImportOptions {
+  if (!isEntityName(entity)) throw new UsageError(`unknown entity "${entity}": use ${ENTITY_NAMES.join(' or ')}`);
+  let delimiter: ImportOptions['delimiter'];
+  if (f.delimiter !== undefined) {
+    delimiter = DELIMITERS[f.delimiter];
+    if (!delimiter) throw new UsageError(`--delimiter takes , or ; or tab, not "${f.delimiter}"`);
+  }
+  if (f.backup !== undefined && f.mode !== 'replace') throw new UsageError(`--${f.backup === false ? 'no-' : ''}backup applies to --mode replace only`);
+  const resolve = (p: string) => (p === '-' || path.isAbsolute(p) || ctx.cwd === process.cwd() ? p : path.resolve(ctx.cwd, p));
+  return {
+    entity,
+    path: resolve(file),
+    mode: f.mode,
+    dryRun: !!f.dryRun,
+    maxErrors: f.maxErrors,
+    maxIssues: f.maxIssues,
+    ...(f.rejectFile !== undefined ? { rejectFile: resolve(f.rejectFile) } : {}),
+    ...(f.format ? { format: f.format } : {}),
+    ...(f.encoding ? { encoding: f.encoding } : {}),
+    ...(delimiter ? { delimiter } : {}),
+    ...(f.backup === false ? { backup: null } : f.backup !== undefined ? { backup: resolve(f.backup) } : {}),
+  };
+}
+
+async function runImport(ctx: Ctx, entity: string, file: string, flags: ImportFlags): Promise<number> {
+  const opts = toOptions(ctx, entity, file, flags);
+  const target = ctx.singleTarget();
+  const { importFile, countsOf, ImportFailed } = await import('../src/import/import.js');
+  const { createProgress } = await import('../src/import/progress.js');
+  try {
+    const report = await runOnDb(ctx, target, async (db) => {
+      const r = await importFile(db, opts, {
+        logger: ctx.logger,
+        prompter: ctx.prompter,
+        signal: ctx.signal,
+        yes: !!ctx.opts.yes,
+        dataDir: ctx.config().dataDir,
+        stdin: ctx.stdin,
+        ...(ctx.opts.quiet ? {} : { progress: (total: number | null) => createProgress(ctx.stderr, total) }),
+      });
+      return { result: r, counts: countsOf(r) };
+    }, { audit: true, schema: true });
+    present(ctx, report);
+    return 0;
+  } catch (err) {
+    if (err instanceof ImportFailed) present(ctx, err.report);
+    throw err;
+  }
+}
+
+function present(ctx: Ctx, r: ImportReport): void {
+  if (ctx.opts.json) {
+    writeJson(ctx.stdout, r);
+    ctx.reported = true;
+    return;
+  }
+  const p = ctx.paint;
+  const lines = [
+    `${r.dry_run ? 'dry run: would import' : 'imported'} ${r.entity} from ${r.source} into ${r.target} (mode ${r.mode})`,
+    `records    ${r.records}`,
+    `inserted   ${r.inserted}`,
+    `updated    ${r.updated}`,
+    `unchanged  ${r.unchanged}`,
+    `deleted    ${r.deleted}`,
+    `rejected   ${r.rejected}`,
+    `errors     ${r.errors ? p.red(String(r.errors)) : '0'}`,
+    `warnings   ${r.warnings ? p.yellow(String(r.warnings)) : '0'}`,
+    `time       ${r.duration_ms} ms`,
+  ];
+  if (r.backup) lines.push(`backup     ${r.backup}`);
+  if (r.reject_file) lines.push(`rejects    ${r.reject_file}`);
+  for (const i of r.issues) {
+    const where = i.line === null ? '' : `line ${i.line}${i.record !== undefined ? ` (record ${i.record})` : ''}: `;
+    const sev = i.severity === 'error' ? p.red('error') : p.yellow('warning');
+    lines.push(`${where}${sev} ${i.code}${i.field ? ` [${i.field}]` : ''}: ${i.message}`);
+  }
+  if (r.truncated) lines.push(p.dim(`(issues listed: ${r.issues.length}; raise --max-issues to see more)`));
+  if (r.dry_run) lines.push('dry run: nothing was written');
+  ctx.stdout.write(`${lines.join('\n')}\n`);
 }

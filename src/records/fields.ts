@@ -154,3 +154,33 @@ export function inputFields(e: EntityName): readonly FieldDef[] {
  */
 export type FieldValue = string | number | string[] | null;
 export type RecordValues = Record<string, FieldValue>;
+
+/**
+ * The rules of SPEC §3 that tie several fields of one record together, kept beside the
+ * field table so that no rule spells a field name or a status of its own.
+ */
+export interface RecordRules {
+  /** the enum field holding the record's status */
+  readonly statusField: string;
+  /** the status under which `required: 'when-active'` fields are required */
+  readonly activeStatus: string;
+  /** an agency status under which its active services draw inactive-authority */
+  readonly inactiveStatus?: string;
+  /** at most one of these may be set (fee-conflict) */
+  readonly exclusive?: readonly string[];
+  /** an active record should set one of these (missing-fee) */
+  readonly expectOneOf?: readonly string[];
+  /** [from, to]: to not before from (date-order); to past while active (expired-but-active) */
+  readonly period?: readonly [string, string];
+}
+
+export const RECORD_RULES: Readonly<Record<EntityName, RecordRules>> = {
+  agencies: { statusField: 'status', activeStatus: 'active', inactiveStatus: 'abolished' },
+  services: {
+    statusField: 'status',
+    activeStatus: 'active',
+    exclusive: ['fee_uzs', 'fee_bhm_percent'],
+    expectOneOf: ['fee_uzs', 'fee_bhm_percent'],
+    period: ['effective_from', 'effective_to'],
+  },
+};

@@ -1,0 +1,307 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db/connect.js';
+import { DataError, EgovError } from '../errors.js';
+import { openRecordSource } from '../io/read-records.js';
+import { defaultBackupPath, writeBackup } from '../records/backup.js';
+import { ENTITIES, type RecordValues } from '../records/fields.js';
+import type { Issue } from '../records/issues.js';
+import { checkRecord } from '../records/validate.js';
+import type { Logger } from '../output/logger.js';
+import { confirmDestructive } from '../prompts/destructive.js';
+import type { Prompter } from '../prompts/prompter.js';
+import { crossErrors, crossWarnings, referencedDeletions } from './checks.js';
+import { IssueLog } from './issue-log.js';
+import { countAbsent, deleteAbsent, mergeStage } from './merge.js';
+import { noProgress, type Progress } from './progress.js';
+import { RejectFile } from './reject-file.js';
+import { STAGE, copyEncoder, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
+import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
+import { issue } from '../records/issues.js';
+import type { ImportOptions, ImportReport } from './types.js';
+
+// One import: read → check each record → stage (COPY / prepared inserts) → set-based checks
+// against file and database together → (replace: confirm, back up, delete) → merge.
+// All of it inside one transaction: any error, an interrupt, or a kill, and nothing is
+// written. Memory stays flat: records are only held a batch at a time.
+
+export interface ImportEnv {
+  logger: Logger;
+  prompter: Prompter;
+  signal: AbortSignal;
+  yes: boolean;
+  dataDir: string;
+  stdin?: NodeJS.ReadableStream;
+  progress?: (bytesTotal: number | null) => Progress;
+  /** for tests: the clock of updated_at */
+  now?: () => Date;
+}
+
+/** An import that wrote nothing because of invalid data (exit 3); carries its report. */
+export class ImportFailed extends DataError {
+  readonly counts: Record<string, unknown>;
+  constructor(readonly report: ImportReport, message: string) {
+    super(message);
+    this.counts = countsOf(report);
+  }
+}
+
+export function countsOf(r: ImportReport): Record<string, unknown> {
+  return {
+    entity: r.entity, mode: r.mode, dry_run: r.dry_run, records: r.records, inserted: r.inserted, updated: r.updated,
+    unchanged: r.unchanged, deleted: r.deleted, rejected: r.rejected, errors: r.errors, warnings: r.warnings,
+  };
+}
+
+const BATCH = 500;
+/** Rejection rounds: rejecting a record can orphan others (a parent agency); a few rounds settle it. */
+const MAX_ROUNDS = 10;
+
+class DryRunDone extends Error {}
+
+/** Raised inside the direct load when the file holds a code twice: start over, staged. */
+class RetryStaged extends Error {}
+
+export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Promise<ImportReport> {
+  const started = Date.now();
+  // The direct load re-reads the file when it has to fall back, so not for standard input.
+  if (db.dialect === 'pg' && o.entity === 'services' && o.maxErrors === 0 && o.path !== '-') {
+    try {
+      return await runImport(db, o, env, started, true);
+    } catch (err) {
+      if (!(err instanceof RetryStaged)) throw err;
+      env.logger.debug('import: the file holds a code twice; reading it again through the staging table to report every line');
+    }
+  }
+  return runImport(db, o, env, started, false);
+}
+
+/**
+ * direct (PostgreSQL, services, no --max-errors, an empty table): COPY straight into the
+ * services table, with references checked in memory against the stored agencies (a few
+ * thousand). The server then builds the table and its indexes while this process is still
+ * parsing, instead of afterwards: the first load of a registry takes about half the time.
+ * A duplicate code is a unique violation of the primary key: then start over, staged.
+ */
+async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: number, tryDirect: boolean): Promise<ImportReport> {
+  const { entity } = o;
+  const source = await openRecordSource({
+    entity, path: o.path, format: o.format, encoding: o.encoding, delimiter: o.delimiter, stdin: env.stdin, signal: env.signal,
+  });
+  const log = new IssueLog(entity, source.sourceName, o.maxIssues);
+  const reject = o.rejectFile ? new RejectFile(o.rejectFile) : null;
+  const withRaw = reject !== null;
+  const cols = stageColumns(entity, withRaw);
+  const progress = env.progress?.(source.bytesTotal) ?? noProgress;
+  const report: ImportReport = {
+    entity, source: source.sourceName, mode: o.mode, dry_run: o.dryRun, records: 0, inserted: 0, updated: 0, unchanged: 0,
+    deleted: 0, rejected: 0, errors: 0, warnings: 0, issues: [], duration_ms: 0, truncated: false,
+    target: db.target.name, backup: null, reject_file: o.rejectFile ?? null,
+  };
+  let yielded = 0;
+  let staged = 0;
+  let direct = false;
+  let agencies: Map<string, string> | null = null;
+  const now = (env.now?.() ?? new Date()).toISOString();
+  const table = ENTITIES[entity].table;
+  const directCols = dataColumns(entity);
+  let bad = 0; // records with an error: skipped with --max-errors, fatal without
+  const finish = (): ImportReport => {
+    report.records = yielded + source.skipped;
+    Object.assign(report, log.result());
+    report.duration_ms = Date.now() - started;
+    return report;
+  };
+  const fail = async (message: string): Promise<never> => {
+    await reject?.close();
+    Object.assign(report, { inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0, backup: null });
+    throw new ImportFailed(finish(), message);
+  };
+
+  // PostgreSQL gets COPY text lines, SQLite rows of values for its prepared statement.
+  const pgLine = copyEncoder(entity, cols);
+  const directLine = copyEncoder(entity, [...directCols, 'updated_at']);
+  const encode = (line: number, raw: string | null, values: RecordValues): string | unknown[] =>
+    db.dialect === 'pg' ? pgLine(line, raw, values, now) : stageValues(entity, cols, line, raw, values);
+
+  async function* batches(): AsyncGenerator<string[] | unknown[][]> {
+    let batch: Array<string | unknown[]> = [];
+    for await (const rec of source) {
+      yielded++;
+      const checked = checkRecord(entity, rec);
+      log.addAll(checked.issues);
+      let values = checked.values;
+      const errors = checked.issues.filter((i) => i.severity === 'error');
+      if (values !== null && agencies) {
+        const found = checkAgency(agencies, rec, values);
+        if (found) {
+          log.add(found);
+          if (found.severity === 'error') {
+            values = null;
+            errors.push(found);
+          }
+        }
+      }
+      if (values === null) {
+        bad++;
+        await reject?.write({ line: rec.line, record: rec.record, raw: rec.raw, errors });
+      } else if (direct) {
+        // Once a record is bad the import fails: stop sending, keep reading to report all.
+        if (bad === 0) {
+          batch.push(directLine(rec.line, null, values, now));
+          staged++;
+        }
+        if (batch.length >= BATCH) {
+          yield batch as string[];
+          batch = [];
+        }
+      } else {
+        batch.push(encode(rec.line, withRaw ? rec.raw : null, values));
+        staged++;
+        if (batch.length >= BATCH) {
+          yield batch as string[] | unknown[][];
+          batch = [];
+        }
+      }
+      progress.tick(yielded, source.bytesRead());
+    }
+    if (batch.length) yield batch as string[] | unknown[][];
+  }
+
+  try {
+    return await db.knex.transaction(async (trx) => {
+      if (db.dialect === 'sqlite') await trx.raw('PRAGMA defer_foreign_keys = ON');
+      if (tryDirect) {
+        const any = await selectRows(trx, `select 1 from ${q(table)} limit 1`);
+        direct = any.length === 0;
+      }
+      if (direct) {
+        agencies = new Map((await selectRows<{ code: string; status: string }>(trx, 'select code, status from agencies')).map((a) => [a.code, a.status]));
+        env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
+        try {
+          await loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table);
+        } catch (err) {
+          if ((err as { code?: string }).code === '23505') throw new RetryStaged();
+          throw err;
+        }
+      } else {
+        await createStage(trx, db.dialect, entity, withRaw);
+        env.logger.debug(`import: reading ${source.sourceName} into the staging table`);
+        await loadStage(trx, db.dialect, cols, batches(), env.signal);
+      }
+      progress.phase('checking');
+      env.logger.debug(`import: ${staged} records staged, checking them against the database`);
+
+      // Problems the reader found outside any record it yielded.
+      let fatal = false;
+      const byLine = new Map<number, Issue[]>();
+      for (const i of source.issues) {
+        log.add(i);
+        if (i.severity !== 'error') continue;
+        if (i.line === null || i.code.startsWith('header-')) fatal = true;
+        else byLine.set(i.line, [...(byLine.get(i.line) ?? []), i]);
+      }
+      for (const [line, errors] of byLine) {
+        bad++;
+        await reject?.write({ line, record: errors[0]!.record, raw: null, errors });
+      }
+      if (fatal) return await fail(`${source.sourceName} cannot be imported: ${log.describe()}; nothing was written`);
+      if (direct) {
+        if (bad > 0) return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors: ${log.describe()}; nothing was written`);
+        Object.assign(report, { inserted: staged, updated: 0, unchanged: 0 });
+        report.rejected = 0;
+        await reject?.close();
+        progress.done();
+        if (o.dryRun) throw new DryRunDone();
+        return finish();
+      }
+
+      await indexStage(trx, db.dialect);
+      // Set-based checks. With --max-errors the records they name are taken out of the
+      // staging table and checked again, since their absence can orphan others.
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        env.signal.throwIfAborted();
+        const found = await crossErrors(trx, entity, o.mode);
+        if (!found.length) break;
+        log.addAll(found);
+        const lines = [...new Set(found.map((i) => i.line!))];
+        bad += lines.length;
+        if (reject) {
+          const raw = await stagedRaw(trx, lines);
+          for (const line of lines) await reject.write({ line, raw: raw.get(line) ?? null, errors: found.filter((i) => i.line === line) });
+        }
+        if (bad > o.maxErrors) break;
+        await unstage(trx, lines);
+        staged -= lines.length;
+      }
+      if (o.mode === 'replace') {
+        const blocked = await referencedDeletions(trx, entity);
+        if (blocked.length) {
+          log.addAll(blocked);
+          return await fail(`replace would leave stored services without their agency: ${log.describe()}; nothing was written`);
+        }
+      }
+      if (bad > o.maxErrors) {
+        const allowed = o.maxErrors ? ` (--max-errors ${o.maxErrors} allows ${o.maxErrors})` : '';
+        return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors${allowed}: ${log.describe()}; nothing was written`);
+      }
+      report.rejected = bad;
+      log.addAll(await crossWarnings(trx, entity));
+
+      if (o.mode === 'replace') await replaceAbsent(trx, db, o, env, report, source.sourceName);
+
+      progress.phase('merging');
+      env.logger.debug(`import: merging ${staged} records into ${ENTITIES[entity].table}`);
+      Object.assign(report, await mergeStage(trx, db.dialect, entity, staged, now));
+      if (db.dialect === 'sqlite') await trx.raw(`drop table temp.${q(STAGE)}`);
+      await reject?.close();
+      progress.done();
+      if (o.dryRun) throw new DryRunDone();
+      return finish();
+    });
+  } catch (err) {
+    progress.done();
+    if (err instanceof DryRunDone) return finish();
+    if (err instanceof RetryStaged) reject?.discard();
+    if (!(err instanceof ImportFailed)) reject?.discard();
+    if (env.signal.aborted && !(err instanceof EgovError)) throw env.signal.reason;
+    throw err;
+  }
+}
+
+/** replace: say what will be deleted, ask (SPEC §6), back the records up, delete them. */
+async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, env: ImportEnv, report: ImportReport, sourceName: string): Promise<void> {
+  const { entity } = o;
+  const absent = await countAbsent(trx, entity);
+  if (absent === 0) return;
+  const what = `${absent} ${absent === 1 ? ENTITIES[entity].noun : entity}`;
+  const backup = o.backup === null ? null : (o.backup ?? defaultBackupPath(env.dataDir, db.target.name, entity));
+  const decision = await confirmDestructive({
+    action: `delete ${what} absent from ${sourceName}`,
+    target: { name: db.target.name, displayUrl: db.target.displayUrl, database: db.target.database },
+    details: [
+      `${what} stored on the target, whose code is not in ${sourceName}, will be deleted (mode replace)`,
+      backup ? `they will be backed up first to ${backup}` : 'no backup will be written (--no-backup)',
+    ],
+  }, { dryRun: o.dryRun, yes: env.yes, logger: env.logger, prompter: env.prompter });
+  if (decision === 'proceed' && backup) {
+    const notInStage = (qb: Knex.QueryBuilder) => qb.whereNotExists(function (this: Knex.QueryBuilder) {
+      this.select(trx.raw('1')).from(STAGE).whereRaw(`${STAGE}.code = ${ENTITIES[entity].table}.code`);
+    });
+    const b = await writeBackup(trx, entity, notInStage, backup);
+    report.backup = b.path;
+    env.logger.info(`backup of the ${b.rows} deleted ${entity}: ${b.path}`);
+  }
+  report.deleted = await deleteAbsent(trx, db.dialect, entity);
+}
+
+/** The reference checks of the direct load, with the messages of the staged ones. */
+function checkAgency(agencies: Map<string, string>, rec: { line: number; record?: number }, values: Record<string, unknown>): Issue | null {
+  const code = values.agency_code as string;
+  const at = { line: rec.line, record: rec.record, key: values.code as string };
+  const status = agencies.get(code);
+  if (status === undefined) return issue('unknown-reference', at, 'agency_code', code, `agency ${code} does not exist`);
+  if (status === 'abolished' && values.status === 'active') {
+    return issue('inactive-authority', at, 'agency_code', code, `agency ${code} is abolished, but this active service names it`);
+  }
+  return null;
+}

@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Knex } from 'knex';
+import type BetterSqlite3 from 'better-sqlite3';
+import { ENTITIES, type EntityName } from '../records/fields.js';
+import { STAGE, dataColumns, q } from './stage-columns.js';
+
+const require = createRequire(import.meta.url);
+
+// The staging table: the file's valid records land here first, inside the import's
+// transaction, so that every check against the database and the merge are set-based SQL
+// rather than a query per record. PostgreSQL gets them through COPY (the speed of psql
+// \copy); SQLite through one prepared statement run per row on the transaction's own
+// connection (knex's multi-row inserts break past 500 rows and are slower).
+
+export type Dialect = 'pg' | 'sqlite';
+
+export async function createStage(trx: Knex.Transaction, dialect: Dialect, entity: EntityName, withRaw: boolean): Promise<void> {
+  const table = ENTITIES[entity].table;
+  if (dialect === 'pg') {
+    // LIKE gives the target's column types, so COPY parses numbers and dates exactly as
+    // the merge will store them; a temporary table writes no WAL.
+    await trx.raw(`create temporary table ${STAGE} (like ${q(table)}) on commit drop`);
+    await trx.raw(`alter table ${STAGE} drop column updated_at, add column line integer not null${withRaw ? ', add column raw text' : ''}`);
+  } else {
+    await trx.raw(`drop table if exists temp.${STAGE}`);
+    // No declared types: SQLite keeps each value's own type (text decimals stay text).
+    const cols = ['line integer not null', ...(withRaw ? ['raw'] : []), ...dataColumns(entity).map(q)];
+    await trx.raw(`create temporary table ${STAGE} (${cols.join(', ')})`);
+  }
+}
+
+/** Loads batches of rows into `table` (the staging table by default); resolves once the database has them all. */
+export async function loadStage(
+  trx: Knex.Transaction,
+  dialect: Dialect,
+  cols: readonly string[],
+  /** PostgreSQL: COPY text lines; SQLite: rows of values in `cols` order */
+  batches: AsyncIterable<string[] | unknown[][]>,
+  signal: AbortSignal,
+  table = STAGE,
+): Promise<void> {
+  const conn: unknown = await trx.client.acquireConnection();
+  if (dialect === 'pg') {
+    const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
+    // A deep buffer lets this process parse ahead while the server works, rather than the
+    // two taking turns at every socket-sized chunk (16 MB: ~28,000 records of services).
+    const copy = (conn as import('pg').Client).query(copyFrom(`copy ${table === STAGE ? STAGE : q(table)} (${cols.map(q).join(', ')}) from stdin`, { highWaterMark: 16 * 1024 * 1024 }));
+    async function* text(): AsyncGenerator<string> {
+      for await (const batch of batches) yield (batch as string[]).join('');
+    }
+    // pipeline: the file is read only as fast as the server takes the rows (back-pressure),
+    // and an error or an interrupt on either side ends both (COPY is then failed, and the
+    // transaction rolls back).
+    await pipeline(Readable.from(text(), { objectMode: false }), copy, { signal });
+    return;
+  }
+  const db = conn as BetterSqlite3.Database;
+  const insert = db.prepare(`insert into ${table === STAGE ? `temp.${STAGE}` : q(table)} (${cols.map(q).join(', ')}) values (${cols.map(() => '?').join(', ')})`);
+  for await (const batch of batches) {
+    signal.throwIfAborted();
+    for (const row of batch as unknown[][]) insert.run(row);
+  }
+}
+
+/** After loading: what the checks and the merge need to be quick. */
+export async function indexStage(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
+  if (dialect === 'pg') {
+    // Temporary tables are never analysed automatically: without this the planner
+    // guesses a tiny table and picks nested loops over a million rows.
+    await trx.raw(`create index on ${STAGE} (code)`);
+    await trx.raw(`analyze ${STAGE}`);
+  } else {
+    await trx.raw(`create index temp.${STAGE}_code on ${STAGE} (code)`);
+    await trx.raw(`create index temp.${STAGE}_line on ${STAGE} (line)`);
+  }
+}
+
+/** Removes rejected records from the staging table. */
+export async function unstage(trx: Knex.Transaction, lines: readonly number[]): Promise<void> {
+  for (let i = 0; i < lines.length; i += 500) {
+    const part = lines.slice(i, i + 500);
+    await trx.raw(`delete from ${STAGE} where line in (${part.map(() => '?').join(', ')})`, part);
+  }
+}
+
+/** The original text of staged records, by line (for the reject file). */
+export async function stagedRaw(trx: Knex.Transaction, lines: readonly number[]): Promise<Map<number, string | null>> {
+  const out = new Map<number, string | null>();
+  for (let i = 0; i < lines.length; i += 500) {
+    const part = lines.slice(i, i + 500);
+    const rows = await selectRows<{ line: number; raw: string | null }>(trx, `select line, raw from ${STAGE} where line in (${part.map(() => '?').join(', ')})`, part);
+    for (const r of rows) out.set(Number(r.line), r.raw);
+  }
+  return out;
+}
+
+/** Rows of a select through knex.raw, in either dialect. */
+export async function selectRows<T>(trx: Knex | Knex.Transaction, sql: string, bindings: readonly unknown[] = []): Promise<T[]> {
+  const r = (await trx.raw(sql, bindings as Knex.RawBinding[])) as { rows?: T[] } | T[];
+  return Array.isArray(r) ? r : (r.rows ?? []);
+}

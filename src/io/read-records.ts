@@ -1,0 +1,145 @@
+// Reading agencies and services from CSV, JSON and NDJSON files or standard input, as a
+// pulled stream of raw records: nothing but the record at hand is kept, so a 1 GB file
+// reads in constant memory and a slow consumer slows the reading (back-pressure).
+import { basename } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { EntityName } from '../records/fields.js';
+import type { Issue } from '../records/issues.js';
+import { openBytes } from './byte-source.js';
+import { ENCODINGS, createDecoder, type DecodedChunk, type Encoding } from './decode.js';
+import { csvRecords } from './csv-source.js';
+import { jsonArrayRecords } from './json-source.js';
+import { ndjsonRecords } from './ndjson-source.js';
+
+export type FileFormat = 'csv' | 'json' | 'ndjson';
+export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'json', 'ndjson'];
+export type { Encoding } from './decode.js';
+export { ENCODINGS };
+export const DELIMITERS: ReadonlyArray<',' | ';' | '\t'> = [',', ';', '\t'];
+
+export interface ReadOptions {
+  entity: EntityName;
+  /** '-' = standard input */
+  path: string;
+  format?: FileFormat;
+  encoding?: Encoding;
+  delimiter?: ',' | ';' | '\t';
+  /** standard input to read for path '-' (default process.stdin); tests pass their own */
+  stdin?: NodeJS.ReadableStream;
+  signal?: AbortSignal;
+}
+
+export interface SourceRecord {
+  /** 1-based line where the record starts (the CSV header is line 1) */
+  line: number;
+  /** 1-based index in a JSON array */
+  record?: number;
+  /** the original text of the record, for reject files */
+  raw: string;
+  /**
+   * raw values by column name, before validation: CSV cells as strings, trimmed, null when
+   * empty (identifiers and tax numbers stay text); JSON values as parsed (checkRecord trims)
+   */
+  fields: Record<string, unknown>;
+}
+
+export interface RecordSource extends AsyncIterable<SourceRecord> {
+  readonly format: FileFormat;
+  readonly sourceName: string;
+  /** issues found outside any record: header problems, encoding errors, malformed records */
+  readonly issues: Issue[];
+  /** records not yielded because they were malformed or badly encoded (each has an issue) */
+  readonly skipped: number;
+  bytesRead(): number;
+  readonly bytesTotal: number | null;
+  /**
+   * The same records, a decoded chunk's worth at a time (a few hundred): one await per
+   * batch instead of per record, for consumers that go through millions. Use either this
+   * or the record iterator, once.
+   */
+  batches(): AsyncIterable<SourceRecord[]>;
+}
+
+/** What a format reader needs: the decoded text and where to put what it finds. */
+export interface FormatContext {
+  entity: EntityName;
+  encoding: Encoding;
+  delimiter: string;
+  text: AsyncIterable<DecodedChunk>;
+  issues: Issue[];
+  /** called for each record that is not yielded */
+  skip(): void;
+}
+
+const EXTENSIONS: ReadonlyArray<[string, FileFormat]> = [
+  ['.csv', 'csv'], ['.json', 'json'], ['.ndjson', 'ndjson'], ['.jsonl', 'ndjson'],
+];
+
+export function detectFormat(path: string, format?: string): FileFormat {
+  if (format !== undefined) {
+    if ((FILE_FORMATS as readonly string[]).includes(format)) return format as FileFormat;
+    throw new UsageError(`unknown format ${format}: use csv, json or ndjson`);
+  }
+  if (path === '-') throw new UsageError('reading standard input needs --format csv, json or ndjson');
+  const name = path.toLowerCase().replace(/\.gz$/, '');
+  for (const [ext, f] of EXTENSIONS) if (name.endsWith(ext)) return f;
+  throw new UsageError(`cannot tell the format of ${basename(path)} from its name: use --format csv, json or ndjson`);
+}
+
+async function* decoded(bytes: AsyncIterable<Buffer>, encoding: Encoding, signal?: AbortSignal): AsyncGenerator<DecodedChunk> {
+  const decoder = createDecoder(encoding);
+  signal?.throwIfAborted();
+  for await (const chunk of bytes) {
+    signal?.throwIfAborted();
+    yield decoder.write(chunk);
+  }
+  yield decoder.end();
+}
+
+async function* flatten(batches: AsyncIterable<SourceRecord[]>): AsyncGenerator<SourceRecord> {
+  for await (const batch of batches) yield* batch;
+}
+
+export async function openRecordSource(opts: ReadOptions): Promise<RecordSource> {
+  const format = detectFormat(opts.path, opts.format);
+  const encoding = opts.encoding ?? 'utf8';
+  // The types say so, but the values come from the command line: check before reading.
+  if (!ENCODINGS.includes(encoding)) throw new UsageError(`unknown encoding ${encoding}: use ${ENCODINGS.join(', ')}`);
+  if (opts.delimiter !== undefined && !DELIMITERS.includes(opts.delimiter)) {
+    throw new UsageError(`unknown delimiter ${JSON.stringify(opts.delimiter)}: use , ; or tab`);
+  }
+  const bytes = await openBytes(opts.path, opts.stdin);
+  const issues: Issue[] = [];
+  let skipped = 0;
+  const ctx: FormatContext = {
+    entity: opts.entity,
+    encoding,
+    delimiter: opts.delimiter ?? ',',
+    text: decoded(bytes.chunks, encoding, opts.signal),
+    issues,
+    skip: () => {
+      skipped++;
+    },
+  };
+  let started = false;
+  const batches = (): AsyncIterable<SourceRecord[]> => {
+    // The bytes can be read once; a second pass would silently see nothing.
+    if (started) throw new Error('a RecordSource can be iterated only once');
+    started = true;
+    return format === 'csv' ? csvRecords(ctx) : format === 'json' ? jsonArrayRecords(ctx) : ndjsonRecords(ctx);
+  };
+  return {
+    format,
+    sourceName: opts.path === '-' ? 'stdin' : opts.path,
+    issues,
+    get skipped() {
+      return skipped;
+    },
+    bytesRead: bytes.bytesRead,
+    bytesTotal: bytes.bytesTotal,
+    batches,
+    [Symbol.asyncIterator]() {
+      return flatten(batches())[Symbol.asyncIterator]();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// `validate file`: read → check each record → whole-file checks → report, streaming:
+// no record is kept, only what the cross-checks need (keys, lines, references).
+import type { ReadOptions } from '../io/read-records.js';
+import { openRecordSource } from '../io/read-records.js';
+import { combineLookups, loadAgencyLookup, type AgencyLookup } from './agency-lookup.js';
+import { CrossChecker } from './cross-checks.js';
+import { ReportBuilder, type ValidationReport } from './report.js';
+import { checkRecord } from './validate.js';
+
+export interface ValidateFileOptions extends ReadOptions {
+  /** an agencies file that references resolve against (--agencies) */
+  agenciesFile?: ReadOptions;
+  /** another source of agencies (the database); a file given wins */
+  agencyLookup?: AgencyLookup;
+  maxIssues?: number;
+  strict?: boolean;
+  /** YYYY-MM-DD, for expired-but-active; default today in UTC */
+  today?: string;
+  /** called about every thousand records and at the end */
+  onProgress?: (records: number, bytes: number) => void;
+}
+
+const PROGRESS_EVERY = 1000;
+
+export async function validateFile(opts: ValidateFileOptions): Promise<ValidationReport> {
+  // The agencies file first: a bad one should fail before minutes of reading the other.
+  const fromFile = opts.agenciesFile ? await loadAgencyLookup({ ...opts.agenciesFile, signal: opts.agenciesFile.signal ?? opts.signal }) : undefined;
+  const lookup = fromFile || opts.agencyLookup ? combineLookups(fromFile, opts.agencyLookup) : undefined;
+
+  const source = await openRecordSource(opts);
+  const report = new ReportBuilder(opts.entity, source.sourceName, { maxIssues: opts.maxIssues, strict: opts.strict });
+  const cross = new CrossChecker(opts.entity);
+  const checkOpts = opts.today ? { today: opts.today } : undefined;
+  let records = 0;
+  let reported = 0;
+  for await (const batch of source.batches()) {
+    for (const rec of batch) {
+      const checked = checkRecord(opts.entity, rec, checkOpts);
+      if (checked.issues.length) report.addAll(checked.issues);
+      cross.add(checked, rec.fields);
+    }
+    records += batch.length;
+    if (opts.onProgress && records - reported >= PROGRESS_EVERY) {
+      reported = records;
+      opts.onProgress(records, source.bytesRead());
+    }
+  }
+  report.addAll(source.issues);
+  cross.finishInto((i) => report.add(i), lookup);
+  // Records the reader could not hand over (malformed, badly encoded) are records too.
+  report.records = records + source.skipped;
+  opts.onProgress?.(report.records, source.bytesRead());
+  return report.build();
+}

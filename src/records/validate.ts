@@ -1,0 +1,173 @@
+// The per-record rules of SPEC §3: one raw record in, its canonical values and every
+// issue out. Pure and database-free, so import, validate and tests share it.
+import { closest } from '../io/closest.js';
+import {
+  ENTITIES, RECORD_RULES, fieldNames, inputFields,
+  type EntityName, type FieldDef, type FieldValue, type RecordValues,
+} from './fields.js';
+import { isBroken, normalize, parseValue, valueText } from './field-values.js';
+import { issue, type Issue } from './issues.js';
+
+export interface CheckedRecord {
+  line: number | null;
+  record?: number;
+  key: string | null;
+  /** canonical typed values (see FieldValue in fields.ts), null when the record has errors */
+  values: RecordValues | null;
+  issues: Issue[];
+}
+
+export interface CheckOptions {
+  /** YYYY-MM-DD; default today in UTC */
+  today?: string;
+}
+
+interface Plan {
+  fields: readonly FieldDef[];
+  /** builds the values object from values in field order, with one literal (see valuesMaker) */
+  make: (values: FieldValue[]) => RecordValues;
+  known: ReadonlySet<string>;
+  knownList: readonly string[];
+  noun: string;
+  /** the field holding the record's code */
+  key: string;
+}
+
+const plans = new Map<EntityName, Plan>();
+
+function planFor(name: EntityName): Plan {
+  let p = plans.get(name);
+  if (!p) {
+    const knownList = fieldNames(name);
+    const fields = inputFields(name);
+    p = { fields, make: valuesMaker(fields.map((f) => f.name)), known: new Set(knownList), knownList, noun: ENTITIES[name].noun, key: ENTITIES[name].key };
+    plans.set(name, p);
+  }
+  return p;
+}
+
+/**
+ * One object literal for every record's values, so that all have one hidden class:
+ * assigning fields by name in a loop made V8 fall back to slow keyed stores. The names
+ * come from the field table and are quoted with JSON.stringify.
+ */
+function valuesMaker(names: readonly string[]): (values: FieldValue[]) => RecordValues {
+  const body = `return {${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')}};`;
+  return new Function('v', body) as (values: FieldValue[]) => RecordValues;
+}
+
+let todayCache = '';
+let todayUntil = 0;
+
+/** Today's date in UTC, recomputed once a minute rather than for each of a million records. */
+export function todayUtc(): string {
+  const now = Date.now();
+  if (now >= todayUntil) {
+    todayCache = new Date(now).toISOString().slice(0, 10);
+    todayUntil = now + 60_000;
+  }
+  return todayCache;
+}
+
+const FORMULA_START = /^[=+\-@]/;
+
+function keyOf(raw: unknown): string | null {
+  const v = normalize(raw);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return null;
+}
+
+export function checkRecord(
+  entityName: EntityName,
+  src: { line: number | null; record?: number; fields: Record<string, unknown> },
+  opts?: CheckOptions,
+): CheckedRecord {
+  const plan = planFor(entityName);
+  const rules = RECORD_RULES[entityName];
+  const raw = src.fields;
+  const key = keyOf(raw[plan.key]);
+  const at = src.record === undefined ? { line: src.line, key } : { line: src.line, record: src.record, key };
+  const issues: Issue[] = [];
+  let failed = false;
+
+  // A JSON object may carry any key; a CSV header was checked already.
+  for (const name in raw) {
+    if (!plan.known.has(name)) {
+      const near = closest(name, plan.knownList);
+      issues.push(issue('header-unknown-column', at, name, valueText(raw[name]),
+        `${name} is not a field of ${entityName}${near ? `; the closest known name is ${near}` : ''}`));
+      failed = true;
+    }
+  }
+
+  const active = normalize(raw[rules.statusField]) === rules.activeStatus;
+  const list: FieldValue[] = new Array(plan.fields.length);
+  let bad: string[] | null = null; // fields with an error of their own
+
+  for (let fi = 0; fi < plan.fields.length; fi++) {
+    const f = plan.fields[fi]!;
+    const given = raw[f.name];
+    const v = normalize(given);
+    let parsed = v === null ? null : parseValue(f, v);
+    if (parsed !== null && isBroken(parsed)) {
+      issues.push(issue(parsed.code, at, f.name, valueText(given), parsed.message));
+      failed = true;
+      (bad ??= []).push(f.name);
+      parsed = null;
+    } else if (parsed === null) {
+      if (f.required === true) {
+        issues.push(issue('missing-value', at, f.name, null, `${f.name} is required but empty`));
+        failed = true;
+        (bad ??= []).push(f.name);
+      } else if (f.required === 'when-active' && active) {
+        issues.push(issue('missing-legal-basis', at, f.name, null,
+          `an active ${plan.noun} needs ${f.name} (${f.description})`));
+        failed = true;
+        (bad ??= []).push(f.name);
+      } else if (f.translation) {
+        issues.push(issue('missing-translation', at, f.name, null, `${f.name} (${f.description}) is empty`));
+      }
+    }
+    list[fi] = parsed;
+    if (f.freeText && parsed !== null) {
+      const first = Array.isArray(parsed) ? parsed.find((x) => FORMULA_START.test(x)) : FORMULA_START.test(parsed as string) ? (parsed as string) : undefined;
+      if (first !== undefined) {
+        issues.push(issue('formula-like-value', at, f.name, first,
+          `${f.name} starts with ${first[0]}, which a spreadsheet could run as a formula`));
+      }
+    }
+  }
+
+  const values = plan.make(list);
+  if (rules.exclusive) {
+    const set = rules.exclusive.filter((n) => values[n] !== null && values[n] !== undefined);
+    if (set.length > 1) {
+      const last = set[set.length - 1]!;
+      issues.push(issue('fee-conflict', at, last, valueText(raw[last]),
+        `${set.join(' and ')} are both set; a ${plan.noun} has only one of them`));
+      failed = true;
+    }
+  }
+  if (rules.period) {
+    const [fromName, toName] = rules.period;
+    const from = values[fromName];
+    const to = values[toName];
+    if (typeof from === 'string' && typeof to === 'string' && to < from) {
+      issues.push(issue('date-order', at, toName, to, `${toName} ${to} is before ${fromName} ${from}`));
+      failed = true;
+    }
+    if (active && typeof to === 'string' && to < (opts?.today ?? todayUtc())) {
+      issues.push(issue('expired-but-active', at, toName, to,
+        `${toName} ${to} is past but the ${plan.noun} is still ${rules.activeStatus}`));
+    }
+  }
+  if (rules.expectOneOf && active && rules.expectOneOf.every((n) => values[n] === null && !bad?.includes(n))) {
+    issues.push(issue('missing-fee', at, rules.expectOneOf[0]!, null,
+      `an active ${plan.noun} has none of ${rules.expectOneOf.join(', ')}; set ${rules.expectOneOf[0]} to 0 when it is free`));
+  }
+
+  const out: CheckedRecord = { line: src.line, key, values: failed ? null : values, issues };
+  if (src.record !== undefined) out.record = src.record;
+  return out;
+}

@@ -1,0 +1,128 @@
+// Import benchmark (issue `import`, item 8): the same generated registry of services
+//   1. loaded by `psql \copy` into a bare table of text columns — the floor;
+//   2. `egovctl import services` into an empty services table (agencies imported first);
+//   3. `egovctl import services` again: every record unchanged.
+// Prints the times, their ratios to the floor and the peak RSS of the egovctl process.
+// Targets: import ≤ 2.0× the floor, unchanged re-import ≤ 3.0×, peak RSS ≤ 300 MB.
+//
+// Run from the repository root, with psql on the PATH and a PostgreSQL server whose admin
+// URL may create databases (a throwaway database egovctl_bench_<pid> is made and dropped):
+//   npm run build && npx tsc -p . --outDir /tmp/egov-bench && \
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//   node /tmp/egov-bench/test/bench/import.js [records=1000000] [--dir /tmp/egov-bench-data] [--keep]
+// The generated files are kept in --dir and reused when they exist (generating 1M takes ~10 s).
+// The machine varies ±15–25 % between runs (FIELD-NOTES): compare the ratios, not the times.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateAgencies, generateServices } from './gen-services.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args.splice(i, 2)[1] : undefined;
+};
+const keep = args.includes('--keep');
+const dir = flag('--dir') ?? '/tmp/egov-bench-data';
+const records = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+const admin = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const bin = path.resolve('bin', 'egovctl.js');
+if (!fs.existsSync(bin)) throw new Error(`run from the repository root (no ${bin}); build first: npm run build`);
+
+const dbName = `egovctl_bench_${process.pid}`;
+const dbUrl = (() => {
+  const u = new URL(admin);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+})();
+
+function psql(url: string, ...sql: string[]): string {
+  return execFileSync('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...sql.flatMap((s) => ['-c', s])], { encoding: 'utf8' });
+}
+
+interface Run {
+  seconds: number;
+  peakRssMb: number | null;
+  stdout: string;
+}
+
+/** Runs a command, timing it; peak RSS from /usr/bin/time -v when there is one, else from /proc. */
+function timed(cmd: string, cmdArgs: string[], measureRss: boolean): Promise<Run> {
+  const useTime = measureRss && fs.existsSync('/usr/bin/time');
+  const [file, argv] = useTime ? ['/usr/bin/time', ['-v', cmd, ...cmdArgs]] : [cmd, cmdArgs];
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let hwm = 0;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const poll = measureRss && !useTime ? setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwm = Math.max(hwm, Number(m[1]));
+      } catch { /* gone */ }
+    }, 50) : null;
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (poll) clearInterval(poll);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`${cmd} ${cmdArgs.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`));
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      const kb = m ? Number(m[1]) : hwm;
+      resolve({ seconds, peakRssMb: measureRss && kb ? kb / 1024 : null, stdout });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const services = path.join(dir, `services-${records}.csv`);
+  const agencies = path.join(dir, 'agencies-200.csv');
+  if (!fs.existsSync(agencies)) await generateAgencies(200, agencies, { seed: 1 });
+  if (!fs.existsSync(services)) {
+    console.log(`generating ${records} services into ${services} …`);
+    await generateServices(records, services, { seed: 1 });
+  }
+  const mb = fs.statSync(services).size / 1e6;
+  console.log(`file: ${services} (${mb.toFixed(0)} MB, ${records} records); database ${dbName}`);
+
+  psql(admin, `create database ${dbName}`);
+  try {
+    const head = Buffer.alloc(4096);
+    const fd = fs.openSync(services, 'r');
+    fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    const header = head.toString('utf8').split('\n')[0]!.split(',');
+    psql(dbUrl, `create table floor (${header.map((c) => `"${c}" text`).join(', ')})`);
+    const floor = await timed('psql', [dbUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy floor from '${services}' with (format csv, header true)`], false);
+    psql(dbUrl, 'drop table floor');
+
+    const egov = (...a: string[]) => ['--db', dbUrl, ...a];
+    await timed(process.execPath, [bin, ...egov('migrate', 'latest')], false);
+    await timed(process.execPath, [bin, ...egov('import', 'agencies', agencies)], false);
+    psql(dbUrl, 'checkpoint');
+    const first = await timed(process.execPath, [bin, ...egov('import', 'services', services, '--json')], true);
+    psql(dbUrl, 'checkpoint');
+    const again = await timed(process.execPath, [bin, ...egov('import', 'services', services, '--json')], true);
+    const r1 = JSON.parse(first.stdout) as Record<string, number>;
+    const r2 = JSON.parse(again.stdout) as Record<string, number>;
+    if (r1.inserted !== records || r2.unchanged !== records) throw new Error(`unexpected counts: ${JSON.stringify({ first: r1, again: r2 })}`);
+
+    const row = (label: string, r: Run, target: number | null) => {
+      const ratio = r.seconds / floor.seconds;
+      const rss = r.peakRssMb === null ? '' : `  peak RSS ${r.peakRssMb.toFixed(0)} MB${r.peakRssMb <= 300 ? '' : ' (over 300 MB)'}`;
+      const verdict = target === null ? '' : ratio <= target ? `  ok (≤ ${target}×)` : `  OVER the ${target}× target`;
+      console.log(`${label.padEnd(34)} ${r.seconds.toFixed(2).padStart(7)} s  ${ratio.toFixed(2).padStart(5)}×${verdict}${rss}`);
+    };
+    console.log('');
+    row('psql \\copy into text columns', floor, null);
+    row('egovctl import (empty table)', first, 2.0);
+    row('egovctl import (all unchanged)', again, 3.0);
+  } finally {
+    if (!keep) psql(admin, `drop database if exists ${dbName} with (force)`);
+  }
+}
+
+await main();
