@@ -69,6 +69,18 @@ describe('on the embedded SQLite default', () => {
       .toEqual({ entity: 'services', format: 'csv', rows: SERVICES.length, bytes: bytes.length, sha256: sha(bytes), out });
   });
 
+  test('--json with the data on standard output: the data stays clean, the summary goes to standard error', async () => {
+    const r = await runCli(['--json', 'export', 'services', '--format', 'ndjson'], { env });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.map((l) => JSON.parse(l).code)).toEqual(SERVICES.map((x) => x.code));
+    const summary = JSON.parse(r.stderr);
+    expect([summary.entity, summary.format, summary.rows, summary.bytes, summary.out]).toEqual(['services', 'ndjson', SERVICES.length, Buffer.byteLength(r.stdout), null]);
+    expect(summary.sha256).toBe(sha(Buffer.from(r.stdout)));
+    const q = await runCli(['--json', '--quiet', 'export', 'services'], { env });
+    expect([q.code, q.stderr]).toEqual([0, '']);
+  });
+
   test('--quiet: a successful export is silent', async () => {
     const r = await runCli(['--quiet', 'export', 'agencies', '--out', file('a.ndjson')], { env });
     expect([r.code, r.stdout, r.stderr]).toEqual([0, '', '']);
