@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
 import { UsageError } from '../src/errors.js';
@@ -69,7 +70,7 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
     try {
       const r = toStdout
         ? { ...(await writeRecordsStdout(db, entity, ctx.stdout, opts)), out: null, manifest: null }
-        : await writeRecordsFile(db, entity, choice.out!, { ...opts, manifest: !!o.manifest, toolVersion: program.version() ?? 'unknown' });
+        : await writeRecordsFile(db, entity, path.resolve(ctx.cwd, choice.out!), { ...opts, manifest: !!o.manifest, toolVersion: program.version() ?? 'unknown' });
       const counts: Record<string, unknown> = { rows: r.rows, bytes: r.bytes, sha256: r.sha256, format: r.format, out: r.out ?? '-' };
       if (!r.complete) counts.stopped = 'standard output closed by its reader';
       return { result: r, counts };
