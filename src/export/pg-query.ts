@@ -97,11 +97,6 @@ function jsonValue(f: FieldDef): string {
   }
 }
 
-export function jsonLineExpr(entity: EntityName): string {
-  const parts = ENTITIES[entity].fields.map((f, i) => `${lit(`${i ? ',' : '{'}${JSON.stringify(f.name)}:`)} || ${jsonValue(f)}`);
-  return `${parts.join(' || ')} || '}'`;
-}
-
 export interface PgExportQuery {
   /** the COPY statement */
   copy: string;
@@ -129,26 +124,54 @@ function where(entity: EntityName, filters: ExportFilters): { sql: string; setti
 }
 
 /**
- * The rows, filtered and sorted, with each list's candidate `a|b` computed once per row
- * (`offset 0` keeps the planner from folding it back into every use).
+ * Two levels, so that the work lands where it is cheapest. The inner query filters, sorts
+ * and formats every value that needs no subquery: PostgreSQL runs that part in its
+ * parallel workers. The outer one only finishes the lists (whose slow path is a subquery,
+ * which workers cannot run) and hands the rows to COPY; `offset 0` keeps the planner from
+ * merging the two. A list's candidate `a|b` is thereby computed once per row.
  */
-function inner(entity: EntityName, whereSql: string): string {
+function twoLevel(entity: EntityName, whereSql: string, inner: string[], outer: string[]): string {
   const table = q(ENTITIES[entity].table);
-  const extra = ENTITIES[entity].fields.filter((f) => f.type === 'list').map((f) => `, ${listItemsExpr(q(f.name))} as ${itemsCol(q(f.name))}`).join('');
   // COLLATE "C": byte order, the order SQLite's BINARY collation gives, so both agree
-  return `(select t.*${extra} from ${table} as t${whereSql} order by code collate "C" offset 0) as r`;
+  return `select ${outer.join(', ')} from (select ${inner.join(', ')} from ${table} as t${whereSql} order by t.code collate "C" offset 0) as r order by r.${q('__key')} collate "C"`;
 }
 
 export function pgExportQuery(entity: EntityName, format: ExportFormat, filters: ExportFilters, raw: boolean): PgExportQuery {
   const table = q(ENTITIES[entity].table);
   const w = where(entity, filters);
-  const from = `${inner(entity, w.sql)} order by code collate "C"`;
+  const fields = ENTITIES[entity].fields;
+  const inner: string[] = [`t.code as ${q('__key')}`];
+  const outer: string[] = [];
+  for (const f of fields.filter((x) => x.type === 'list')) inner.push(`t.${q(f.name)}`, `${listItemsExpr(`t.${q(f.name)}`)} as ${itemsCol(q(f.name))}`);
   let copy: string;
   if (format === 'csv') {
-    const cols = ENTITIES[entity].fields.map((f) => `${csvColumn(f, raw)} as ${q(f.name)}`).join(', ');
-    copy = `copy (select ${cols} from ${from}) to stdout with (format csv)`;
+    for (const f of fields) {
+      if (f.type !== 'list') inner.push(`${csvColumn(f, raw)} as ${q(f.name)}`);
+      outer.push(`${f.type === 'list' ? csvColumn(f, raw) : q(f.name)} as ${q(f.name)}`);
+    }
+    copy = `copy (${twoLevel(entity, w.sql, inner, outer)}) to stdout with (format csv)`;
   } else {
-    copy = `copy (select ${jsonLineExpr(entity)} from ${from}) to stdout with (format csv, delimiter E'\\x01', quote E'\\x02')`;
+    // the line in pieces: the text between lists is built in the inner query
+    const pieces: string[] = [];
+    let run: string[] = [];
+    const flush = () => {
+      if (!run.length) return;
+      const name = q(`__part${pieces.length}`);
+      inner.push(`${run.join(' || ')} as ${name}`);
+      pieces.push(name);
+      run = [];
+    };
+    fields.forEach((f, i) => {
+      run.push(lit(`${i ? ',' : '{'}${JSON.stringify(f.name)}:`));
+      if (f.type === 'list') {
+        flush();
+        pieces.push(jsonValue(f));
+      } else run.push(jsonValue(f));
+    });
+    run.push(`'}'`);
+    flush();
+    outer.push(pieces.join(' || '));
+    copy = `copy (${twoLevel(entity, w.sql, inner, outer)}) to stdout with (format csv, delimiter E'\\x01', quote E'\\x02')`;
   }
   return { copy, count: `select count(*)::int as n from ${table}${w.sql}`, settings: w.settings };
 }
