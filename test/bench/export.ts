@@ -46,6 +46,9 @@ interface Run {
 /** Runs a command under GNU time: wall seconds and peak RSS of the child. */
 function timed(cmd: string, args: string[], out: string): Run {
   fs.rmSync(out, { force: true });
+  // Start each run with no dirty pages left by the one before: egovctl flushes its file
+  // (SPEC §7) and would otherwise wait behind the write-back of psql's 800 MB too.
+  spawnSync('sync');
   const started = process.hrtime.bigint();
   const r = hasGnuTime
     ? spawnSync('/usr/bin/time', ['-f', '__RSS_KB=%M', cmd, ...args], { encoding: 'utf8' })
