@@ -30,7 +30,7 @@ function formula(expr: string): string {
  * Lists are stored as JSON array text. The common form — as JSON.stringify writes it, no
  * backslash, no item holding `|` — is turned into `a|b` with plain string replacements;
  * anything else goes through the JSON parser (6× slower on a million rows). The candidate
- * `a|b` is computed once per row in the inner query (LIST_ITEMS below) and checked by
+ * `a|b` is computed once per row in the inner query (twoLevel below) and checked by
  * turning it back into the stored text.
  */
 const itemsCol = (c: string) => q(`${c.replace(/"/g, '')}__items`);
