@@ -1,0 +1,33 @@
+import { UsageError } from '../errors.js';
+import { isGzipName } from '../io/write-gzip.js';
+
+export type ExportFormat = 'csv' | 'json' | 'ndjson';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson'];
+
+/** The format a file name implies (`.csv`, `.json`, `.ndjson`/`.jsonl`, each optionally `.gz`). */
+export function formatOfName(file: string): ExportFormat | null {
+  const base = file.replace(/\.gz$/i, '').toLowerCase();
+  if (base.endsWith('.csv')) return 'csv';
+  if (base.endsWith('.json')) return 'json';
+  if (base.endsWith('.ndjson') || base.endsWith('.jsonl')) return 'ndjson';
+  return null;
+}
+
+export interface OutputChoice {
+  format: ExportFormat;
+  gzip: boolean;
+  /** null: standard output */
+  out: string | null;
+}
+
+/** --format wins; else the --out extension; else csv. `.gz` on --out means --gzip. */
+export function chooseOutput(o: { format?: string; out?: string; gzip?: boolean }): OutputChoice {
+  const out = o.out === undefined || o.out === '-' ? null : o.out;
+  if (o.out === '') throw new UsageError('--out takes a file path (or - for standard output)');
+  let format: ExportFormat;
+  if (o.format !== undefined) {
+    if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')}, not "${o.format}"`);
+    format = o.format as ExportFormat;
+  } else format = (out && formatOfName(out)) || 'csv';
+  return { format, gzip: !!o.gzip || (out !== null && isGzipName(out)), out };
+}

@@ -1,0 +1,39 @@
+import type { ExportResult } from './export.js';
+import type { ExportFilters } from './filters.js';
+
+// SPEC §7: `<out>.manifest.json` beside the export, so a consumer can check what it got.
+
+export interface Manifest {
+  entity: string;
+  format: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  exported_at: string;
+  filters: ExportFilters;
+  tool_version: string;
+  schema_version: string | null;
+  /** beyond SPEC §7: "gzip" when the bytes (and so bytes/sha256) are compressed */
+  compression: 'gzip' | null;
+  raw: boolean;
+}
+
+export function manifestPath(out: string): string {
+  return `${out}.manifest.json`;
+}
+
+export function buildManifest(r: ExportResult, toolVersion: string): Manifest {
+  return {
+    entity: r.entity,
+    format: r.format,
+    rows: r.rows,
+    bytes: r.bytes,
+    sha256: r.sha256,
+    exported_at: r.exported_at,
+    filters: r.filters,
+    tool_version: toolVersion,
+    schema_version: r.schema_version,
+    compression: r.gzip ? 'gzip' : null,
+    raw: r.raw,
+  };
+}

@@ -1,0 +1,67 @@
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+import type { Db } from '../db/connect.js';
+import type { EntityName } from '../records/fields.js';
+import type { ExportFilters } from './filters.js';
+import type { ExportFormat } from './formats.js';
+import { pgExportQuery } from './pg-query.js';
+
+const require = createRequire(import.meta.url);
+
+type PgClient = import('pg').Client & { __knex__disposed?: unknown };
+
+export interface SourceRun {
+  rows: number;
+}
+
+/**
+ * Runs `consume` on the COPY output of one export, inside a read-only, repeatable-read
+ * transaction (SPEC §7: one consistent snapshot). `count` (for a progress bar) runs in the
+ * same snapshot first. When consuming fails, the connection is thrown away rather than
+ * returned to the pool mid-COPY.
+ */
+export async function withPgCopy(
+  db: Db,
+  entity: EntityName,
+  format: ExportFormat,
+  filters: ExportFilters,
+  raw: boolean,
+  consume: (lines: Readable) => Promise<void>,
+  onCount?: (n: number) => void,
+): Promise<SourceRun> {
+  const { to } = require('pg-copy-streams') as typeof import('pg-copy-streams');
+  const query = pgExportQuery(entity, format, filters, raw);
+  const client = db.knex.client as { acquireConnection(): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
+  const conn = await client.acquireConnection();
+  let broken = false;
+  try {
+    await conn.query('begin isolation level repeatable read read only');
+    // JIT compiling these expressions costs more than it saves on an export
+    await conn.query("select set_config('jit', 'off', true)");
+    // dates print as YYYY-MM-DD with a plain ::text, cheaper than to_char
+    await conn.query("select set_config('datestyle', 'ISO, YMD', true)");
+    for (const [name, value] of query.settings) await conn.query('select set_config($1, $2, true)', [name, value]);
+    if (onCount) onCount(Number((await conn.query(query.count)).rows[0].n));
+    const stream = conn.query(to(query.copy));
+    try {
+      await consume(stream);
+    } catch (err) {
+      broken = true;
+      stream.destroy();
+      throw err;
+    }
+    await conn.query('commit');
+    return { rows: stream.rowCount };
+  } catch (err) {
+    broken = true;
+    throw err;
+  } finally {
+    if (broken) {
+      // mid-COPY the protocol state is unknown: end the session (which rolls back) and let
+      // knex's pool drop it instead of handing it out again
+      conn.__knex__disposed = 'export failed';
+      await conn.end().catch(() => {});
+    }
+    await client.releaseConnection(conn).catch(() => {});
+  }
+}

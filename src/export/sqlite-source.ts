@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream';
+import type { Database } from 'better-sqlite3';
+import type { Db } from '../db/connect.js';
+import { DatabaseError } from '../errors.js';
+import { fromRow, toJsonText } from '../records/db-row.js';
+import { ENTITIES, type EntityName } from '../records/fields.js';
+import { csvLine } from './csv-cell.js';
+import type { ExportFilters } from './filters.js';
+import type { ExportFormat } from './formats.js';
+import type { SourceRun } from './pg-source.js';
+
+// SQLite: knex's .stream() loads the whole result first (FIELD-NOTES), so rows come from
+// better-sqlite3's own iterator on the connection knex holds, formatted here into lines,
+// about 64 KB at a time, pulled as the destination asks (memory stays flat).
+
+const CHUNK = 64 * 1024;
+
+function selectSql(db: Db, entity: EntityName, filters: ExportFilters): { sql: string; bindings: unknown[] } {
+  let qb = db.knex(ENTITIES[entity].table).select('*');
+  if (filters.status) qb = qb.whereIn('status', filters.status);
+  if (filters.agency) qb = qb.whereIn(entity === 'services' ? 'agency_code' : 'code', filters.agency);
+  if (filters.audience) {
+    const wanted = filters.audience;
+    qb = qb.where((w) => {
+      for (const a of wanted) w.orWhereRaw(`instr('|' || audience || '|', ?) > 0`, [`|${a}|`]);
+    });
+  }
+  if (filters.changed_since) qb = qb.where('updated_at', '>=', filters.changed_since);
+  const native = qb.orderBy('code').toSQL().toNative();
+  return { sql: native.sql, bindings: [...native.bindings] };
+}
+
+export async function withSqliteRows(
+  db: Db,
+  entity: EntityName,
+  format: ExportFormat,
+  filters: ExportFilters,
+  raw: boolean,
+  consume: (lines: Readable) => Promise<void>,
+  onCount?: (n: number) => void,
+): Promise<SourceRun> {
+  const client = db.knex.client as { acquireConnection(): Promise<Database>; releaseConnection(c: Database): Promise<void> };
+  const conn = await client.acquireConnection();
+  const { sql, bindings } = selectSql(db, entity, filters);
+  let rows = 0;
+  // Created inside the generator, so an export stopped before its first read never leaves
+  // a statement open (better-sqlite3 then refuses every other query on the connection).
+  let it: IterableIterator<Record<string, unknown>> | null = null;
+  try {
+    // one read transaction: the count and the rows see the same snapshot
+    conn.exec('BEGIN');
+    if (onCount) {
+      const c = conn.prepare(`select count(*) as n from (${sql})`).get(...bindings) as { n: number };
+      onCount(c.n);
+    }
+    const format1 = format === 'csv'
+      ? (r: Record<string, unknown>) => csvLine(entity, fromRow(entity, r), raw)
+      : (r: Record<string, unknown>) => `${toJsonText(entity, fromRow(entity, r))}\n`;
+    // a value the schema cannot rule out on SQLite (a list that is not JSON) is a database
+    // problem, as the same row is on PostgreSQL (exit 5), not a bug of the tool
+    const line = (r: Record<string, unknown>) => {
+      try {
+        return format1(r);
+      } catch (err) {
+        throw new DatabaseError(`cannot export ${ENTITIES[entity].noun} ${String(r.code)} of target ${db.target.name}: a stored value is malformed (${(err as Error).message})`, { cause: err });
+      }
+    };
+    const stmt = conn.prepare(sql);
+    function* chunks(): Generator<Buffer> {
+      it = stmt.iterate(...bindings) as IterableIterator<Record<string, unknown>>;
+      let buf = '';
+      for (const r of it) {
+        rows++;
+        buf += line(r);
+        if (buf.length >= CHUNK) {
+          yield Buffer.from(buf, 'utf8');
+          buf = '';
+        }
+      }
+      if (buf) yield Buffer.from(buf, 'utf8');
+    }
+    await consume(Readable.from(chunks(), { objectMode: false }));
+    return { rows };
+  } finally {
+    (it as IterableIterator<unknown> | null)?.return?.();
+    try {
+      if (conn.inTransaction) conn.exec('COMMIT');
+    } catch {
+      /* a read: nothing to keep or lose */
+    }
+    await client.releaseConnection(conn);
+  }
+}
