@@ -63,7 +63,7 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   const target = ctx.singleTarget();
   const { writeRecordsFile, writeRecordsStdout } = await import('../src/export/export.js');
   const { createProgress, noProgress } = await import('../src/output/progress.js');
-  const progress = createProgress(ctx.stderr, `exporting ${entity}`, !ctx.opts.quiet);
+  const progress = createProgress(ctx.stderr, `exporting ${entity}`, { enabled: !ctx.opts.quiet });
   // no terminal, no bar: and then no counting query and no line counting either
   const opts = { format: choice.format, gzip: choice.gzip, raw: !!o.raw, filters, signal: ctx.signal, ...(progress === noProgress ? {} : { progress }) };
   const result = await runOnDb(ctx, target, async (db) => {

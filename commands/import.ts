@@ -84,7 +84,7 @@ async function runImport(ctx: Ctx, entity: string, file: string, flags: ImportFl
   const opts = toOptions(ctx, entity, file, flags);
   const target = ctx.singleTarget();
   const { importFile, countsOf, ImportFailed } = await import('../src/import/import.js');
-  const { createProgress } = await import('../src/import/progress.js');
+  const { createProgress } = await import('../src/output/progress.js');
   try {
     const report = await runOnDb(ctx, target, async (db) => {
       const r = await importFile(db, opts, {
@@ -94,7 +94,7 @@ async function runImport(ctx: Ctx, entity: string, file: string, flags: ImportFl
         yes: !!ctx.opts.yes,
         dataDir: ctx.config().dataDir,
         stdin: ctx.stdin,
-        ...(ctx.opts.quiet ? {} : { progress: (total: number | null) => createProgress(ctx.stderr, total) }),
+        progress: createProgress(ctx.stderr, 'importing', { enabled: !ctx.opts.quiet }),
       });
       return { result: r, counts: countsOf(r) };
     }, { audit: true, schema: true });

@@ -59,8 +59,10 @@ function present(ctx: Ctx, r: ValidationReport): void {
 }
 
 async function progressFor(ctx: Ctx, total: number | null) {
-  const { createProgress } = await import('../src/output/progress-bar.js');
-  return createProgress(ctx.stderr, { label: 'validating', total, enabled: !ctx.opts.quiet });
+  const { createProgress } = await import('../src/output/progress.js');
+  const progress = createProgress(ctx.stderr, 'validating', { enabled: !ctx.opts.quiet });
+  progress.total(total, 'bytes');
+  return progress;
 }
 
 async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o: FileOpts): Promise<number> {

@@ -10,7 +10,7 @@ import { checkAgency } from './agency-refs.js';
 import { crossErrors, crossWarnings, referencedDeletions } from './checks.js';
 import { IssueLog } from './issue-log.js';
 import { mergeStage } from './merge.js';
-import { noProgress, type Progress } from './progress.js';
+import { noProgress, type Progress } from '../output/progress.js';
 import { RejectFile } from './reject-file.js';
 import { replaceAbsent } from './replace.js';
 import { STAGE, copyEncoder, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
@@ -29,7 +29,7 @@ export interface ImportEnv {
   yes: boolean;
   dataDir: string;
   stdin?: NodeJS.ReadableStream;
-  progress?: (bytesTotal: number | null) => Progress;
+  progress?: Progress;
   /** for tests: the clock of updated_at */
   now?: () => Date;
 }
@@ -89,7 +89,8 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   const reject = o.rejectFile ? new RejectFile(o.rejectFile) : null;
   const withRaw = reject !== null;
   const cols = stageColumns(entity, withRaw);
-  const progress = env.progress?.(source.bytesTotal) ?? noProgress;
+  const progress = env.progress ?? noProgress;
+  progress.total(source.bytesTotal, 'bytes');
   const report: ImportReport = {
     entity, source: source.sourceName, mode: o.mode, dry_run: o.dryRun, records: 0, inserted: 0, updated: 0, unchanged: 0,
     deleted: 0, rejected: 0, errors: 0, warnings: 0, issues: [], duration_ms: 0, truncated: false,
@@ -160,7 +161,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
           batch = [];
         }
       }
-      progress.tick(yielded, source.bytesRead());
+      progress.update(yielded, source.bytesRead());
     }
     if (batch.length) yield batch as string[] | unknown[][];
   }

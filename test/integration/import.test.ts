@@ -207,7 +207,7 @@ describe.each(DIALECTS)('import on %s', (dialect) => {
     for (let i = 0; i < 3000; i++) lines.push(service(`S-${i}`, 'MIN'));
     const f = writeFile(t.dir, 'big.csv', lines);
     let n = 0;
-    const env = testEnv(t.dir, { signal: ac.signal, progress: () => ({ tick: () => { if (++n === 1500) ac.abort(new Error('stop')); }, phase() {}, done() {} }) });
+    const env = testEnv(t.dir, { signal: ac.signal, progress: { total() {}, update: () => { if (++n === 1500) ac.abort(new Error('stop')); }, phase() {}, done() {} } });
     const err = await importFile(t.db, opts('services', f), env).catch((e: unknown) => e);
     expect((err as Error).message).toBe('stop');
     expect(await codes('services')).toEqual([]);

@@ -6,7 +6,6 @@ import { parseFilters, parseTimestamp } from '../../src/export/filters.js';
 import { chooseOutput } from '../../src/export/formats.js';
 import { JsonArrayStream } from '../../src/export/framing.js';
 import { pgExportQuery } from '../../src/export/pg-query.js';
-import { createProgress } from '../../src/output/progress.js';
 
 // The small pieces of the export: option parsing, CSV cells, JSON array framing, the SQL
 // text (which must never contain a user's value), the progress bar.
@@ -80,27 +79,3 @@ test('the COPY text never holds a filter value: values go through set_config', (
   expect(q.copy).toMatch(/order by t.code collate "C" offset 0\) as r order by r."__key" collate "C"\) to stdout with \(format csv\)$/);
 });
 
-test('the progress bar: only on a terminal, only past a few thousand records, erased at the end', () => {
-  const written: string[] = [];
-  const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
-  tty.on('data', (d: Buffer) => written.push(d.toString()));
-  const p = createProgress(tty, 'exporting services', true);
-  p.total(20_000);
-  p.update(10_000);
-  p.done();
-  expect(written.join('')).toContain('50% 10000/20000');
-  expect(written.join('')).toMatch(/\r\x1b\[2K$/);
-  const pipe = Object.assign(new PassThrough(), { isTTY: false });
-  const none: string[] = [];
-  pipe.on('data', (d: Buffer) => none.push(d.toString()));
-  const q = createProgress(pipe, 'x', true);
-  q.total(20_000);
-  q.update(10_000);
-  q.done();
-  const small = createProgress(tty, 'small', true);
-  written.length = 0;
-  small.total(100);
-  small.update(50);
-  small.done();
-  expect([none, written]).toEqual([[], []]);
-});
