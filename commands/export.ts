@@ -4,7 +4,8 @@ import { ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
 import { UsageError } from '../src/errors.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
-import { runOnDb } from './run.js';
+import { runOnDb, runTargets } from './run.js';
+import type { Target } from '../src/config/resolve.js';
 
 // `egovctl export <entity>`: parse → export (src/export) → present. The export modules are
 // loaded when the command runs, so `egovctl --help` stays fast.
@@ -41,14 +42,24 @@ export function registerExport(program: Command, bind: Bind): void {
       'temporary file beside it and renamed when complete, so readers never see a partial file.',
       'With --json and --out, standard output carries the summary {entity, format, rows, bytes,',
       'sha256, out}; with data on standard output the summary goes to standard error instead.',
+      'With several targets (--target a,b or --all-targets) --out must hold {target}; {date} is',
+      'the UTC date of the run. Each target\'s file is written atomically, with its own manifest.',
       '',
       'Examples:',
       '  egovctl export services > services.csv',
       '  egovctl export services --out /srv/open-data/services.csv.gz --manifest --quiet',
       '  egovctl export services --format ndjson --status active --audience G2B,G2G',
       '  egovctl --json export agencies --out agencies.json --changed-since 2026-01-01',
+      '  egovctl --all-targets export services --out /srv/export/{target}-services-{date}.csv.gz --manifest',
     ].join('\n'))
     .action(bind(async (ctx: Ctx, entity: string, o: ExportFlags) => runExport(ctx, program, entity as EntityName, o)));
+}
+
+/** `{target}` and `{date}` in --out: one file per target (SPEC: many agency databases, one cron line). */
+export function expandOut(out: string, targetName: string, date: string): string {
+  // a target named by its URL still makes a file name, never a path
+  const safe = targetName.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  return out.replaceAll('{target}', safe).replaceAll('{date}', date);
 }
 
 async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: ExportFlags): Promise<number> {
@@ -58,45 +69,53 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   const filters = parseFilters(entity, o);
   if (o.manifest && !choice.out) throw new UsageError('--manifest needs --out <path>: a manifest describes a file');
   const toStdout = choice.out === null;
-  // Standard output carries the data: never a JSON document after it, even on failure.
-  if (toStdout) ctx.reported = true;
-  const target = ctx.singleTarget();
+  const targets = ctx.config().targets;
+  if (targets.length > 1 && (toStdout || !choice.out!.includes('{target}'))) {
+    throw new UsageError(`several targets need --out with a {target} placeholder, one file per target (like --out /srv/export/{target}-${entity}-{date}.csv)`);
+  }
   const { writeRecordsFile, writeRecordsStdout } = await import('../src/export/export.js');
   const { createProgress, noProgress } = await import('../src/output/progress.js');
-  const progress = createProgress(ctx.stderr, `exporting ${entity}`, { enabled: !ctx.opts.quiet });
-  // no terminal, no bar: and then no counting query and no line counting either
-  const opts = { format: choice.format, gzip: choice.gzip, raw: !!o.raw, filters, signal: ctx.signal, ...(progress === noProgress ? {} : { progress }) };
-  const result = await runOnDb(ctx, target, async (db) => {
-    try {
-      const r = toStdout
-        ? { ...(await writeRecordsStdout(db, entity, ctx.stdout, opts)), out: null, manifest: null }
-        : await writeRecordsFile(db, entity, path.resolve(ctx.cwd, choice.out!), { ...opts, manifest: !!o.manifest, toolVersion: program.version() ?? 'unknown' });
-      const counts: Record<string, unknown> = { rows: r.rows, bytes: r.bytes, sha256: r.sha256, format: r.format, out: r.out ?? '-' };
-      if (!r.complete) counts.stopped = 'standard output closed by its reader';
-      return { result: r, counts };
-    } finally {
-      progress.done();
-    }
-  }, { audit: true, schema: true });
+  // The date of the run, in UTC: every target's file of one run carries the same one.
+  const date = new Date().toISOString().slice(0, 10);
 
-  if (!result.complete) return 0; // `| head`: the reader has what it wanted
-  const summary = { entity: result.entity, format: result.format, rows: result.rows, bytes: result.bytes, sha256: result.sha256, out: result.out, gzip: result.gzip, manifest: result.manifest, exported_at: result.exported_at };
-  if (ctx.opts.json) {
-    if (toStdout) {
-      if (!ctx.opts.quiet) ctx.stderr.write(`${JSON.stringify(summary)}\n`);
-    } else {
-      const { writeJson } = await import('../src/output/json.js');
-      writeJson(ctx.stdout, summary);
-      ctx.reported = true;
-    }
+  const exportOne = async (target: Target) => {
+    // one bar at a time: with several targets at once their lines would overwrite each other
+    const progress = targets.length === 1 ? createProgress(ctx.stderr, `exporting ${entity}`, { enabled: !ctx.opts.quiet }) : noProgress;
+    // no terminal, no bar: and then no counting query and no line counting either
+    const opts = { format: choice.format, gzip: choice.gzip, raw: !!o.raw, filters, signal: ctx.signal, ...(progress === noProgress ? {} : { progress }) };
+    return runOnDb(ctx, target, async (db) => {
+      try {
+        const r = toStdout
+          ? { ...(await writeRecordsStdout(db, entity, ctx.stdout, opts)), out: null, manifest: null }
+          : await writeRecordsFile(db, entity, path.resolve(ctx.cwd, expandOut(choice.out!, target.name, date)), { ...opts, manifest: !!o.manifest, toolVersion: program.version() ?? 'unknown' });
+        const counts: Record<string, unknown> = { rows: r.rows, bytes: r.bytes, sha256: r.sha256, format: r.format, out: r.out ?? '-' };
+        if (!r.complete) counts.stopped = 'standard output closed by its reader';
+        return { result: r, counts };
+      } finally {
+        progress.done();
+      }
+    }, { audit: true, schema: true });
+  };
+  type Result = Awaited<ReturnType<typeof exportOne>>;
+  const summaryOf = (r: Result) => ({ entity: r.entity, format: r.format, rows: r.rows, bytes: r.bytes, sha256: r.sha256, out: r.out, gzip: r.gzip, manifest: r.manifest, exported_at: r.exported_at });
+  const line = (r: Result) => `exported ${r.rows} ${entity} as ${r.format}${r.gzip ? '.gz' : ''}: ${r.bytes} bytes, sha256 ${r.sha256}`;
+
+  if (toStdout) {
+    // Standard output carries the data: never a JSON document after it, even on failure.
+    ctx.reported = true;
+    const result = await exportOne(ctx.singleTarget());
+    if (!result.complete) return 0; // `| head`: the reader has what it wanted
+    if (ctx.opts.json && !ctx.opts.quiet) ctx.stderr.write(`${JSON.stringify(summaryOf(result))}\n`);
+    else ctx.logger.debug(line(result));
     return 0;
   }
-  if (ctx.opts.quiet) return 0;
-  const line = `exported ${result.rows} ${entity} as ${result.format}${result.gzip ? '.gz' : ''}: ${result.bytes} bytes, sha256 ${result.sha256}`;
-  if (toStdout) ctx.logger.debug(line);
-  else {
-    ctx.stdout.write(`${line}\nto ${result.out}\n`);
-    if (result.manifest) ctx.stdout.write(`manifest ${result.manifest}\n`);
-  }
-  return 0;
+  return runTargets(
+    ctx,
+    async (target) => ({ result: summaryOf(await exportOne(target)) }),
+    (r) => {
+      if (ctx.opts.quiet) return;
+      ctx.stdout.write(`exported ${r.rows} ${entity} as ${r.format}${r.gzip ? '.gz' : ''}: ${r.bytes} bytes, sha256 ${r.sha256}\nto ${r.out}\n`);
+      if (r.manifest) ctx.stdout.write(`manifest ${r.manifest}\n`);
+    },
+  );
 }

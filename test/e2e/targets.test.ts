@@ -98,4 +98,68 @@ describe('--target and --all-targets', () => {
     expect(r.stderr).toContain('unknown target bukhara');
     expect(r.stderr).toContain('tashkent, samarqand, local, down');
   });
+
+  test('export --all-targets writes one atomic file and manifest per target from {target} and {date}', async () => {
+    const samples = path.join(ROOT, 'samples');
+    fs.mkdirSync(path.join(cwd, 'out'), { recursive: true });
+    expect((await runCli(['--target', 'tashkent,samarqand,local', 'migrate', 'latest', '-q'], { env: env(), cwd })).code).toBe(0);
+    for (const t of ['tashkent', 'local']) {
+      expect((await runCli(['--target', t, 'import', 'agencies', path.join(samples, 'agencies.csv'), '-q'], { env: env(), cwd })).code).toBe(0);
+      expect((await runCli(['--target', t, 'import', 'services', path.join(samples, 'services.csv'), '-q'], { env: env(), cwd })).code).toBe(0);
+    }
+    const r = await runCli(['--all-targets', 'export', 'services', '--out', 'out/{target}-services-{date}.csv', '--manifest', '--json'], { env: env(), cwd });
+    expect(r.code).toBe(5);
+    const doc = JSON.parse(r.stdout);
+    const date = new Date().toISOString().slice(0, 10);
+    const by = Object.fromEntries(doc.targets.map((t: { target: string }) => [t.target, t]));
+    expect(by.tashkent).toMatchObject({ ok: true, result: { rows: 22, out: path.join(cwd, 'out', `tashkent-services-${date}.csv`) } });
+    expect(by.local).toMatchObject({ ok: true, result: { rows: 22 } });
+    expect(by.samarqand).toMatchObject({ ok: true, result: { rows: 0 } });
+    expect(by.down).toMatchObject({ ok: false, exit_code: 5 });
+    const files = fs.readdirSync(path.join(cwd, 'out')).sort();
+    expect(files).toEqual([
+      `local-services-${date}.csv`, `local-services-${date}.csv.manifest.json`,
+      `samarqand-services-${date}.csv`, `samarqand-services-${date}.csv.manifest.json`,
+      `tashkent-services-${date}.csv`, `tashkent-services-${date}.csv.manifest.json`,
+    ]);
+    // the same data in PostgreSQL and SQLite exports the same bytes but for updated_at
+    const strip = (f: string) => fs.readFileSync(path.join(cwd, 'out', f), 'utf8').replace(/,\d{4}-\d\d-\d\dT[\d:.]+Z$/gm, '');
+    expect(strip(`tashkent-services-${date}.csv`)).toBe(strip(`local-services-${date}.csv`));
+    expect(r.stdout + r.stderr).not.toContain('DownSecret22');
+  });
+
+  test('several targets without {target} in --out is a usage error', async () => {
+    const r = await runCli(['--all-targets', 'export', 'services', '--out', 'all.csv'], { env: env(), cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('{target}');
+    const stdout = await runCli(['--target', 'tashkent,local', 'export', 'services'], { env: env(), cwd });
+    expect(stdout.code).toBe(2);
+  });
+
+  test('validate db and audit list over several targets', async () => {
+    expect((await runCli(['--target', 'tashkent,local,samarqand', 'migrate', 'latest', '-q'], { env: env(), cwd })).code).toBe(0);
+    for (const t of ['tashkent', 'local']) {
+      expect((await runCli(['--target', t, 'import', 'agencies', path.join(ROOT, 'samples', 'agencies.csv'), '-q'], { env: env(), cwd })).code).toBe(0);
+      expect((await runCli(['--target', t, 'import', 'services', path.join(ROOT, 'samples', 'services.csv'), '-q'], { env: env(), cwd })).code).toBe(0);
+    }
+    const v = await runCli(['--target', 'tashkent,local,samarqand', 'validate', 'db', '--json'], { env: env(), cwd });
+    expect(v.code).toBe(0);
+    const vd = JSON.parse(v.stdout);
+    expect(vd.targets.map((t: { result: { records: number } }) => t.result.records)).toEqual([34, 34, 0]);
+    const a = await runCli(['--target', 'tashkent,local', 'audit', 'list', '--limit', '3', '--json'], { env: env(), cwd });
+    expect(a.code).toBe(0);
+    const ad = JSON.parse(a.stdout);
+    for (const t of ad.targets) {
+      expect(t.ok).toBe(true);
+      expect(t.result).toHaveLength(3);
+      expect(t.result[0]).toMatchObject({ command: 'import', args: ['services', path.join(ROOT, 'samples', 'services.csv'), '-q'], outcome: 'ok' });
+    }
+    expect(a.stdout).not.toContain(tashkentPw);
+  });
+
+  test('import takes exactly one target', async () => {
+    const r = await runCli(['--target', 'tashkent,local', 'import', 'agencies', path.join(ROOT, 'samples', 'agencies.csv')], { env: env(), cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('exactly one target');
+  });
 });
