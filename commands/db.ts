@@ -1,8 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { exitCodeOf, outcomeOf, writeAudit } from '../src/audit/audit.js';
 import { describeTarget } from '../src/db/connect.js';
-import { EgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
 import { defaultBackupPath } from '../src/records/backup.js';
@@ -52,11 +50,11 @@ async function reset(ctx: Ctx, o: { dryRun?: boolean; backup?: string | false })
   const backupPath = o.backup === false
     ? null
     : (e: EntityName) => (o.backup ? path.join(path.resolve(ctx.cwd, o.backup), path.basename(defaultBackupPath('', target.name, e, now))) : defaultBackupPath(ctx.config().dataDir, target.name, e, now));
-  // No audit row through runOnDb: on success the audit table is gone with the rest. A
-  // reset that did not happen (refused, failed, interrupted) is recorded here.
+  // On success the audit table is gone with the rest, so only a reset that did not happen
+  // (refused, failed, interrupted) is recorded.
   const report = await runOnDb(ctx, target, async (db) => {
-    const started = new Date().toISOString();
     const base: ResetReport = { target: target.name, dry_run: dryRun, tables: [], dropped: 0, backups: [] };
+    const counts = () => Object.fromEntries(base.tables.map((t) => [t.table, t.rows]));
     try {
       base.tables = await planReset(db);
       if (!base.tables.length) {
@@ -73,26 +71,13 @@ async function reset(ctx: Ctx, o: { dryRun?: boolean; backup?: string | false })
         { action: 'drop every table of egovctl', target, details, typeToConfirm: target.database },
         { dryRun, yes: !!ctx.opts.yes, logger: ctx.logger, prompter: ctx.prompter },
       );
-      if (decision !== 'proceed') return { result: base };
+      if (decision !== 'proceed') return { result: base, counts: counts() };
       const r = await resetDatabase(db, { backupPath, signal: ctx.signal });
       return { result: { ...base, tables: r.dropped, dropped: r.dropped.length, backups: r.backups.map((b) => ({ entity: b.entity, path: b.path, rows: b.rows })) } };
     } catch (err) {
-      const error = ctx.signal.aborted && !(err instanceof EgovError) ? ctx.signal.reason : err;
-      const why = await writeAudit(db, {
-        command: ctx.command,
-        args: ctx.args,
-        target: describeTarget(target),
-        started_at: started,
-        finished_at: new Date().toISOString(),
-        outcome: outcomeOf(error),
-        exit_code: exitCodeOf(error),
-        counts: Object.fromEntries(base.tables.map((t) => [t.table, t.rows])),
-        message: (error as Error).message ?? String(error),
-      });
-      if (why) ctx.logger.warn(`no audit row was written on target ${target.name}: ${why}`);
-      throw error;
+      throw Object.assign(err as object, { counts: counts() });
     }
-  });
+  }, { audit: dryRun ? false : 'unless-ok' });
   if (ctx.opts.json) writeJson(ctx.stdout, report);
   else if (report.dropped) {
     ctx.stdout.write(`dropped ${report.tables.map((t) => t.table).join(', ')} on target ${target.name}\n`);

@@ -7,8 +7,11 @@ import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
 
 export interface DbRunOptions {
-  /** write an audit row with this command's outcome (SPEC §7) */
-  audit?: boolean;
+  /**
+   * write an audit row with this command's outcome (SPEC §7); 'unless-ok' records only a
+   * command that did not happen (db reset: on success the audit table is gone)
+   */
+  audit?: boolean | 'unless-ok';
   /** the schema must be at the latest migration (exit 6 otherwise) */
   schema?: boolean;
   readOnly?: boolean;
@@ -38,7 +41,7 @@ export async function runOnDb<R>(ctx: Ctx, target: Target, fn: (db: Db) => Promi
       if ((err as { counts?: Record<string, unknown> })?.counts) counts = (err as { counts: Record<string, unknown> }).counts;
       throw error;
     } finally {
-      if (opts.audit) {
+      if (opts.audit === true || (opts.audit === 'unless-ok' && error !== undefined)) {
         const reason = await writeAudit(db, {
           command: ctx.command,
           args: ctx.args,
