@@ -5,7 +5,10 @@ import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 
 export function registerConfig(program: Command, bind: Bind): void {
-  const config = program.command('config').description('show the resolved configuration');
+  const config = program
+    .command('config')
+    .description('show the resolved configuration')
+    .addHelpText('after', '\nExamples:\n  egovctl config show\n  egovctl --target central config show --json');
   config
     .command('show')
     .description('the resolved configuration and where each value came from, secrets as ***')
