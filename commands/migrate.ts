@@ -26,22 +26,25 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .command('latest')
     .description('apply all pending migrations, in one transaction')
     .option('--dry-run', 'print the SQL and change nothing')
+    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
     .addHelpText('after', '\nExamples:\n  egovctl migrate latest\n  egovctl migrate latest --dry-run\n  egovctl --all-targets migrate latest --json')
-    .action(bind(async (ctx: Ctx, o: { dryRun?: boolean }) => apply(ctx, o, (db, ro) => migrator.latest(db, ro), true)));
+    .action(bind(async (ctx: Ctx, o: RunFlags) => apply(ctx, o, (db, ro) => migrator.latest(db, ro), true)));
 
   migrate
     .command('up [name]')
     .description('apply the next pending migration, or every pending one up to <name>')
     .option('--dry-run', 'print the SQL and change nothing')
+    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
     .addHelpText('after', '\nExamples:\n  egovctl migrate up\n  egovctl migrate up 20261128000001_schema_v1')
-    .action(bind(async (ctx: Ctx, name: string | undefined, o: { dryRun?: boolean }) => apply(ctx, o, (db, ro) => migrator.up(db, name, ro), false)));
+    .action(bind(async (ctx: Ctx, name: string | undefined, o: RunFlags) => apply(ctx, o, (db, ro) => migrator.up(db, name, ro), false)));
 
   migrate
     .command('down [name]')
     .description('undo the last applied migration, or every one down to <name> (destructive)')
     .option('--dry-run', 'say what would be undone and print the SQL; change nothing')
+    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
     .addHelpText('after', '\nExamples:\n  egovctl migrate down --dry-run\n  egovctl migrate down --yes')
-    .action(bind(async (ctx: Ctx, name: string | undefined, o: { dryRun?: boolean }) =>
+    .action(bind(async (ctx: Ctx, name: string | undefined, o: RunFlags) =>
       undo(ctx, o, { name }, (db, ro) => migrator.down(db, name, ro))));
 
   migrate
@@ -50,8 +53,9 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .option('--steps <n>', 'undo the last N migrations', nonNegativeInt('--steps'))
     .option('--all', 'undo every migration: every table and its data is dropped')
     .option('--dry-run', 'say what would be undone and print the SQL; change nothing')
+    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
     .addHelpText('after', '\nExamples:\n  egovctl migrate rollback --dry-run\n  egovctl migrate rollback --steps 1 --yes\n  egovctl migrate rollback --all --yes')
-    .action(bind(async (ctx: Ctx, o: { steps?: number; all?: boolean; dryRun?: boolean }) => {
+    .action(bind(async (ctx: Ctx, o: RunFlags & { steps?: number; all?: boolean }) => {
       if (o.steps !== undefined && o.all) throw new UsageError('--steps and --all cannot be used together');
       const what = o.all ? { all: true } : o.steps !== undefined ? { steps: o.steps } : {};
       return undo(ctx, o, what, (db, ro) => migrator.rollback(db, what, ro));
@@ -86,8 +90,13 @@ function paintState(ctx: Ctx, s: migrator.MigrationState): string {
 
 type Runner = (db: Db, opts: migrator.RunOptions) => Promise<migrator.RunResult>;
 
-function runOptions(ctx: Ctx, dryRun: boolean | undefined): migrator.RunOptions {
-  return { dryRun: !!dryRun, onLog: (l) => ctx.logger.info(l) };
+interface RunFlags {
+  dryRun?: boolean;
+  lockTimeout?: number;
+}
+
+function runOptions(ctx: Ctx, o: RunFlags, dryRun = !!o.dryRun): migrator.RunOptions {
+  return { dryRun, lockTimeoutMs: (o.lockTimeout ?? 60) * 1000, onLog: (l) => ctx.logger.info(l) };
 }
 
 function present(ctx: Ctx, r: migrator.RunResult & { target: string }): void {
@@ -100,13 +109,13 @@ function present(ctx: Ctx, r: migrator.RunResult & { target: string }): void {
   else ctx.stdout.write(`target ${r.target}: ${r.direction === 'up' ? `applied ${r.migrations.length} migration(s) as batch ${r.batch}` : `undid ${r.migrations.length} migration(s)`}: ${r.migrations.join(', ')}\n`);
 }
 
-async function apply(ctx: Ctx, o: { dryRun?: boolean }, run: Runner, multi: boolean): Promise<number> {
+async function apply(ctx: Ctx, o: RunFlags, run: Runner, multi: boolean): Promise<number> {
   if (!multi) ctx.singleTarget();
   return runTargets(
     ctx,
     async (target) => {
       const r = await runOnDb(ctx, target, async (db) => {
-        const res = await run(db, runOptions(ctx, o.dryRun));
+        const res = await run(db, runOptions(ctx, o));
         return { result: res, counts: { applied: res.dryRun ? 0 : res.migrations.length } };
       }, { audit: !o.dryRun });
       return { result: { target: target.name, ...r } };
@@ -115,7 +124,7 @@ async function apply(ctx: Ctx, o: { dryRun?: boolean }, run: Runner, multi: bool
   );
 }
 
-async function undo(ctx: Ctx, o: { dryRun?: boolean }, what: { name?: string } | { steps?: number; all?: boolean }, run: Runner): Promise<number> {
+async function undo(ctx: Ctx, o: RunFlags, what: { name?: string } | { steps?: number; all?: boolean }, run: Runner): Promise<number> {
   const target = ctx.singleTarget();
   const r = await runOnDb(ctx, target, async (db) => {
     const names = await migrator.previewDown(db, what);
@@ -129,7 +138,7 @@ async function undo(ctx: Ctx, o: { dryRun?: boolean }, what: { name?: string } |
         ...tables.map((t) => `drops table ${t.table} with ${t.rows} row${t.rows === 1 ? '' : 's'}`),
       ],
     }, { dryRun: !!o.dryRun, yes: !!ctx.opts.yes, logger: ctx.logger, prompter: ctx.prompter });
-    const res = await run(db, runOptions(ctx, decision === 'dry-run'));
+    const res = await run(db, runOptions(ctx, o, decision === 'dry-run'));
     return { result: res, counts: { undone: res.dryRun ? 0 : res.migrations.length } };
   }, { audit: !o.dryRun });
   const result = { target: target.name, ...r };

@@ -237,11 +237,14 @@ async function run(db: Db, plan: Plan, opts: RunOptions): Promise<RunResult> {
 
   // SQLite: one connection; BEGIN IMMEDIATE takes the write lock (waiting busy_timeout).
   const k = db.knex;
+  await k.raw(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(timeout))}`);
   try {
     await k.raw('BEGIN IMMEDIATE');
   } catch (err) {
     if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
-      throw new ConflictError('another process is writing this SQLite database (a migration run?); try again when it ends');
+      throw new ConflictError(`another process is writing this SQLite database (a migration run?); waited ${Math.round(timeout / 1000)} s`, {
+        details: ['- try again when it ends; its lock ends with that process'],
+      });
     }
     throw err;
   }
