@@ -15,6 +15,7 @@ import { RejectFile } from './reject-file.js';
 import { replaceAbsent } from './replace.js';
 import { STAGE, copyEncoder, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
 import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
+import { timed } from './timing.js';
 import type { ImportOptions, ImportReport } from './types.js';
 
 // One import: read → check each record → stage (COPY / prepared inserts) → set-based checks
@@ -164,6 +165,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       progress.update(yielded, source.bytesRead());
     }
     if (batch.length) yield batch as string[] | unknown[][];
+    if (process.env.EGOVCTL_IMPORT_TIMING) process.stderr.write(`import timing: last record read at ${Date.now() - started} ms\n`);
   }
 
   try {
@@ -177,7 +179,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         agencies = new Map((await selectRows<{ code: string; status: string }>(trx, 'select code, status from agencies')).map((a) => [a.code, a.status]));
         env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
         try {
-          await loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table);
+          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table));
         } catch (err) {
           if ((err as { code?: string }).code === '23505') throw new RetryStaged();
           throw err;
@@ -185,7 +187,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       } else {
         await createStage(trx, db.dialect, entity, withRaw);
         env.logger.debug(`import: reading ${source.sourceName} into the staging table`);
-        await loadStage(trx, db.dialect, cols, batches(), env.signal);
+        await timed('read+copy (stage)', () => loadStage(trx, db.dialect, cols, batches(), env.signal));
       }
       progress.phase('checking');
       env.logger.debug(`import: ${staged} records staged, checking them against the database`);
@@ -214,12 +216,12 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         return finish();
       }
 
-      await indexStage(trx, db.dialect, o.maxErrors > 0);
+      await timed('index/analyze stage', () => indexStage(trx, db.dialect, o.maxErrors > 0));
       // Set-based checks. With --max-errors the records they name are taken out of the
       // staging table and checked again, since their absence can orphan others.
       for (let round = 0; round < MAX_ROUNDS; round++) {
         env.signal.throwIfAborted();
-        const found = await crossErrors(trx, entity, o.mode);
+        const found = await timed('cross errors', () => crossErrors(trx, entity, o.mode));
         if (!found.length) break;
         log.addAll(found);
         const lines = [...new Set(found.map((i) => i.line!))];
@@ -244,7 +246,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors${allowed}: ${log.describe()}; nothing was written`);
       }
       report.rejected = bad;
-      log.addAll(await crossWarnings(trx, entity));
+      log.addAll(await timed('cross warnings', () => crossWarnings(trx, entity)));
 
       if (o.mode === 'replace') await replaceAbsent(trx, db, o, env, report, source.sourceName);
 

@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ENTITIES, type EntityName } from '../records/fields.js';
 import { STAGE, dataColumns, q } from './stage-columns.js';
 import { selectRows, type Dialect } from './stage.js';
+import { timed } from './timing.js';
 
 // The merge of the staging table into the entity's table: one statement per kind of
 // change, never a query per record. A record whose values are all the same is not
@@ -55,8 +56,8 @@ export async function mergeStage(trx: Knex.Transaction, dialect: Dialect, entity
   let updated: number;
   let inserted: number;
   if (dialect === 'pg') {
-    updated = ((await trx.raw(update, [now])) as { rowCount: number }).rowCount;
-    inserted = ((await trx.raw(insert, [now])) as { rowCount: number }).rowCount;
+    updated = ((await timed('merge update', () => trx.raw(update, [now]))) as { rowCount: number }).rowCount;
+    inserted = ((await timed('merge insert', () => trx.raw(insert, [now]))) as { rowCount: number }).rowCount;
   } else {
     const conn = (await trx.client.acquireConnection()) as BetterSqlite3.Database;
     updated = conn.prepare(update).run(now).changes;
