@@ -127,41 +127,44 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
 
   async function* batches(): AsyncGenerator<string[] | unknown[][]> {
     let batch: Array<string | unknown[]> = [];
-    for await (const rec of source) {
-      yielded++;
-      const checked = checkRecord(entity, rec);
-      log.addAll(checked.issues);
-      let values = checked.values;
-      const errors = checked.issues.filter((i) => i.severity === 'error');
-      if (values !== null && agencies) {
-        const found = checkAgency(agencies, rec, values);
-        if (found) {
-          log.add(found);
-          if (found.severity === 'error') {
-            values = null;
-            errors.push(found);
+    // A decoded chunk's records at a time: one await per few hundred records, not per record.
+    for await (const recs of source.batches()) {
+      for (const rec of recs) {
+        yielded++;
+        const checked = checkRecord(entity, rec);
+        log.addAll(checked.issues);
+        let values = checked.values;
+        const errors = checked.issues.length ? checked.issues.filter((i) => i.severity === 'error') : [];
+        if (values !== null && agencies) {
+          const found = checkAgency(agencies, rec, values);
+          if (found) {
+            log.add(found);
+            if (found.severity === 'error') {
+              values = null;
+              errors.push(found);
+            }
           }
         }
-      }
-      if (values === null) {
-        bad++;
-        await reject?.write({ line: rec.line, record: rec.record, raw: rec.raw, errors });
-      } else if (direct) {
-        // Once a record is bad the import fails: stop sending, keep reading to report all.
-        if (bad === 0) {
-          batch.push(directLine(rec.line, null, values, now));
+        if (values === null) {
+          bad++;
+          await reject?.write({ line: rec.line, record: rec.record, raw: rec.raw, errors });
+        } else if (direct) {
+          // Once a record is bad the import fails: stop sending, keep reading to report all.
+          if (bad === 0) {
+            batch.push(directLine(rec.line, null, values, now));
+            staged++;
+          }
+          if (batch.length >= BATCH) {
+            yield batch as string[];
+            batch = [];
+          }
+        } else {
+          batch.push(encode(rec.line, withRaw ? rec.raw : null, values));
           staged++;
-        }
-        if (batch.length >= BATCH) {
-          yield batch as string[];
-          batch = [];
-        }
-      } else {
-        batch.push(encode(rec.line, withRaw ? rec.raw : null, values));
-        staged++;
-        if (batch.length >= BATCH) {
-          yield batch as string[] | unknown[][];
-          batch = [];
+          if (batch.length >= BATCH) {
+            yield batch as string[] | unknown[][];
+            batch = [];
+          }
         }
       }
       progress.update(yielded, source.bytesRead());
