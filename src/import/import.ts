@@ -166,8 +166,8 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
             batch = [];
           }
         }
+        progress.update(yielded, source.bytesRead());
       }
-      progress.update(yielded, source.bytesRead());
     }
     if (batch.length) yield batch as string[] | unknown[][];
     if (process.env.EGOVCTL_IMPORT_TIMING) process.stderr.write(`import timing: last record read at ${Date.now() - started} ms\n`);
