@@ -56,7 +56,13 @@ export async function mergeStage(trx: Knex.Transaction, dialect: Dialect, entity
   let updated: number;
   let inserted: number;
   if (dialect === 'pg') {
+    // The update probes the primary key for each staged code instead of hashing the stored
+    // rows: the hash join has to carry every column of a million stored rows (~760 MB, spilled
+    // to disk in batches) to compare them; looking each row up through the index is cheaper.
+    // Unchanged re-import of 1M services: 3.5-3.6 s -> 2.3-2.4 s. Only for this statement.
+    await trx.raw('set local enable_hashjoin = off; set local enable_mergejoin = off');
     updated = ((await timed('merge update', () => trx.raw(update, [now]))) as { rowCount: number }).rowCount;
+    await trx.raw('set local enable_hashjoin to default; set local enable_mergejoin to default');
     inserted = ((await timed('merge insert', () => trx.raw(insert, [now]))) as { rowCount: number }).rowCount;
   } else {
     const conn = (await trx.client.acquireConnection()) as BetterSqlite3.Database;
