@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ENTITIES, type EntityName } from '../records/fields.js';
 import { STAGE, dataColumns, q } from './stage-columns.js';
 import { selectRows, type Dialect } from './stage.js';
+import { timed } from './timing.js';
 
 // The merge of the staging table into the entity's table: one statement per kind of
 // change, never a query per record. A record whose values are all the same is not
@@ -55,8 +56,14 @@ export async function mergeStage(trx: Knex.Transaction, dialect: Dialect, entity
   let updated: number;
   let inserted: number;
   if (dialect === 'pg') {
-    updated = ((await trx.raw(update, [now])) as { rowCount: number }).rowCount;
-    inserted = ((await trx.raw(insert, [now])) as { rowCount: number }).rowCount;
+    // The update probes the primary key for each staged code instead of hashing the stored
+    // rows: the hash join has to carry every column of a million stored rows (~760 MB, spilled
+    // to disk in batches) to compare them; looking each row up through the index is cheaper.
+    // Unchanged re-import of 1M services: 3.5-3.6 s -> 2.3-2.4 s. Only for this statement.
+    await trx.raw('set local enable_hashjoin = off; set local enable_mergejoin = off');
+    updated = ((await timed('merge update', () => trx.raw(update, [now]))) as { rowCount: number }).rowCount;
+    await trx.raw('set local enable_hashjoin to default; set local enable_mergejoin to default');
+    inserted = ((await timed('merge insert', () => trx.raw(insert, [now]))) as { rowCount: number }).rowCount;
   } else {
     const conn = (await trx.client.acquireConnection()) as BetterSqlite3.Database;
     updated = conn.prepare(update).run(now).changes;

@@ -52,19 +52,22 @@ export function copyLine(values: readonly unknown[]): string {
  * object per record — a third of the import's own CPU time at a million records.
  */
 export function copyEncoder(entity: EntityName, cols: readonly string[]): (line: number, raw: string | null, values: RecordValues, now: string) => string {
-  const parts = cols.map((c): ((line: number, raw: string | null, v: RecordValues, now: string) => string) => {
-    if (c === 'line') return (line) => String(line);
-    if (c === 'raw') return (_l, raw) => copyText(raw);
-    if (c === 'updated_at') return (_l, _r, _v, now) => now;
+  // One generated function with a named property load per column (the names come from the
+  // field table, quoted with JSON.stringify): a loop over per-column closures reading
+  // values[c] made every call site megamorphic (read, check and encode of 1M services:
+  // 8.33 s against 7.71 s, medians of 3).
+  const exprs = cols.map((c): string => {
+    if (c === 'line') return 'String(line)';
+    if (c === 'raw') return 'text(raw)';
+    if (c === 'updated_at') return 'now';
     const f = field(entity, c)!;
-    if (f.type === 'set') return (_l, _r, v) => { const x = v[c] as string[] | null; return x && x.length ? copyText(x.join(ITEM_SEPARATOR)) : '\\N'; };
-    if (f.type === 'list') return (_l, _r, v) => { const x = v[c] as string[] | null; return x && x.length ? copyText(JSON.stringify(x)) : '\\N'; };
-    return (_l, _r, v) => copyText(v[c] ?? null);
+    const v = `v[${JSON.stringify(c)}]`;
+    if (f.type === 'set') return `set(${v})`;
+    if (f.type === 'list') return `list(${v})`;
+    return `text(${v})`;
   });
-  const n = parts.length;
-  return (line, raw, values, now) => {
-    let s = parts[0]!(line, raw, values, now);
-    for (let i = 1; i < n; i++) s += `\t${parts[i]!(line, raw, values, now)}`;
-    return `${s}\n`;
-  };
+  const body = `return function encode(line, raw, v, now) { return ${exprs.join(" + '\\t' + ")} + '\\n'; };`;
+  const set = (x: string[] | null | undefined): string => (x && x.length ? copyText(x.join(ITEM_SEPARATOR)) : '\\N');
+  const list = (x: string[] | null | undefined): string => (x && x.length ? copyText(JSON.stringify(x)) : '\\N');
+  return new Function('text', 'set', 'list', body)(copyText, set, list) as (line: number, raw: string | null, values: RecordValues, now: string) => string;
 }

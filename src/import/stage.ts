@@ -4,9 +4,15 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ENTITIES, type EntityName } from '../records/fields.js';
+import { readAhead } from './read-ahead.js';
 import { STAGE, dataColumns, q } from './stage-columns.js';
 
 const require = createRequire(import.meta.url);
+
+/** Rows per COPY statement (see loadStage). */
+const COPY_SEGMENT = 25_000;
+/** Batches (of 500 records) read ahead while a COPY statement finishes. */
+const READ_AHEAD_BATCHES = 32;
 
 // The staging table: the file's valid records land here first, inside the import's
 // transaction, so that every check against the database and the merge are set-based SQL
@@ -44,16 +50,48 @@ export async function loadStage(
   const conn: unknown = await trx.client.acquireConnection();
   if (dialect === 'pg') {
     const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
-    // A deep buffer lets this process parse ahead while the server works, rather than the
-    // two taking turns at every socket-sized chunk (16 MB: ~28,000 records of services).
-    const copy = (conn as import('pg').Client).query(copyFrom(`copy ${table === STAGE ? STAGE : q(table)} (${cols.map(q).join(', ')}) from stdin`, { highWaterMark: 16 * 1024 * 1024 }));
-    async function* text(): AsyncGenerator<string> {
-      for await (const batch of batches) yield (batch as string[]).join('');
+    const sql = `copy ${table === STAGE ? STAGE : q(table)} (${cols.map(q).join(', ')}) from stdin`;
+    // Several COPY statements of COPY_SEGMENT rows each, not one: PostgreSQL checks a foreign
+    // key (the direct load into services) with a row trigger that fires only at the end of
+    // the statement, so one COPY of a million rows ended with ~3 s of checks while this
+    // process sat idle. Now each segment's checks run while the records of the next one
+    // are read ahead (readAhead), and the two overlap. Same transaction, same rows.
+    // Each batch is joined and encoded as it is read ahead: a queued record would otherwise
+    // hold on to the whole decoded chunk its values were cut from.
+    async function* encoded(): AsyncGenerator<{ bytes: Buffer; rows: number }> {
+      for await (const batch of batches as AsyncIterable<string[]>) yield { bytes: Buffer.from(batch.join('')), rows: batch.length };
     }
-    // pipeline: the file is read only as fast as the server takes the rows (back-pressure),
-    // and an error or an interrupt on either side ends both (COPY is then failed, and the
-    // transaction rolls back).
-    await pipeline(Readable.from(text(), { objectMode: false }), copy, { signal });
+    const rows = readAhead(encoded(), READ_AHEAD_BATCHES);
+    try {
+      let first = await rows.next();
+      while (!first.done) {
+        signal.throwIfAborted();
+        const head = first.value;
+        async function* segment(): AsyncGenerator<Buffer> {
+          let n = head.rows;
+          yield head.bytes;
+          while (n < COPY_SEGMENT) {
+            const r = await rows.next();
+            if (r.done) {
+              first = r;
+              return;
+            }
+            n += r.value.rows;
+            yield r.value.bytes;
+          }
+          first = await rows.next();
+        }
+        // A deep buffer lets this process parse ahead while the server works, rather than the
+        // two taking turns at every socket-sized chunk (16 MB: ~28,000 records of services).
+        const copy = (conn as import('pg').Client).query(copyFrom(sql, { highWaterMark: 16 * 1024 * 1024 }));
+        // pipeline: the file is read only as fast as the server takes the rows (back-pressure),
+        // and an error or an interrupt on either side ends both (COPY is then failed, and the
+        // transaction rolls back).
+        await pipeline(Readable.from(segment(), { objectMode: false }), copy, { signal });
+      }
+    } finally {
+      await rows.close();
+    }
     return;
   }
   const db = conn as BetterSqlite3.Database;

@@ -92,6 +92,8 @@ export interface Decoder {
   end(): DecodedChunk;
 }
 
+const STREAM = { stream: true } as const;
+
 export function createDecoder(encoding: Encoding): Decoder {
   let carry: Buffer = Buffer.alloc(0);
   let produced = 0; // characters of text handed out so far
@@ -118,7 +120,10 @@ export function createDecoder(encoding: Encoding): Decoder {
         if (tail) b = b.subarray(0, b.length - tail);
         // Fast path: isUtf8 (simdutf) proves the chunk valid, then the replacing decoder,
         // which then replaces nothing, decodes it: measured 2× faster than toString('utf8').
-        if (isUtf8(b)) return out(stripBom(utf8.decode(b)), []);
+        // In streaming mode: Node 20's one-shot decode() takes another, slower path (724 MB
+        // of registry: 1.5 s against 0.6 s). The chunk is whole and valid (its incomplete
+        // tail is carried above), so the decoder keeps no state between chunks.
+        if (isUtf8(b)) return out(stripBom(utf8.decode(b, STREAM)), []);
         const bomless = first && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.subarray(3) : b;
         if (bomless !== b || b.length > 0) first = false;
         const d = decodeUtf8WithErrors(bomless, produced);
