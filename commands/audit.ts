@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { auditJson, listAudit, type AuditRow } from '../src/audit/audit.js';
 import { renderTable } from '../src/output/table.js';
-import { parseTimestamp } from '../src/registry/values.js';
+import { parseTimestamp } from '../src/flag-values.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { positiveInt } from './program.js';

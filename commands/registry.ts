@@ -6,10 +6,10 @@ import { defaultBackupPath } from '../src/records/backup.js';
 import { ENTITIES } from '../src/records/fields.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
 import { iterateServices, listServices, serviceJson, showService, writeServicesJson, type ServiceDetail } from '../src/registry/browse.js';
-import { parseServiceFilter, type ServiceFilterFlags } from '../src/registry/filters.js';
+import { parseFilters, type RawFilters } from '../src/export/filters.js';
 import { countPurge, purgeServices, type PurgeCriteria } from '../src/registry/purge.js';
 import { retireService, type RetireResult } from '../src/registry/retire.js';
-import { parseCode, parseDate, parseList, today } from '../src/registry/values.js';
+import { parseCode, parseDate, parseList, today } from '../src/flag-values.js';
 import { writeJson } from '../src/output/json.js';
 import { renderTable } from '../src/output/table.js';
 import type { Ctx } from './context.js';
@@ -64,8 +64,8 @@ export function registerRegistry(program: Command, bind: Bind): void {
 /** A screenful for a person; everything for a script (which asked with --json). */
 const TABLE_LIMIT = 100;
 
-async function list(ctx: Ctx, o: ServiceFilterFlags & { limit?: number }): Promise<number> {
-  const filter = parseServiceFilter(o);
+async function list(ctx: Ctx, o: RawFilters & { limit?: number }): Promise<number> {
+  const filter = parseFilters('services', o);
   const limit = o.limit ?? (ctx.opts.json ? 0 : TABLE_LIMIT);
   const targets = ctx.config().targets;
   if (ctx.opts.json && targets.length === 1) {

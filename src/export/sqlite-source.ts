@@ -5,7 +5,7 @@ import { DatabaseError } from '../errors.js';
 import { fromRow, toJsonText } from '../records/db-row.js';
 import { ENTITIES, type EntityName } from '../records/fields.js';
 import { csvLine } from './csv-cell.js';
-import type { ExportFilters } from './filters.js';
+import { applyFilters, type ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
 import type { SourceRun } from './pg-source.js';
 
@@ -16,16 +16,7 @@ import type { SourceRun } from './pg-source.js';
 const CHUNK = 64 * 1024;
 
 function selectSql(db: Db, entity: EntityName, filters: ExportFilters): { sql: string; bindings: unknown[] } {
-  let qb = db.knex(ENTITIES[entity].table).select('*');
-  if (filters.status) qb = qb.whereIn('status', filters.status);
-  if (filters.agency) qb = qb.whereIn(entity === 'services' ? 'agency_code' : 'code', filters.agency);
-  if (filters.audience) {
-    const wanted = filters.audience;
-    qb = qb.where((w) => {
-      for (const a of wanted) w.orWhereRaw(`instr('|' || audience || '|', ?) > 0`, [`|${a}|`]);
-    });
-  }
-  if (filters.changed_since) qb = qb.where('updated_at', '>=', filters.changed_since);
+  const qb = applyFilters(db.knex(ENTITIES[entity].table).select('*'), entity, filters);
   const native = qb.orderBy('code').toSQL().toNative();
   return { sql: native.sql, bindings: [...native.bindings] };
 }

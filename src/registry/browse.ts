@@ -2,7 +2,7 @@ import type { Db } from '../db/connect.js';
 import { DataError } from '../errors.js';
 import { fromRow, toJsonText } from '../records/db-row.js';
 import { ENTITIES, type RecordValues } from '../records/fields.js';
-import { applyServiceFilter, type ServiceFilter } from './filters.js';
+import { applyFilters, type ExportFilters } from '../export/filters.js';
 
 // Reading the register: `registry list` and `registry show`.
 
@@ -14,11 +14,11 @@ export interface ServiceList {
 }
 
 /** Services matching the filter, ordered by code; limit 0 means all. */
-export async function listServices(db: Db, filter: ServiceFilter, limit: number): Promise<ServiceList> {
+export async function listServices(db: Db, filter: ExportFilters, limit: number): Promise<ServiceList> {
   const table = ENTITIES.services.table;
-  const [countRow] = await applyServiceFilter(db.knex(table).count({ n: '*' }), filter);
+  const [countRow] = await applyFilters(db.knex(table).count({ n: '*' }), 'services', filter);
   const total = Number((countRow as { n: number | string }).n);
-  const q = applyServiceFilter(db.knex(table).select('*'), filter).orderBy('code');
+  const q = applyFilters(db.knex(table).select('*'), 'services', filter).orderBy('code');
   if (limit > 0) q.limit(limit);
   const rows = (await q) as Array<Record<string, unknown>>;
   return { total, services: rows.map((r) => fromRow('services', r)) };
@@ -57,14 +57,14 @@ export function serviceJson(values: RecordValues): Record<string, unknown> {
  * read-only repeatable-read transaction on PostgreSQL; one read transaction on SQLite),
  * so a long listing neither holds every record in memory nor mixes two states.
  */
-export async function* iterateServices(db: Db, filter: ServiceFilter, limit: number, signal?: AbortSignal, pageSize = 2000): AsyncGenerator<RecordValues> {
+export async function* iterateServices(db: Db, filter: ExportFilters, limit: number, signal?: AbortSignal, pageSize = 2000): AsyncGenerator<RecordValues> {
   const trx = await (db.dialect === 'pg' ? db.knex.transaction(undefined, { isolationLevel: 'repeatable read', readOnly: true }) : db.knex.transaction());
   try {
     let after: string | null = null;
     let left = limit > 0 ? limit : Infinity;
     while (left > 0) {
       if (signal?.aborted) throw signal.reason;
-      const q = applyServiceFilter(trx(ENTITIES.services.table).select('*'), filter).orderBy('code').limit(Math.min(pageSize, left));
+      const q = applyFilters(trx(ENTITIES.services.table).select('*'), 'services', filter).orderBy('code').limit(Math.min(pageSize, left));
       if (after !== null) q.where('code', '>', after);
       const page = (await q) as Array<Record<string, unknown>>;
       for (const r of page) yield fromRow('services', r);

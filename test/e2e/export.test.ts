@@ -102,7 +102,7 @@ describe('on the embedded SQLite default', () => {
 
   test('usage errors are exit 2 with the reason on standard error', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['export', 'services', '--status', 'active,bogus'], /--status: unknown value "bogus"; allowed: draft, active, suspended, retired/],
+      [['export', 'services', '--status', 'active,bogus'], /--status: "bogus" is not allowed; allowed values: draft, active, suspended, retired/],
       [['export', 'services', '--changed-since', '2026-02-30'], /--changed-since: "2026-02-30" is not a timestamp/],
       [['export', 'services', '--changed-since', 'yesterday'], /is not a timestamp/],
       [['export', 'agencies', '--audience', 'G2C'], /--audience applies to services only/],

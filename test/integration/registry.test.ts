@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toJsonText } from '../../src/records/db-row.js';
-import { today } from '../../src/registry/values.js';
+import { today } from '../../src/flag-values.js';
 import { auditRows, cli, codes, openTestDb, seed, service, SERVICES, UPDATED, type Dialect, type TestDb } from '../helpers/registry-seed.js';
 
 // registry list / show / retire / purge against real PostgreSQL and SQLite, in process.

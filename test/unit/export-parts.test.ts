@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { expect, test } from 'vitest';
 import { csvCell, csvLine, escapeFormula } from '../../src/export/csv-cell.js';
-import { parseFilters, parseTimestamp } from '../../src/export/filters.js';
+import { parseFilters } from '../../src/export/filters.js';
 import { chooseOutput } from '../../src/export/formats.js';
 import { JsonArrayStream } from '../../src/export/framing.js';
 import { pgExportQuery } from '../../src/export/pg-query.js';
@@ -10,24 +10,16 @@ import { pgExportQuery } from '../../src/export/pg-query.js';
 // The small pieces of the export: option parsing, CSV cells, JSON array framing, the SQL
 // text (which must never contain a user's value), the progress bar.
 
-test('--changed-since accepts ISO 8601 dates and times, UTC unless an offset says otherwise', () => {
-  expect(parseTimestamp('--changed-since', '2026-01-31')).toBe('2026-01-31T00:00:00.000Z');
-  expect(parseTimestamp('--changed-since', '2026-01-31T08:00')).toBe('2026-01-31T08:00:00.000Z');
-  expect(parseTimestamp('--changed-since', '2026-01-31 08:00:05.5')).toBe('2026-01-31T08:00:05.500Z');
-  expect(parseTimestamp('--changed-since', '2026-01-31T13:00:00+05:00')).toBe('2026-01-31T08:00:00.000Z');
-  expect(parseTimestamp('--changed-since', '2026-01-31T08:00:00.000Z')).toBe('2026-01-31T08:00:00.000Z');
-  for (const bad of ['2026-02-30', '2026-13-01', '2026-01-31T25:00', '31.01.2026', "2026-01-01' or 1=1", '', '2026-01-31T08:00+15:00']) {
-    expect(() => parseTimestamp('--changed-since', bad), bad).toThrow(/not a timestamp/);
-  }
-});
-
 test('filters: lists are trimmed and deduplicated; statuses and audiences are checked per entity', () => {
   expect(parseFilters('services', { status: ' active, draft ,active', audience: 'G2B', agency: 'A-1,B' })).toEqual({
     status: ['active', 'draft'], agency: ['A-1', 'B'], audience: ['G2B'], changed_since: null,
   });
-  expect(() => parseFilters('agencies', { status: 'draft' })).toThrow('--status: unknown value "draft"; allowed: active, abolished');
-  expect(() => parseFilters('services', { audience: 'g2c' })).toThrow(/unknown value "g2c"/);
-  expect(() => parseFilters('services', { status: ',' })).toThrow('--status takes one or more comma-separated values');
+  expect(() => parseFilters('agencies', { status: 'draft' })).toThrow('--status: "draft" is not allowed; allowed values: active, abolished');
+  expect(() => parseFilters('services', { audience: 'g2c' })).toThrow('--audience: "g2c" is not allowed; allowed values: G2C, G2B, G2G');
+  expect(() => parseFilters('services', { status: ',' })).toThrow('--status needs at least one value');
+  expect(() => parseFilters('agencies', { audience: 'G2C' })).toThrow('--audience applies to services only, not agencies');
+  // an agency code is only bound, never checked: one that looks like SQL matches nothing
+  expect(parseFilters('services', { agency: "x'; drop table services; --" }).agency).toEqual(["x'; drop table services; --"]);
   try {
     parseFilters('services', { status: 'x' });
   } catch (err) {

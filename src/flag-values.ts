@@ -1,5 +1,5 @@
-import { DATE_PATTERN, IDENTIFIER_MAX, IDENTIFIER_MIN, IDENTIFIER_PATTERN } from '../records/fields.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from './errors.js';
+import { DATE_PATTERN, IDENTIFIER_MAX, IDENTIFIER_MIN, IDENTIFIER_PATTERN } from './records/fields.js';
 
 // Values typed on the command line (dates, timestamps, codes, lists). A bad one is a
 // usage error (exit 2) that names the flag and shows the expected form.
@@ -14,27 +14,31 @@ export function parseDate(flag: string, text: string): string {
   throw new UsageError(`${flag} takes a date as YYYY-MM-DD, not "${text}"`);
 }
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
- * An ISO 8601 timestamp, in the one form the database holds (2026-01-31T08:00:00.000Z), so
- * that comparing it with stored text on SQLite orders correctly. A bare date is midnight
- * UTC; a time without a zone is taken as UTC, as every timestamp the tool writes is.
+ * `2026-01-31`, `2026-01-31T08:00`, `2026-01-31T08:00:00.000Z`, `2026-01-31T13:00+05:00`.
+ * Without an offset the time is UTC (the tool's timestamps all are). Returns the instant
+ * as ISO 8601 UTC with milliseconds, the form updated_at is stored and compared in.
  */
 export function parseTimestamp(flag: string, text: string): string {
-  const v = text.trim();
-  const m = TIMESTAMP.exec(v);
-  if (m) {
-    let iso = v.replace(' ', 'T');
-    if (!m[1]) iso += 'T00:00:00Z';
-    else if (!m[4]) iso += 'Z';
-    const d = new Date(iso);
-    // the date part must be a real day (Date would roll 02-30 over into March)
-    if (!Number.isNaN(d.getTime()) && new Date(`${v.slice(0, 10)}T00:00:00Z`).toISOString().slice(0, 10) === v.slice(0, 10)) {
-      return d.toISOString();
-    }
+  const m = TIMESTAMP.exec(text.trim());
+  const fail = () => new UsageError(`${flag}: "${text}" is not a timestamp; use ISO 8601, e.g. 2026-01-31 or 2026-01-31T08:00:00.000Z`);
+  if (!m) throw fail();
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
+  const ms = Number((frac + '000').slice(0, 3));
+  const local = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  const back = new Date(local);
+  // Date.UTC rolls 2026-02-30 over into March: a date that does not exist is an error
+  if (back.getUTCFullYear() !== Number(y) || back.getUTCMonth() !== Number(mo) - 1 || back.getUTCDate() !== Number(d)
+    || back.getUTCHours() !== Number(h) || back.getUTCMinutes() !== Number(mi) || back.getUTCSeconds() !== Number(s)) throw fail();
+  let offsetMin = 0;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    if (Number(z[2]) > 14 || Number(z[3]) > 59) throw fail();
+    offsetMin = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]));
   }
-  throw new UsageError(`${flag} takes an ISO 8601 timestamp such as 2026-01-31T08:00:00Z or 2026-01-31, not "${text}"`);
+  return new Date(local - offsetMin * 60_000).toISOString();
 }
 
 /** A service or agency code as typed: trimmed; must have the identifier's form. */
