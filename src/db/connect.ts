@@ -151,7 +151,3 @@ export async function serverVersion(db: Db): Promise<string> {
   const r = (await db.knex.raw('select sqlite_version() as v')) as Array<{ v: string }>;
   return `SQLite ${r[0]!.v}`;
 }
-
-export async function tableExists(db: Db, table: string): Promise<boolean> {
-  return db.knex.schema.hasTable(table);
-}

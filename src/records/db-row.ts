@@ -1,3 +1,4 @@
+import { formatDecimal, parseDecimal } from './decimal.js';
 import { ENTITIES, ITEM_SEPARATOR, type EntityName, type FieldDef, type FieldValue, type RecordValues } from './fields.js';
 
 // The one translation between a record's canonical values (fields.ts FieldValue) and a
@@ -5,17 +6,9 @@ import { ENTITIES, ITEM_SEPARATOR, type EntityName, type FieldDef, type FieldVal
 
 /** Shortest exact decimal form of a decimal string: "1500.00" → "1500", "-0.50" → "-0.5". */
 export function canonicalDecimal(text: string): string {
-  let s = text.trim();
-  let sign = '';
-  if (s.startsWith('-') || s.startsWith('+')) {
-    sign = s[0] === '-' ? '-' : '';
-    s = s.slice(1);
-  }
-  let [int = '', frac = ''] = s.split('.');
-  int = int.replace(/^0+(?=\d)/, '') || '0';
-  frac = frac.replace(/0+$/, '');
-  const out = frac ? `${int}.${frac}` : int;
-  return out === '0' ? '0' : sign + out;
+  const d = parseDecimal(text.trim());
+  if (!d) throw new Error(`not a decimal: ${text}`);
+  return formatDecimal(d);
 }
 
 function toRowValue(f: FieldDef, v: FieldValue): unknown {
