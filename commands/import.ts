@@ -4,6 +4,7 @@ import { UsageError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
 import { ENTITY_NAMES, isEntityName } from '../src/records/fields.js';
 import type { ImportReport, ImportOptions, ImportMode } from '../src/import/types.js';
+import { renderIssues } from '../src/output/issues-view.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
@@ -127,11 +128,8 @@ function present(ctx: Ctx, r: ImportReport): void {
   ];
   if (r.backup) lines.push(`backup     ${r.backup}`);
   if (r.reject_file) lines.push(`rejects    ${r.reject_file}`);
-  for (const i of r.issues) {
-    const where = i.line === null ? '' : `line ${i.line}${i.record !== undefined ? ` (record ${i.record})` : ''}: `;
-    const sev = i.severity === 'error' ? p.red('error') : p.yellow('warning');
-    lines.push(`${where}${sev} ${i.code}${i.field ? ` [${i.field}]` : ''}: ${i.message}`);
-  }
+  const table = renderIssues(r.issues, p);
+  if (table) lines.push(table);
   if (r.truncated) lines.push(p.dim(`(issues listed: ${r.issues.length}; raise --max-issues to see more)`));
   if (r.dry_run) lines.push('dry run: nothing was written');
   ctx.stdout.write(`${lines.join('\n')}\n`);
