@@ -29,12 +29,12 @@ describe.each<Dialect>(['pg', 'sqlite'])('db reset on %s', (dialect) => {
     expect(r.stderr).toContain(`About to drop every table of egovctl on target`);
     expect(r.stderr).toContain('drops table services with 8 rows');
     expect(r.stderr).toContain('drops table agencies with 3 rows');
-    expect(r.stderr).toContain('drops table egovctl_migrations with 2 rows');
+    expect(r.stderr).toContain('drops table egovctl_migrations with 3 rows');
     expect(r.stderr).toContain('pass --yes to proceed');
     expect(await tablesLeft()).toEqual(TABLES);
     expect(await codes(t.db)).toEqual(SERVICES.map((s) => s.code));
     const [row] = await auditRows(t);
-    expect(row).toMatchObject({ command: 'db reset', args: [], outcome: 'refused', counts: { services: 8, agencies: 3, audit_log: 0, egovctl_migrations: 2 } });
+    expect(row).toMatchObject({ command: 'db reset', args: [], outcome: 'refused', counts: { services: 8, agencies: 3, audit_log: 0, egovctl_migrations: 3 } });
   });
 
   test('--dry-run: the plan as JSON, nothing dropped', async () => {
@@ -43,7 +43,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('db reset on %s', (dialect) => {
     expect(JSON.parse(r.stdout)).toEqual({
       target: t.shownName,
       dry_run: true,
-      tables: [{ table: 'services', rows: 8 }, { table: 'agencies', rows: 3 }, { table: 'audit_log', rows: 0 }, { table: 'egovctl_migrations', rows: 2 }],
+      tables: [{ table: 'services', rows: 8 }, { table: 'agencies', rows: 3 }, { table: 'audit_log', rows: 0 }, { table: 'egovctl_migrations', rows: 3 }],
       dropped: 0,
       backups: [],
     });
