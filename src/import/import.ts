@@ -7,13 +7,14 @@ import { checkRecord } from '../records/validate.js';
 import type { Logger } from '../output/logger.js';
 import type { Prompter } from '../prompts/prompter.js';
 import { checkAgency } from './agency-refs.js';
+import { prepareDirectTable } from './bulk.js';
 import { crossErrors, crossWarnings, referencedDeletions } from './checks.js';
 import { IssueLog } from './issue-log.js';
 import { mergeStage } from './merge.js';
 import { noProgress, type Progress } from '../output/progress.js';
 import { RejectFile } from './reject-file.js';
 import { replaceAbsent } from './replace.js';
-import { STAGE, copyEncoder, dataColumns, q, stageColumns, stageValues } from './stage-columns.js';
+import { CopyRows, STAGE, copyEncoder, dataColumns, plainSource, q, stageColumns, stageValues, type CopyBatch } from './stage-columns.js';
 import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
 import { timed } from './timing.js';
 import type { ImportOptions, ImportReport } from './types.js';
@@ -79,9 +80,9 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
 /**
  * direct (PostgreSQL, services, no --max-errors, an empty table): COPY straight into the
  * services table, with references checked in memory against the stored agencies (a few
- * thousand). The server then builds the table and its indexes while this process is still
- * parsing, instead of afterwards: the first load of a registry takes about half the time.
- * A duplicate code is a unique violation of the primary key: then start over, staged.
+ * thousand). The server then builds the table while this process is still parsing, instead
+ * of afterwards, and its keys and indexes once at the end (bulk.ts). A duplicate code is a
+ * unique violation of the primary key: then start over, staged, to report every line.
  */
 async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: number, tryDirect: boolean): Promise<ImportReport> {
   const { entity } = o;
@@ -119,14 +120,20 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
     throw new ImportFailed(finish(), message);
   };
 
-  // PostgreSQL gets COPY text lines, SQLite rows of values for its prepared statement.
+  // PostgreSQL gets COPY text rows (as bytes), SQLite rows of values for its prepared statement.
   const pgLine = copyEncoder(entity, cols);
   const directLine = copyEncoder(entity, [...directCols, 'updated_at']);
-  const encode = (line: number, raw: string | null, values: RecordValues): string | unknown[] =>
-    db.dialect === 'pg' ? pgLine(line, raw, values, now) : stageValues(entity, cols, line, raw, values);
+  const copyRows = new CopyRows();
+  let rows: unknown[][] = [];
+  const batchSize = () => (db.dialect === 'pg' ? copyRows.rows : rows.length);
+  const takeBatch = (): CopyBatch | unknown[][] => {
+    if (db.dialect === 'pg') return copyRows.take();
+    const batch = rows;
+    rows = [];
+    return batch;
+  };
 
-  async function* batches(): AsyncGenerator<string[] | unknown[][]> {
-    let batch: Array<string | unknown[]> = [];
+  async function* batches(): AsyncGenerator<CopyBatch | unknown[][]> {
     // A decoded chunk's records at a time: one await per few hundred records, not per record.
     for await (const recs of source.batches()) {
       for (const rec of recs) {
@@ -151,34 +158,30 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         } else if (direct) {
           // Once a record is bad the import fails: stop sending, keep reading to report all.
           if (bad === 0) {
-            batch.push(directLine(rec.line, null, values, now));
+            copyRows.add(directLine(rec.line, null, values, now, plainSource(rec.raw)));
             staged++;
           }
-          if (batch.length >= BATCH) {
-            yield batch as string[];
-            batch = [];
-          }
         } else {
-          batch.push(encode(rec.line, withRaw ? rec.raw : null, values));
+          const raw = withRaw ? rec.raw : null;
+          if (db.dialect === 'pg') copyRows.add(pgLine(rec.line, raw, values, now, plainSource(rec.raw)));
+          else rows.push(stageValues(entity, cols, rec.line, raw, values));
           staged++;
-          if (batch.length >= BATCH) {
-            yield batch as string[] | unknown[][];
-            batch = [];
-          }
         }
+        if (batchSize() >= BATCH) yield takeBatch();
         progress.update(yielded, source.bytesRead());
       }
     }
-    if (batch.length) yield batch as string[] | unknown[][];
+    if (batchSize()) yield takeBatch();
     if (process.env.EGOVCTL_IMPORT_TIMING) process.stderr.write(`import timing: last record read at ${Date.now() - started} ms\n`);
   }
 
   try {
     return await db.knex.transaction(async (trx) => {
       if (db.dialect === 'sqlite') await trx.raw('PRAGMA defer_foreign_keys = ON');
+      let restore: (() => Promise<void>) | null = null;
       if (tryDirect) {
-        const any = await selectRows(trx, `select 1 from ${q(table)} limit 1`);
-        direct = any.length === 0;
+        ({ empty: direct, restore } = await prepareDirectTable(trx, table));
+        if (restore) env.logger.debug(`import: ${table} is empty and this import's alone: its keys and indexes are built after the load`);
       }
       if (direct) {
         agencies = new Map((await selectRows<{ code: string; status: string }>(trx, 'select code, status from agencies')).map((a) => [a.code, a.status]));
@@ -213,6 +216,15 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       if (fatal) return await fail(`${source.sourceName} cannot be imported: ${log.describe()}; nothing was written`);
       if (direct) {
         if (bad > 0) return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors: ${log.describe()}; nothing was written`);
+        if (restore) {
+          progress.phase('indexing');
+          try {
+            await timed('rebuild keys and indexes', restore);
+          } catch (err) {
+            if ((err as { code?: string }).code === '23505') throw new RetryStaged();
+            throw err;
+          }
+        }
         Object.assign(report, { inserted: staged, updated: 0, unchanged: 0 });
         report.rejected = 0;
         await reject?.close();

@@ -30,6 +30,7 @@ export function q(name: string): string {
   return `"${name}"`;
 }
 
+/** What COPY's text format reads specially. */
 const COPY_SPECIAL = /[\\\t\n\r]/;
 
 /** A value in PostgreSQL's COPY text format: \N is null; backslash, tab and line ends escaped. */
@@ -40,6 +41,12 @@ export function copyText(v: unknown): string {
   return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
+/** copyText for a value known to need no escaping. */
+function plainText(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  return typeof v === 'string' ? v : String(v);
+}
+
 export function copyLine(values: readonly unknown[]): string {
   let s = copyText(values[0]);
   for (let i = 1; i < values.length; i++) s += `\t${copyText(values[i])}`;
@@ -47,11 +54,27 @@ export function copyLine(values: readonly unknown[]): string {
 }
 
 /**
+ * True when no value taken from a record's original text can hold a character COPY reads
+ * specially, so that its values need no escaping one by one: one test of the record
+ * instead of one per value (18 million at a million services, 0.9 s). It holds because
+ * every character of a value is either in the record's text as it is, or comes from an
+ * escape that needs a backslash there (JSON's \t, \n, \\); CSV unquoting only turns ""
+ * into ". What checking adds — the | of a set, digits of a number — is never special;
+ * a list is written as JSON, whose own escapes are checked separately.
+ */
+export function plainSource(text: string | null): boolean {
+  return text !== null && !COPY_SPECIAL.test(text);
+}
+
+export type CopyEncoder = (line: number, raw: string | null, values: RecordValues, now: string, plain: boolean) => string;
+
+/**
  * A compiled encoder of one record into a COPY text line, for the columns given ('line',
  * 'raw', the fields, 'updated_at'): the same values as stageValues, without building a row
- * object per record — a third of the import's own CPU time at a million records.
+ * object per record — a third of the import's own CPU time at a million records. `plain`:
+ * plainSource() of the record's text (the values then skip copyText's test).
  */
-export function copyEncoder(entity: EntityName, cols: readonly string[]): (line: number, raw: string | null, values: RecordValues, now: string) => string {
+export function copyEncoder(entity: EntityName, cols: readonly string[]): CopyEncoder {
   // One generated function with a named property load per column (the names come from the
   // field table, quoted with JSON.stringify): a loop over per-column closures reading
   // values[c] made every call site megamorphic (read, check and encode of 1M services:
@@ -66,8 +89,51 @@ export function copyEncoder(entity: EntityName, cols: readonly string[]): (line:
     if (f.type === 'list') return `list(${v})`;
     return `text(${v})`;
   });
-  const body = `return function encode(line, raw, v, now) { return ${exprs.join(" + '\\t' + ")} + '\\n'; };`;
-  const set = (x: string[] | null | undefined): string => (x && x.length ? copyText(x.join(ITEM_SEPARATOR)) : '\\N');
+  const body = `return function encode(line, raw, v, now, plain) { const text = plain ? plainText : copyText; return ${exprs.join(" + '\\t' + ")} + '\\n'; };`;
+  // A set's items are allowed values, never special.
+  const set = (x: string[] | null | undefined): string => (x && x.length ? (x.length === 1 ? x[0]! : x.join(ITEM_SEPARATOR)) : '\\N');
   const list = (x: string[] | null | undefined): string => (x && x.length ? copyText(JSON.stringify(x)) : '\\N');
-  return new Function('text', 'set', 'list', body)(copyText, set, list) as (line: number, raw: string | null, values: RecordValues, now: string) => string;
+  return new Function('copyText', 'plainText', 'set', 'list', body)(copyText, plainText, set, list) as CopyEncoder;
+}
+
+/** A batch of COPY text rows, as the bytes to send. */
+export interface CopyBatch {
+  bytes: Buffer;
+  rows: number;
+}
+
+/** Bytes of buffer space at a time: a few batches of rows. */
+const SLAB = 4 << 20;
+
+/**
+ * COPY text lines written as UTF-8 straight into a shared buffer as they are made, and
+ * handed out a batch at a time: no array of lines to join and encode again at the end
+ * (read, check and encode of 1M services: 11.1 s of CPU → 10.0 s).
+ */
+export class CopyRows {
+  private slab = Buffer.allocUnsafe(SLAB);
+  private start = 0;
+  private end = 0;
+  rows = 0;
+
+  add(line: string): void {
+    const most = line.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (this.end + most > this.slab.length) {
+      // A new buffer, with the batch begun so far moved over; batches handed out keep the old one.
+      const slab = Buffer.allocUnsafe(Math.max(SLAB, 2 * (most + this.end - this.start)));
+      this.end = this.slab.copy(slab, 0, this.start, this.end);
+      this.start = 0;
+      this.slab = slab;
+    }
+    this.end += this.slab.write(line, this.end);
+    this.rows++;
+  }
+
+  /** The rows added since the last take. */
+  take(): CopyBatch {
+    const batch = { bytes: this.slab.subarray(this.start, this.end), rows: this.rows };
+    this.start = this.end;
+    this.rows = 0;
+    return batch;
+  }
 }

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ENTITIES, type EntityName } from '../records/fields.js';
 import { readAhead } from './read-ahead.js';
-import { STAGE, dataColumns, q } from './stage-columns.js';
+import { STAGE, dataColumns, q, type CopyBatch } from './stage-columns.js';
 
 const require = createRequire(import.meta.url);
 
@@ -42,8 +42,8 @@ export async function loadStage(
   trx: Knex.Transaction,
   dialect: Dialect,
   cols: readonly string[],
-  /** PostgreSQL: COPY text lines; SQLite: rows of values in `cols` order */
-  batches: AsyncIterable<string[] | unknown[][]>,
+  /** PostgreSQL: COPY text rows; SQLite: rows of values in `cols` order */
+  batches: AsyncIterable<CopyBatch | unknown[][]>,
   signal: AbortSignal,
   table = STAGE,
 ): Promise<void> {
@@ -56,12 +56,7 @@ export async function loadStage(
     // the statement, so one COPY of a million rows ended with ~3 s of checks while this
     // process sat idle. Now each segment's checks run while the records of the next one
     // are read ahead (readAhead), and the two overlap. Same transaction, same rows.
-    // Each batch is joined and encoded as it is read ahead: a queued record would otherwise
-    // hold on to the whole decoded chunk its values were cut from.
-    async function* encoded(): AsyncGenerator<{ bytes: Buffer; rows: number }> {
-      for await (const batch of batches as AsyncIterable<string[]>) yield { bytes: Buffer.from(batch.join('')), rows: batch.length };
-    }
-    const rows = readAhead(encoded(), READ_AHEAD_BATCHES);
+    const rows = readAhead(batches as AsyncIterable<CopyBatch>, READ_AHEAD_BATCHES);
     try {
       let first = await rows.next();
       while (!first.done) {

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { copyEncoder, copyLine, copyText, stageColumns, stageValues } from '../../src/import/stage-columns.js';
+import { CopyRows, copyEncoder, copyLine, copyText, plainSource, stageColumns, stageValues } from '../../src/import/stage-columns.js';
 import type { RecordValues } from '../../src/records/fields.js';
 
 // The COPY text format is the one place where user text meets the wire format of
@@ -23,8 +23,44 @@ test('the compiled encoder writes the same values as stageValues', () => {
   for (const withRaw of [false, true]) {
     const cols = stageColumns('services', withRaw);
     const encode = copyEncoder('services', cols);
-    expect(encode(7, withRaw ? 'raw\ttext' : null, values, 'unused')).toBe(copyLine(stageValues('services', cols, 7, withRaw ? 'raw\ttext' : null, values)));
+    expect(encode(7, withRaw ? 'raw\ttext' : null, values, 'unused', false)).toBe(copyLine(stageValues('services', cols, 7, withRaw ? 'raw\ttext' : null, values)));
   }
-  const line = copyEncoder('services', ['code', 'audience', 'required_documents', 'processing_days', 'updated_at'])(1, null, values, '2026-01-01T00:00:00.000Z');
+  const line = copyEncoder('services', ['code', 'audience', 'required_documents', 'processing_days', 'updated_at'])(1, null, values, '2026-01-01T00:00:00.000Z', false);
   expect(line).toBe('S-1\tG2C|G2B\t["Ariza","Pasport | nusxa"]\t0\t2026-01-01T00:00:00.000Z\n');
+});
+
+test('plainSource: a record whose text holds no backslash, tab or line end; then its values skip escaping', () => {
+  expect(plainSource('S-1,MIN,Nom,"a ""b"" c"')).toBe(true);
+  for (const text of ['a\tb', 'a\nb', 'a\rb', 'a\\tb', null]) expect(plainSource(text)).toBe(false);
+  const values = {
+    code: 'S-1', agency_code: 'MIN', name_uz: 'Oʻzbek «nomi»', name_ru: 'Имя', name_en: null, description: 'say "hi" | N',
+    audience: ['G2C', 'G2B'], sector: null, status: 'draft', fee_uzs: '1500', fee_bhm_percent: null, processing_days: 0,
+    channels: ['portal'], legal_basis: null, required_documents: ['a "quoted" item'], output: null, effective_from: null, effective_to: null,
+  } as unknown as RecordValues;
+  const encode = copyEncoder('services', stageColumns('services', true));
+  // Plain or not, the same line — the list's JSON escapes (\") are still escaped.
+  const plain = encode(3, 'S-1,"say ""hi"""', values, 'now', true);
+  expect(plain).toBe(encode(3, 'S-1,"say ""hi"""', values, 'now', false));
+  expect(plain).toContain('["a \\\\"quoted\\\\" item"]');
+});
+
+test('CopyRows: the UTF-8 of the lines added, a batch at a time, across buffer changes', () => {
+  const rows = new CopyRows();
+  const lines = Array.from({ length: 3000 }, (_, i) => `${i}\t${'Лицензия Oʻzbek 🙂 '.repeat(i % 97)}\t${'x'.repeat(i % 5000)}\n`);
+  const got: Buffer[] = [];
+  let counted = 0;
+  lines.forEach((l, i) => {
+    rows.add(l);
+    if (i % 250 === 249) {
+      const b = rows.take();
+      counted += b.rows;
+      got.push(b.bytes); // kept as handed out: later rows must not overwrite it
+    }
+  });
+  const last = rows.take();
+  counted += last.rows;
+  got.push(last.bytes);
+  expect(counted).toBe(3000);
+  expect(Buffer.concat(got).equals(Buffer.from(lines.join('')))).toBe(true);
+  expect(rows.take()).toMatchObject({ rows: 0 });
 });
