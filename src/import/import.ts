@@ -80,9 +80,10 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
 /**
  * direct (PostgreSQL, services, no --max-errors, an empty table): COPY straight into the
  * services table, with references checked in memory against the stored agencies (a few
- * thousand). The server then builds the table while this process is still parsing, instead
- * of afterwards, and its keys and indexes once at the end (bulk.ts). A duplicate code is a
- * unique violation of the primary key: then start over, staged, to report every line.
+ * thousand). The server then builds the table and its indexes while this process is still
+ * parsing, instead of afterwards, and checks its foreign keys once at the end (bulk.ts).
+ * A duplicate code is a unique violation of the primary key: then start over, staged, to
+ * report every line.
  */
 async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: number, tryDirect: boolean): Promise<ImportReport> {
   const { entity } = o;
@@ -181,7 +182,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       let restore: (() => Promise<void>) | null = null;
       if (tryDirect) {
         ({ empty: direct, restore } = await prepareDirectTable(trx, table));
-        if (restore) env.logger.debug(`import: ${table} is empty and this import's alone: its keys and indexes are built after the load`);
+        if (restore) env.logger.debug(`import: ${table} is empty and this import's alone: its foreign keys are checked once, after the load`);
       }
       if (direct) {
         agencies = new Map((await selectRows<{ code: string; status: string }>(trx, 'select code, status from agencies')).map((a) => [a.code, a.status]));
@@ -216,15 +217,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       if (fatal) return await fail(`${source.sourceName} cannot be imported: ${log.describe()}; nothing was written`);
       if (direct) {
         if (bad > 0) return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors: ${log.describe()}; nothing was written`);
-        if (restore) {
-          progress.phase('indexing');
-          try {
-            await timed('rebuild keys and indexes', restore);
-          } catch (err) {
-            if ((err as { code?: string }).code === '23505') throw new RetryStaged();
-            throw err;
-          }
-        }
+        if (restore) await timed('foreign keys added back', restore);
         Object.assign(report, { inserted: staged, updated: 0, unchanged: 0 });
         report.rejected = 0;
         await reject?.close();
