@@ -57,18 +57,11 @@ async function keyExists(trx: Knex.Transaction, entity: EntityName): Promise<Iss
   return rows.map((r) => issue('key-exists', at(r), 'code', r.code, `${ENTITIES[entity].noun} ${r.code} already exists in the database (--mode insert only adds new records)`));
 }
 
-async function unknownReferences(trx: Knex.Transaction, entity: EntityName, mode: ImportMode): Promise<Issue[]> {
-  let rows: Row[];
-  let col: string;
-  if (entity === 'services') {
-    col = 'agency_code';
-    rows = await selectRows<Row>(trx, `select s.line, s.code, s.agency_code as ref from ${STAGE} s where not exists (select 1 from agencies a where a.code = s.agency_code) order by s.line`);
-  } else {
-    col = 'parent_code';
-    const stored = mode === 'replace' ? '' : ' and not exists (select 1 from agencies a where a.code = s.parent_code)';
-    rows = await selectRows<Row>(trx, `select s.line, s.code, s.parent_code as ref from ${STAGE} s where s.parent_code is not null and not exists (select 1 from ${STAGE} p where p.code = s.parent_code)${stored} order by s.line`);
-  }
-  return rows.map((r) => issue('unknown-reference', at(r), col, String(r.ref), `agency ${String(r.ref)} does not exist`));
+/** Agencies whose parent is neither in the file nor (unless replacing) in the database. */
+async function unknownParents(trx: Knex.Transaction, mode: ImportMode): Promise<Issue[]> {
+  const stored = mode === 'replace' ? '' : ' and not exists (select 1 from agencies a where a.code = s.parent_code)';
+  const rows = await selectRows<Row>(trx, `select s.line, s.code, s.parent_code as ref from ${STAGE} s where s.parent_code is not null and not exists (select 1 from ${STAGE} p where p.code = s.parent_code)${stored} order by s.line`);
+  return rows.map((r) => issue('unknown-reference', at(r), 'parent_code', String(r.ref), `agency ${String(r.ref)} does not exist`));
 }
 
 async function cycles(trx: Knex.Transaction, mode: ImportMode): Promise<Issue[]> {
@@ -89,7 +82,10 @@ async function cycles(trx: Knex.Transaction, mode: ImportMode): Promise<Issue[]>
   return rows.map((r) => issue('hierarchy-cycle', at(r), 'parent_code', String(r.parent_code), `the parent chain of agency ${r.code} loops back to it`));
 }
 
-/** Every cross-record error of the staged records, in one pass. */
+/**
+ * Every cross-record error of the staged records, in one pass. (A service's agency is
+ * checked as it is read: agency-refs.ts.)
+ */
 export async function crossErrors(trx: Knex.Transaction, entity: EntityName, mode: ImportMode): Promise<Issue[]> {
   const out: Issue[] = [...(await duplicates(trx, 'code'))];
   if (entity === 'agencies') {
@@ -97,16 +93,8 @@ export async function crossErrors(trx: Knex.Transaction, entity: EntityName, mod
     if (mode !== 'replace') out.push(...(await tinTaken(trx)));
   }
   if (mode === 'insert') out.push(...(await keyExists(trx, entity)));
-  out.push(...(await unknownReferences(trx, entity, mode)));
-  if (entity === 'agencies') out.push(...(await cycles(trx, mode)));
+  if (entity === 'agencies') out.push(...(await unknownParents(trx, mode)), ...(await cycles(trx, mode)));
   return out;
-}
-
-/** inactive-authority: active services of an agency stored as abolished. */
-export async function crossWarnings(trx: Knex.Transaction, entity: EntityName): Promise<Issue[]> {
-  if (entity !== 'services') return [];
-  const rows = await selectRows<Row>(trx, `select s.line, s.code, s.agency_code from ${STAGE} s join agencies a on a.code = s.agency_code where s.status = 'active' and a.status = 'abolished' order by s.line`);
-  return rows.map((r) => issue('inactive-authority', at(r), 'agency_code', String(r.agency_code), `agency ${String(r.agency_code)} is abolished, but this active service names it`));
 }
 
 /**

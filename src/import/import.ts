@@ -6,16 +6,16 @@ import type { Issue } from '../records/issues.js';
 import { checkRecord } from '../records/validate.js';
 import type { Logger } from '../output/logger.js';
 import type { Prompter } from '../prompts/prompter.js';
-import { checkAgency } from './agency-refs.js';
+import { checkAgency, storedAgencies } from './agency-refs.js';
 import { prepareDirectTable } from './bulk.js';
-import { crossErrors, crossWarnings, referencedDeletions } from './checks.js';
+import { crossErrors, referencedDeletions } from './checks.js';
 import { IssueLog } from './issue-log.js';
 import { mergeStage } from './merge.js';
 import { noProgress, type Progress } from '../output/progress.js';
 import { RejectFile } from './reject-file.js';
 import { replaceAbsent } from './replace.js';
 import { CopyRows, STAGE, copyEncoder, dataColumns, plainSource, q, stageColumns, stageValues, type CopyBatch } from './stage-columns.js';
-import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
+import { createStage, indexStage, loadStage, stagedRaw, unstage } from './stage.js';
 import { timed } from './timing.js';
 import type { ImportOptions, ImportReport } from './types.js';
 
@@ -140,22 +140,19 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       for (const rec of recs) {
         yielded++;
         const checked = checkRecord(entity, rec);
-        log.addAll(checked.issues);
         let values = checked.values;
-        const errors = checked.issues.length ? checked.issues.filter((i) => i.severity === 'error') : [];
+        let issues = checked.issues;
         if (values !== null && agencies) {
           const found = checkAgency(agencies, rec, values);
           if (found) {
-            log.add(found);
-            if (found.severity === 'error') {
-              values = null;
-              errors.push(found);
-            }
+            issues = [...issues, found];
+            if (found.severity === 'error') values = null;
           }
         }
+        if (issues.length) log.addAll(issues);
         if (values === null) {
           bad++;
-          await reject?.write({ line: rec.line, record: rec.record, raw: rec.raw, errors });
+          await reject?.write({ line: rec.line, record: rec.record, raw: rec.raw, errors: issues.filter((i) => i.severity === 'error') });
         } else if (direct) {
           // Once a record is bad the import fails: stop sending, keep reading to report all.
           if (bad === 0) {
@@ -184,8 +181,10 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         ({ empty: direct, restore } = await prepareDirectTable(trx, table));
         if (restore) env.logger.debug(`import: ${table} is empty and this import's alone: its foreign keys are checked once, after the load`);
       }
+      // A service's agency is looked up in memory as the record is read (the stored agencies:
+      // a few thousand), rather than by a query over the staged records afterwards.
+      if (entity === 'services') agencies = await storedAgencies(trx);
       if (direct) {
-        agencies = new Map((await selectRows<{ code: string; status: string }>(trx, 'select code, status from agencies')).map((a) => [a.code, a.status]));
         env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
         try {
           await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table));
@@ -260,7 +259,6 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors${allowed}: ${log.describe()}; nothing was written`);
       }
       report.rejected = bad;
-      log.addAll(await timed('cross warnings', () => crossWarnings(trx, entity)));
 
       if (o.mode === 'replace') await replaceAbsent(trx, db, o, env, report, source.sourceName);
 

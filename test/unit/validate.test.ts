@@ -72,6 +72,15 @@ describe('sets and lists', () => {
     expect(value({ audience: ['G2B', ' G2C '] }, 'audience')).toEqual(['G2C', 'G2B']);
     expect(value({ channels: 'api| portal |' }, 'channels')).toEqual(['portal', 'api']);
   });
+  it('take a set already in canonical form as it is (shared and frozen), and only that', () => {
+    const a = value({ channels: 'portal|center|api' }, 'channels');
+    expect(a).toEqual(['portal', 'center', 'api']);
+    expect(value({ channels: 'portal|center|api' }, 'channels')).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(value({ channels: 'api|center|portal' }, 'channels')).toEqual(['portal', 'center', 'api']);
+    expect(value({ channels: 'portal|portal' }, 'channels')).toEqual(['portal']);
+    expect(value({ audience: 'G2C|G2B|G2G' }, 'audience')).toEqual(['G2C', 'G2B', 'G2G']);
+  });
   it('keep a list in its order', () => {
     expect(value({ required_documents: 'Pasport| Ariza |Foto' }, 'required_documents')).toEqual(['Pasport', 'Ariza', 'Foto']);
     expect(value({ required_documents: ['B', 'A'] }, 'required_documents')).toEqual(['B', 'A']);
