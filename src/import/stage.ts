@@ -62,8 +62,10 @@ export async function loadStage(
       while (!first.done) {
         signal.throwIfAborted();
         const head = first.value;
+        const sent: CopyBatch[] = [];
         async function* segment(): AsyncGenerator<Buffer> {
           let n = head.rows;
+          sent.push(head);
           yield head.bytes;
           while (n < COPY_SEGMENT) {
             const r = await rows.next();
@@ -72,6 +74,7 @@ export async function loadStage(
               return;
             }
             n += r.value.rows;
+            sent.push(r.value);
             yield r.value.bytes;
           }
           first = await rows.next();
@@ -83,6 +86,8 @@ export async function loadStage(
         // and an error or an interrupt on either side ends both (COPY is then failed, and the
         // transaction rolls back).
         await pipeline(Readable.from(segment(), { objectMode: false }), copy, { signal });
+        // The statement is complete: the server has every byte of it.
+        for (const b of sent) b.release?.();
       }
     } finally {
       await rows.close();

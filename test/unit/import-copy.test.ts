@@ -64,3 +64,29 @@ test('CopyRows: the UTF-8 of the lines added, a batch at a time, across buffer c
   expect(Buffer.concat(got).equals(Buffer.from(lines.join('')))).toBe(true);
   expect(rows.take()).toMatchObject({ rows: 0 });
 });
+
+test('CopyRows reuses a buffer only once every batch cut from it is released', () => {
+  const rows = new CopyRows();
+  const line = `${'Лицензия '.repeat(100)}\n`; // 1,801 bytes
+  const fill = (n: number) => {
+    for (let i = 0; i < n; i++) rows.add(line);
+    return rows.take();
+  };
+  // Enough rows to move on to a second buffer (4 MB), keeping every batch unreleased.
+  const held = Array.from({ length: 12 }, () => fill(250));
+  const buffers = new Set(held.map((b) => b.bytes.buffer));
+  expect(buffers.size).toBeGreaterThan(1);
+  const first = held[0]!.bytes.buffer;
+  // Nothing released: a third buffer is a new one, and no held byte has changed.
+  const more = Array.from({ length: 12 }, () => fill(250));
+  expect(more.some((b) => b.bytes.buffer === first)).toBe(false);
+  for (const b of [...held, ...more]) expect(b.bytes.equals(Buffer.from(line.repeat(b.rows)))).toBe(true);
+  // Released (twice, harmlessly): the first buffer comes back for later rows.
+  for (const b of [...held, ...more]) {
+    b.release!();
+    b.release!();
+  }
+  const later = Array.from({ length: 40 }, () => fill(250));
+  expect(later.some((b) => b.bytes.buffer === first)).toBe(true);
+  for (const b of later) expect(b.bytes.equals(Buffer.from(line.repeat(b.rows)))).toBe(true);
+});
