@@ -1,4 +1,4 @@
-import { ENTITIES, ITEM_SEPARATOR, fieldNames, type EntityName, type RecordValues } from '../records/fields.js';
+import { ENTITIES, ITEM_SEPARATOR, fieldNames, startsLikeFormula, type EntityName, type RecordValues } from '../records/fields.js';
 
 // The CSV of an export, as JavaScript writes it (SQLite path). It must equal, byte for byte,
 // what PostgreSQL's own COPY … (FORMAT csv) writes for the PostgreSQL path (pg-query.ts),
@@ -7,11 +7,8 @@ import { ENTITIES, ITEM_SEPARATOR, fieldNames, type EntityName, type RecordValue
 // import turns empty cells into no value). Leading and trailing spaces need no quotes —
 // RFC 4180 keeps them as part of the field — and import trims every value anyway.
 
-/** Characters that make a spreadsheet read a cell as a formula (SPEC §7). */
-export const FORMULA_START = ['=', '+', '-', '@'] as const;
-
 export function escapeFormula(text: string): string {
-  return (FORMULA_START as readonly string[]).includes(text.charAt(0)) ? `'${text}` : text;
+  return startsLikeFormula(text) ? `'${text}` : text;
 }
 
 export function csvCell(text: string | null): string {

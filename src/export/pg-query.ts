@@ -1,5 +1,5 @@
 import { ENTITIES, type EntityName, type FieldDef } from '../records/fields.js';
-import { FORMULA_START } from './csv-cell.js';
+import { FORMULA_START } from '../records/fields.js';
 import type { ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
 

@@ -60,18 +60,7 @@ function asText(f: FieldDef, v: unknown): string | Broken {
   return broken('type-error', `${f.name} must be text, not ${Array.isArray(v) ? 'a list' : typeof v}`);
 }
 
-/** Dates seen to be real: a registry uses a few thousand, over and over. Bounded. */
-const realDates = new Set<string>();
-
 function realDate(s: string): boolean {
-  if (realDates.has(s)) return true;
-  if (!checkDate(s)) return false;
-  if (realDates.size >= 50_000) realDates.clear();
-  realDates.add(s);
-  return true;
-}
-
-function checkDate(s: string): boolean {
   if (!DATE_PATTERN.test(s)) return false;
   const y = Number(s.slice(0, 4));
   const m = Number(s.slice(5, 7));

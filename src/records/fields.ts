@@ -66,6 +66,15 @@ export const AUDIENCES = ['G2C', 'G2B', 'G2G'] as const;
 export const SERVICE_STATUSES = ['draft', 'active', 'suspended', 'retired'] as const;
 export const CHANNELS = ['portal', 'mobile', 'center', 'office', 'api'] as const;
 
+/** Characters that make a spreadsheet read a cell as a formula (SPEC §7). */
+export const FORMULA_START = ['=', '+', '-', '@'] as const;
+const FORMULA_CODES = FORMULA_START.map((c) => c.charCodeAt(0));
+
+/** Does the text start like a spreadsheet formula? (A look at one character, not a regex.) */
+export function startsLikeFormula(text: string): boolean {
+  return FORMULA_CODES.includes(text.charCodeAt(0));
+}
+
 /** Separator of set and list items in a CSV cell. */
 export const ITEM_SEPARATOR = '|';
 

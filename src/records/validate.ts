@@ -2,7 +2,7 @@
 // issue out. Pure and database-free, so import, validate and tests share it.
 import { closest } from '../io/closest.js';
 import {
-  ENTITIES, RECORD_RULES, fieldNames, inputFields,
+  ENTITIES, RECORD_RULES, fieldNames, inputFields, startsLikeFormula,
   type EntityName, type FieldDef, type FieldValue, type RecordValues,
 } from './fields.js';
 import { isBroken, normalize, parseValue, valueText } from './field-values.js';
@@ -69,8 +69,6 @@ export function todayUtc(): string {
   return todayCache;
 }
 
-const FORMULA_START = /^[=+\-@]/;
-
 function keyOf(raw: unknown): string | null {
   const v = normalize(raw);
   if (typeof v === 'string') return v;
@@ -131,7 +129,7 @@ export function checkRecord(
     }
     list[fi] = parsed;
     if (f.freeText && parsed !== null) {
-      const first = Array.isArray(parsed) ? parsed.find((x) => FORMULA_START.test(x)) : FORMULA_START.test(parsed as string) ? (parsed as string) : undefined;
+      const first = Array.isArray(parsed) ? parsed.find(startsLikeFormula) : startsLikeFormula(parsed as string) ? (parsed as string) : undefined;
       if (first !== undefined) {
         issues.push(issue('formula-like-value', at, f.name, first,
           `${f.name} starts with ${first[0]}, which a spreadsheet could run as a formula`));
