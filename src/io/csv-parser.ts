@@ -13,6 +13,8 @@
 // It is push-based and synchronous: the reader feeds it decoded text and pulls the
 // records out, so back-pressure stays with the reader's async iterator.
 
+import { TextWindow } from './text-window.js';
+
 export interface CsvRow {
   kind: 'row';
   /** 1-based line where the record starts */
@@ -48,29 +50,15 @@ export const MAX_RECORD_CHARS = 1 << 20;
 
 const NEED_MORE = null;
 
-export class CsvParser {
-  private buf = '';
-  private pos = 0;
-  /** offset of buf[0] in the whole stream */
-  private base = 0;
+export class CsvParser extends TextWindow<CsvItem> {
   private line = 1;
   private readonly delim: number;
   private readonly delimChar: string;
 
   constructor(delimiter: string = ',') {
+    super();
     this.delim = delimiter.charCodeAt(0);
     this.delimChar = delimiter.charAt(0);
-  }
-
-  /** Adds text; returns every record it completes. */
-  push(text: string): CsvItem[] {
-    if (this.pos > 0) {
-      this.base += this.pos;
-      this.buf = this.buf.slice(this.pos);
-      this.pos = 0;
-    }
-    this.buf = this.buf.length ? this.buf + text : text;
-    return this.drain(false);
   }
 
   /** The input is complete: returns the last records. */
@@ -78,7 +66,7 @@ export class CsvParser {
     return this.drain(true);
   }
 
-  private drain(final: boolean): CsvItem[] {
+  protected drain(final: boolean): CsvItem[] {
     const items: CsvItem[] = [];
     const buf = this.buf;
     const len = buf.length;

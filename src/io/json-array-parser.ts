@@ -2,6 +2,8 @@
 // so that a 1 GB file streams: each element is cut out by bracket counting (strings
 // skipped) and handed to JSON.parse on its own. Knows the line each element starts on.
 
+import { TextWindow } from './text-window.js';
+
 export interface JsonElement {
   kind: 'element';
   line: number;
@@ -33,23 +35,10 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-export class JsonArrayParser {
-  private buf = '';
-  private pos = 0;
-  private base = 0;
+export class JsonArrayParser extends TextWindow<JsonItem> {
   private line = 1;
   private phase: Phase = 'start';
   private count = 0;
-
-  push(text: string): JsonItem[] {
-    if (this.pos > 0) {
-      this.base += this.pos;
-      this.buf = this.buf.slice(this.pos);
-      this.pos = 0;
-    }
-    this.buf = this.buf.length ? this.buf + text : text;
-    return this.drain(false);
-  }
 
   end(): JsonItem[] {
     const items = this.drain(true);
@@ -66,7 +55,7 @@ export class JsonArrayParser {
     return p;
   }
 
-  private drain(final: boolean): JsonItem[] {
+  protected drain(final: boolean): JsonItem[] {
     const items: JsonItem[] = [];
     const buf = this.buf;
     const len = buf.length;
