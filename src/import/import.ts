@@ -124,11 +124,11 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   // PostgreSQL gets COPY text rows (as bytes), SQLite rows of values for its prepared statement.
   const pgLine = copyEncoder(entity, cols);
   const directLine = copyEncoder(entity, [...directCols, 'updated_at']);
-  const copyRows = new CopyRows();
+  const copyRows = db.dialect === 'pg' ? new CopyRows() : null;
   let rows: unknown[][] = [];
-  const batchSize = () => (db.dialect === 'pg' ? copyRows.rows : rows.length);
+  const batchSize = () => (copyRows ? copyRows.rows : rows.length);
   const takeBatch = (): CopyBatch | unknown[][] => {
-    if (db.dialect === 'pg') return copyRows.take();
+    if (copyRows) return copyRows.take();
     const batch = rows;
     rows = [];
     return batch;
@@ -156,12 +156,12 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         } else if (direct) {
           // Once a record is bad the import fails: stop sending, keep reading to report all.
           if (bad === 0) {
-            copyRows.add(directLine(rec.line, null, values, now, plainSource(rec.raw)));
+            copyRows!.add(directLine(rec.line, null, values, now, plainSource(rec.raw)));
             staged++;
           }
         } else {
           const raw = withRaw ? rec.raw : null;
-          if (db.dialect === 'pg') copyRows.add(pgLine(rec.line, raw, values, now, plainSource(rec.raw)));
+          if (copyRows) copyRows.add(pgLine(rec.line, raw, values, now, plainSource(rec.raw)));
           else rows.push(stageValues(entity, cols, rec.line, raw, values));
           staged++;
         }
