@@ -46,6 +46,8 @@ export function registerImport(program: Command, bind: Bind): void {
       'One transaction: any error and nothing is written (exit 3). With --max-errors N up to N bad',
       'records are skipped (see --reject-file) and the rest is committed. --mode replace deletes;',
       'it asks first on a terminal, needs --yes otherwise, and backs the deleted records up.',
+      'A first load of services into an empty table on PostgreSQL holds the table until it',
+      'commits: readers wait for it instead of seeing an empty registry (see the README).',
       '',
       'Examples:',
       '  egovctl import agencies agencies.csv',
