@@ -119,6 +119,11 @@ describe.each(DIALECTS)('import on %s', (dialect) => {
     const r = await run('services', ok);
     expect(r.issues.map((i) => [i.code, i.line, i.severity])).toEqual([['inactive-authority', 2, 'warning']]);
     expect(r.inserted).toBe(1);
+    // Into a table that holds records (PostgreSQL: through the staging table, not straight in).
+    const more = writeFile(t.dir, 'refs-more.csv', [SERVICE_HEADER, service('S-4', 'MIN'), service('S-5', 'OLD', { status: 'active' }), service('S-6', 'NOPE')]);
+    const e2 = await failed(run('services', more));
+    expect(e2.report.issues.map((i) => [i.code, i.line, i.severity])).toEqual([['inactive-authority', 3, 'warning'], ['unknown-reference', 4, 'error']]);
+    expect(await codes('services')).toEqual(['S-3']);
   });
 
   test('agencies may list children before parents; cycles across file and database are hierarchy-cycle', async () => {
