@@ -1,9 +1,10 @@
 import type { Db } from '../db/connect.js';
 import { DataError, EgovError } from '../errors.js';
-import { openRecordSource } from '../io/read-records.js';
+import { openRecordSource, type SourceRecord } from '../io/read-records.js';
 import { ENTITIES, type RecordValues } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
-import { checkRecord } from '../records/validate.js';
+import { checkRecord, checkRecordBytes, type CheckedRecord } from '../records/validate.js';
+import { fromBytes, fromBytesValue } from '../io/utf8-bytes.js';
 import type { Logger } from '../output/logger.js';
 import type { Prompter } from '../prompts/prompter.js';
 import { checkAgency, storedAgencies } from './agency-refs.js';
@@ -60,6 +61,15 @@ const MAX_ROUNDS = 10;
 
 class DryRunDone extends Error {}
 
+/** A record of byte strings, decoded. */
+function textRecord(rec: SourceRecord): SourceRecord {
+  const fields: Record<string, unknown> = {};
+  for (const k in rec.fields) fields[k] = fromBytesValue(rec.fields[k]);
+  const out: SourceRecord = { line: rec.line, raw: fromBytes(rec.raw), fields };
+  if (rec.record !== undefined) out.record = rec.record;
+  return out;
+}
+
 /** Raised inside the direct load when the file holds a code twice: start over, staged. */
 class RetryStaged extends Error {}
 
@@ -89,6 +99,8 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   const { entity } = o;
   const source = await openRecordSource({
     entity, path: o.path, format: o.format, encoding: o.encoding, delimiter: o.delimiter, stdin: env.stdin, signal: env.signal,
+    // COPY takes bytes: a CSV file's records can go there as the bytes they were.
+    utf8Bytes: db.dialect === 'pg',
   });
   const log = new IssueLog(entity, source.sourceName, o.maxIssues);
   const reject = o.rejectFile ? new RejectFile(o.rejectFile) : null;
@@ -103,6 +115,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   };
   let yielded = 0;
   let staged = 0;
+  let sentAsBytes = 0;
   let direct = false;
   let agencies: Map<string, string> | null = null;
   const now = (env.now?.() ?? new Date()).toISOString();
@@ -134,15 +147,37 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
     return batch;
   };
 
+  /**
+   * The check of a record of byte strings, when it passes as such: no error, its agency
+   * stored and in force (else null: check its text). Its warnings are given decoded.
+   */
+  const checkedBytes = (rec: SourceRecord): CheckedRecord | null => {
+    const c = checkRecordBytes(entity, rec);
+    if (c === null || c.values === null || (agencies && checkAgency(agencies, rec, c.values))) return null;
+    for (const i of c.issues) {
+      i.key = fromBytesValue(i.key);
+      i.value = fromBytesValue(i.value);
+    }
+    return c;
+  };
+
   async function* batches(): AsyncGenerator<CopyBatch | unknown[][]> {
     // A decoded chunk's records at a time: one await per few hundred records, not per record.
     for await (const recs of source.batches()) {
-      for (const rec of recs) {
+      for (let rec of recs) {
         yielded++;
-        const checked = checkRecord(entity, rec);
+        // Byte strings (io/utf8-bytes.ts): a record that checks out as bytes is written as
+        // its own bytes; any other is decoded and checked as text, as without them.
+        let checked = source.bytes ? checkedBytes(rec) : null;
+        const asBytes = checked !== null;
+        if (asBytes) sentAsBytes++;
+        if (checked === null) {
+          if (source.bytes) rec = textRecord(rec);
+          checked = checkRecord(entity, rec);
+        }
         let values = checked.values;
         let issues = checked.issues;
-        if (values !== null && agencies) {
+        if (values !== null && agencies && !asBytes) {
           const found = checkAgency(agencies, rec, values);
           if (found) {
             issues = [...issues, found];
@@ -156,12 +191,12 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         } else if (direct) {
           // Once a record is bad the import fails: stop sending, keep reading to report all.
           if (bad === 0) {
-            copyRows!.add(directLine(rec.line, null, values, now, plainSource(rec.raw)));
+            copyRows!.add(directLine(rec.line, null, values, now, plainSource(rec.raw)), asBytes);
             staged++;
           }
         } else {
           const raw = withRaw ? rec.raw : null;
-          if (copyRows) copyRows.add(pgLine(rec.line, raw, values, now, plainSource(rec.raw)));
+          if (copyRows) copyRows.add(pgLine(rec.line, raw, values, now, plainSource(rec.raw)), asBytes);
           else rows.push(stageValues(entity, cols, rec.line, raw, values));
           staged++;
         }
@@ -198,6 +233,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         await timed('read+copy (stage)', () => loadStage(trx, db.dialect, cols, batches(), env.signal));
       }
       progress.phase('checking');
+      if (source.bytes) env.logger.debug(`import: ${sentAsBytes} of ${yielded} records checked and sent as the bytes they were`);
       env.logger.debug(`import: ${staged} records staged, checking them against the database`);
 
       // Problems the reader found outside any record it yielded.

@@ -121,6 +121,13 @@ const utf8Write: (this: Buffer, s: string, offset: number) => number =
     return this.write(s, offset, 'utf8');
   };
 
+/** Buffer's own latin1 writer, likewise: a byte string (io/utf8-bytes.ts) back to its bytes. */
+const latin1Write: (this: Buffer, s: string, offset: number) => number =
+  (Buffer.prototype as unknown as { latin1Write?: (this: Buffer, s: string, offset: number) => number }).latin1Write ??
+  function (this: Buffer, s: string, offset: number) {
+    return this.write(s, offset, 'latin1');
+  };
+
 /** Bytes of buffer space at a time: a few batches of rows. */
 const SLAB = 4 << 20;
 /** Spare buffers kept for reuse (rows in flight: a COPY statement's and the read-ahead, ~35 MB). */
@@ -149,8 +156,9 @@ export class CopyRows {
   private end = 0;
   rows = 0;
 
-  add(line: string): void {
-    const most = line.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+  /** Adds a line of text, or of a byte string (`bytes`: written as its own bytes). */
+  add(line: string, bytes = false): void {
+    const most = bytes ? line.length : line.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
     if (this.end + most > this.slab.buf.length) {
       // Another buffer, with the batch begun so far moved over; batches handed out keep theirs.
       const old = this.slab;
@@ -161,7 +169,7 @@ export class CopyRows {
       this.recycle(old);
       this.slab = next;
     }
-    this.end += utf8Write.call(this.slab.buf, line, this.end);
+    this.end += (bytes ? latin1Write : utf8Write).call(this.slab.buf, line, this.end);
     this.rows++;
   }
 

@@ -14,6 +14,7 @@
 // records out, so back-pressure stays with the reader's async iterator.
 
 import { TextWindow } from './text-window.js';
+import { utf16Units } from './utf8-bytes.js';
 
 export interface CsvRow {
   kind: 'row';
@@ -54,11 +55,20 @@ export class CsvParser extends TextWindow<CsvItem> {
   private line = 1;
   private readonly delim: number;
   private readonly delimChar: string;
+  /** the text is byte strings (utf8-bytes.ts): lengths are counted in characters of the text */
+  private readonly bytes: boolean;
 
-  constructor(delimiter: string = ',') {
+  constructor(delimiter: string = ',', bytes = false) {
     super();
     this.delim = delimiter.charCodeAt(0);
     this.delimChar = delimiter.charAt(0);
+    this.bytes = bytes;
+  }
+
+  /** Is buf[start, end) shorter than MAX_RECORD_CHARS (UTF-16 units of the text)? */
+  private short(buf: string, start: number, end: number): boolean {
+    if (end - start < MAX_RECORD_CHARS) return true;
+    return this.bytes && utf16Units(buf, start, end) < MAX_RECORD_CHARS;
   }
 
   /** The input is complete: returns the last records. */
@@ -121,7 +131,7 @@ export class CsvParser extends TextWindow<CsvItem> {
           break;
         }
         if (close === -1) {
-          if (!final && len - start < MAX_RECORD_CHARS) return NEED_MORE;
+          if (!final && this.short(buf, start, len)) return NEED_MORE;
           return this.unclosed(buf, len, start);
         }
         let value = buf.slice(i + 1, close);

@@ -5,10 +5,15 @@ import { issue } from '../records/issues.js';
 import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { CsvParser, type CsvItem } from './csv-parser.js';
 import { checkHeader } from './header.js';
+import { fromBytes, trimAscii } from './utf8-bytes.js';
 import type { FormatContext, SourceRecord } from './read-records.js';
 
 export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceRecord[]> {
-  const parser = new CsvParser(ctx.delimiter);
+  const parser = new CsvParser(ctx.delimiter, ctx.bytes);
+  // Byte strings (utf8-bytes.ts): what goes into an issue is decoded, and cells are trimmed
+  // of ASCII white space only (checkRecord decides about the rest).
+  const text = ctx.bytes ? fromBytes : (s: string) => s;
+  const trim = ctx.bytes ? trimAscii : (s: string) => s.trim();
   const bad = new BadBytes();
   let columns: string[] | null = null;
   let codeIndex = -1;
@@ -25,11 +30,11 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
         return null;
       }
       if (item.kind === 'problem') {
-        ctx.issues.push(issue('malformed-record', { line: item.line }, null, item.raw, `the header line is not valid CSV: ${item.message}`));
+        ctx.issues.push(issue('malformed-record', { line: item.line }, null, text(item.raw), `the header line is not valid CSV: ${item.message}`));
         stop = true;
         return null;
       }
-      const header = checkHeader(ctx.entity, item.cells);
+      const header = checkHeader(ctx.entity, item.cells.map(text));
       if (header.issues.length) {
         ctx.issues.push(...header.issues);
         stop = true; // with a wrong header every value could land in the wrong field
@@ -40,26 +45,27 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       makeFields = recordMaker(columns);
       return null;
     }
-    const key = item.kind === 'row' && codeIndex >= 0 ? item.cells[codeIndex]?.trim() || null : null;
+    const cell = item.kind === 'row' && codeIndex >= 0 ? item.cells[codeIndex] : undefined;
+    const key = cell === undefined ? null : text(cell).trim() || null;
     if (badBytes) {
       ctx.issues.push(encodingIssue(ctx.encoding, { line: item.line, key }, badBytes, item.start, item.raw));
       ctx.skip();
       return null;
     }
     if (item.kind === 'problem') {
-      ctx.issues.push(issue('malformed-record', { line: item.line }, null, item.raw, item.message));
+      ctx.issues.push(issue('malformed-record', { line: item.line }, null, text(item.raw), item.message));
       ctx.skip();
       return null;
     }
     const cells = item.cells;
     if (cells.length !== columns.length) {
-      ctx.issues.push(issue('malformed-record', { line: item.line, key }, null, item.raw,
+      ctx.issues.push(issue('malformed-record', { line: item.line, key }, null, text(item.raw),
         `the record has ${cells.length} ${cells.length === 1 ? 'value' : 'values'} but the header has ${columns.length} columns`));
       ctx.skip();
       return null;
     }
     for (let i = 0; i < cells.length; i++) {
-      const v = cells[i]!.trim();
+      const v = trim(cells[i]!);
       cells[i] = v === '' ? (null as unknown as string) : v;
     }
     return { line: item.line, raw: item.raw, fields: makeFields!(cells) };

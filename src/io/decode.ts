@@ -94,6 +94,59 @@ export interface Decoder {
 
 const STREAM = { stream: true } as const;
 
+/**
+ * A decoder of UTF-8 into byte strings (utf8-bytes.ts): each byte one latin1 character,
+ * the byte order mark dropped, offsets (of bad bytes too) counted in bytes. Invalid bytes
+ * stay in the text as they were, and are reported just as createDecoder('utf8') does.
+ */
+export function createByteDecoder(): Decoder {
+  let carry: Buffer = Buffer.alloc(0);
+  let produced = 0;
+  let first = true;
+  const BOM = [0xef, 0xbb, 0xbf];
+  return {
+    write(chunk) {
+      let b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      if (first) {
+        // The mark may come split over the first chunks.
+        if (b.length < 3 && b.every((x, i) => x === BOM[i])) {
+          carry = Buffer.from(b);
+          return { text: '', bad: [] };
+        }
+        first = false;
+        if (b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2]) b = b.subarray(3);
+      }
+      const tail = incompleteUtf8Tail(b);
+      carry = tail ? Buffer.from(b.subarray(b.length - tail)) : Buffer.alloc(0);
+      if (tail) b = b.subarray(0, b.length - tail);
+      const bad: BadByte[] = [];
+      if (!isUtf8(b)) {
+        for (let i = 0; i < b.length; ) {
+          const n = utf8Length(b[i]!);
+          if (n > 0 && validSequence(b, i, n)) {
+            i += n;
+            continue;
+          }
+          bad.push({ offset: produced + i, bytes: hex(b, i, i + 1) });
+          i += 1;
+        }
+      }
+      const text = b.toString('latin1');
+      produced += text.length;
+      return { text, bad };
+    },
+    end() {
+      if (!carry.length) return { text: '', bad: [] };
+      // A sequence the file cut short (or the start of a mark and nothing after it).
+      const bad = [{ offset: produced, bytes: hex(carry, 0, carry.length) }];
+      const text = carry.toString('latin1');
+      produced += text.length;
+      carry = Buffer.alloc(0);
+      return { text, bad };
+    },
+  };
+}
+
 export function createDecoder(encoding: Encoding): Decoder {
   let carry: Buffer = Buffer.alloc(0);
   let produced = 0; // characters of text handed out so far

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import type { EntityName } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
 import { openBytes } from './byte-source.js';
-import { ENCODINGS, createDecoder, type DecodedChunk, type Encoding } from './decode.js';
+import { ENCODINGS, createByteDecoder, createDecoder, type DecodedChunk, type Decoder, type Encoding } from './decode.js';
 import { csvRecords } from './csv-source.js';
 import { jsonArrayRecords } from './json-source.js';
 import { ndjsonRecords } from './ndjson-source.js';
@@ -27,6 +27,11 @@ export interface ReadOptions {
   /** standard input to read for path '-' (default process.stdin); tests pass their own */
   stdin?: NodeJS.ReadableStream;
   signal?: AbortSignal;
+  /**
+   * CSV in UTF-8 only: records as byte strings (utf8-bytes.ts) — raw and fields, not the
+   * issues, which are always decoded. `bytes` on the source says whether it applied.
+   */
+  utf8Bytes?: boolean;
 }
 
 export interface SourceRecord {
@@ -46,6 +51,8 @@ export interface SourceRecord {
 export interface RecordSource extends AsyncIterable<SourceRecord> {
   readonly format: FileFormat;
   readonly sourceName: string;
+  /** records are byte strings (ReadOptions.utf8Bytes, when it applied) */
+  readonly bytes: boolean;
   /** issues found outside any record: header problems, encoding errors, malformed records */
   readonly issues: Issue[];
   /** records not yielded because they were malformed or badly encoded (each has an issue) */
@@ -65,6 +72,8 @@ export interface FormatContext {
   entity: EntityName;
   encoding: Encoding;
   delimiter: string;
+  /** the text is byte strings (utf8-bytes.ts) */
+  bytes: boolean;
   text: AsyncIterable<DecodedChunk>;
   issues: Issue[];
   /** called for each record that is not yielded */
@@ -86,8 +95,7 @@ export function detectFormat(path: string, format?: string): FileFormat {
   throw new UsageError(`cannot tell the format of ${basename(path)} from its name: use --format csv, json or ndjson`);
 }
 
-async function* decoded(bytes: AsyncIterable<Buffer>, encoding: Encoding, signal?: AbortSignal): AsyncGenerator<DecodedChunk> {
-  const decoder = createDecoder(encoding);
+async function* decoded(bytes: AsyncIterable<Buffer>, decoder: Decoder, signal?: AbortSignal): AsyncGenerator<DecodedChunk> {
   signal?.throwIfAborted();
   for await (const chunk of bytes) {
     signal?.throwIfAborted();
@@ -111,11 +119,13 @@ export async function openRecordSource(opts: ReadOptions): Promise<RecordSource>
   const bytes = await openBytes(opts.path, opts.stdin);
   const issues: Issue[] = [];
   let skipped = 0;
+  const asBytes = opts.utf8Bytes === true && format === 'csv' && encoding === 'utf8';
   const ctx: FormatContext = {
     entity: opts.entity,
     encoding,
     delimiter: opts.delimiter ?? ',',
-    text: decoded(bytes.chunks, encoding, opts.signal),
+    bytes: asBytes,
+    text: decoded(bytes.chunks, asBytes ? createByteDecoder() : createDecoder(encoding), opts.signal),
     issues,
     skip: () => {
       skipped++;
@@ -131,6 +141,7 @@ export async function openRecordSource(opts: ReadOptions): Promise<RecordSource>
   return {
     format,
     sourceName: opts.path === '-' ? 'stdin' : opts.path,
+    bytes: asBytes,
     issues,
     get skipped() {
       return skipped;

@@ -6,6 +6,7 @@ import {
 } from './fields.js';
 import { compareDecimal, decimalFromNumber, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
 import type { RuleCode } from './issues.js';
+import { trimBytes } from '../io/utf8-bytes.js';
 
 export interface Broken {
   broken: true;
@@ -283,5 +284,57 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
       if (!PHONE_PATTERN.test(compact)) return broken('pattern-mismatch', `${f.name} must be +998 followed by 9 digits, like +998 71 123-45-67`);
       return compact;
     }
+  }
+}
+
+// Byte strings (io/utf8-bytes.ts): the same reading of a value, on the fast path of import.
+// Each function either returns what its counterpart above returns for the decoded text —
+// as a byte string — or throws NEEDS_TEXT when only the decoded text can tell (white space
+// outside ASCII at an edge, a text longer in bytes than its limit in characters, a set not
+// in canonical form, a type services do not have). The caller then checks the decoded
+// record with checkRecord. test/unit/utf8-bytes.test.ts compares the two on tricky text.
+
+/** Thrown (not an Error: no stack to capture) when a byte string must be decoded first. */
+export const NEEDS_TEXT: unique symbol = Symbol('needs the decoded text');
+
+export function normalizeBytes(raw: unknown): unknown {
+  if (typeof raw !== 'string') return normalize(raw);
+  const t = trimBytes(raw);
+  if (t === null) throw NEEDS_TEXT;
+  return t === '' ? null : t;
+}
+
+export function parseValueBytes(f: FieldDef, v: unknown): Parsed {
+  switch (f.type) {
+    case 'identifier':
+    case 'enum':
+    case 'decimal':
+    case 'integer':
+    case 'date':
+      // ASCII patterns: a byte string passes exactly when its text does, and what they
+      // return (the value itself, or a canonical number) is then ASCII too.
+      return parseValue(f, v);
+    case 'text':
+      // A byte string is at least as long as its text in code points.
+      if (typeof v !== 'string' || (f.maxLength !== undefined && v.length > f.maxLength)) throw NEEDS_TEXT;
+      return v;
+    case 'set': {
+      const known = typeof v === 'string' ? canonicalSet(f, v) : undefined;
+      if (known) return known;
+      throw NEEDS_TEXT;
+    }
+    case 'list': {
+      if (typeof v !== 'string') throw NEEDS_TEXT;
+      const parts = v.indexOf(ITEM_SEPARATOR) === -1 ? [v] : v.split(ITEM_SEPARATOR);
+      const out: string[] = [];
+      for (const p of parts) {
+        const t = trimBytes(p);
+        if (t === null || (f.itemMaxLength !== undefined && t.length > f.itemMaxLength)) throw NEEDS_TEXT;
+        if (t !== '') out.push(t);
+      }
+      return out.length ? out : null;
+    }
+    default:
+      throw NEEDS_TEXT;
   }
 }

@@ -5,7 +5,7 @@ import {
   ENTITIES, RECORD_RULES, fieldNames, inputFields, startsLikeFormula,
   type EntityName, type FieldDef, type FieldValue, type RecordValues,
 } from './fields.js';
-import { isBroken, normalize, parseValue, valueText } from './field-values.js';
+import { NEEDS_TEXT, isBroken, normalize, normalizeBytes, parseValue, parseValueBytes, valueText, type Parsed } from './field-values.js';
 import { issue, type Issue } from './issues.js';
 
 export interface CheckedRecord {
@@ -69,22 +69,48 @@ export function todayUtc(): string {
   return todayCache;
 }
 
-function keyOf(raw: unknown): string | null {
-  const v = normalize(raw);
+/** How values are read: as text, or as byte strings (io/utf8-bytes.ts). */
+interface Reading {
+  normalize: (raw: unknown) => unknown;
+  parse: (f: FieldDef, v: unknown) => Parsed;
+}
+
+const TEXT: Reading = { normalize, parse: parseValue };
+const BYTES: Reading = { normalize: normalizeBytes, parse: parseValueBytes };
+
+function keyOf(read: Reading, raw: unknown): string | null {
+  const v = read.normalize(raw);
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
   return null;
 }
 
-export function checkRecord(
-  entityName: EntityName,
-  src: { line: number | null; record?: number; fields: Record<string, unknown> },
-  opts?: CheckOptions,
-): CheckedRecord {
+type RecordIn = { line: number | null; record?: number; fields: Record<string, unknown> };
+
+export function checkRecord(entityName: EntityName, src: RecordIn, opts?: CheckOptions): CheckedRecord {
+  return check(TEXT, entityName, src, opts);
+}
+
+/**
+ * checkRecord of a record of byte strings (import's fast path, io/utf8-bytes.ts), when
+ * that gives the same as checkRecord of its decoded text; null when it might not — then
+ * decode the record and use checkRecord. The values are byte strings; so are the issues'
+ * `key` and `value`.
+ */
+export function checkRecordBytes(entityName: EntityName, src: RecordIn, opts?: CheckOptions): CheckedRecord | null {
+  try {
+    return check(BYTES, entityName, src, opts);
+  } catch (err) {
+    if (err === NEEDS_TEXT) return null;
+    throw err;
+  }
+}
+
+function check(read: Reading, entityName: EntityName, src: RecordIn, opts?: CheckOptions): CheckedRecord {
   const plan = planFor(entityName);
   const rules = RECORD_RULES[entityName];
   const raw = src.fields;
-  const key = keyOf(raw[plan.key]);
+  const key = keyOf(read, raw[plan.key]);
   const at = src.record === undefined ? { line: src.line, key } : { line: src.line, record: src.record, key };
   const issues: Issue[] = [];
   let failed = false;
@@ -99,15 +125,15 @@ export function checkRecord(
     }
   }
 
-  const active = normalize(raw[rules.statusField]) === rules.activeStatus;
+  const active = read.normalize(raw[rules.statusField]) === rules.activeStatus;
   const list: FieldValue[] = new Array(plan.fields.length);
   let bad: string[] | null = null; // fields with an error of their own
 
   for (let fi = 0; fi < plan.fields.length; fi++) {
     const f = plan.fields[fi]!;
     const given = raw[f.name];
-    const v = normalize(given);
-    let parsed = v === null ? null : parseValue(f, v);
+    const v = read.normalize(given);
+    let parsed = v === null ? null : read.parse(f, v);
     if (parsed !== null && isBroken(parsed)) {
       issues.push(issue(parsed.code, at, f.name, valueText(given), parsed.message));
       failed = true;
