@@ -1,7 +1,8 @@
 import type { Db } from '../db/connect.js';
 import { DataError, EgovError } from '../errors.js';
 import { openRecordSource, type SourceRecord } from '../io/read-records.js';
-import { ENTITIES, type RecordValues } from '../records/fields.js';
+import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
+import type { Knex } from 'knex';
 import type { Issue } from '../records/issues.js';
 import { checkRecord, checkRecordBytes, type CheckedRecord } from '../records/validate.js';
 import { fromBytes, fromBytesValue } from '../io/utf8-bytes.js';
@@ -9,6 +10,7 @@ import type { Logger } from '../output/logger.js';
 import type { Prompter } from '../prompts/prompter.js';
 import { checkAgency, storedAgencies } from './agency-refs.js';
 import { prepareDirectTable } from './bulk.js';
+import { binaryEncoder, binaryTypes, toBytes, valuesAsBytes } from './copy-binary.js';
 import { crossErrors, referencedDeletions } from './checks.js';
 import { IssueLog } from './issue-log.js';
 import { mergeStage } from './merge.js';
@@ -16,7 +18,7 @@ import { noProgress, type Progress } from '../output/progress.js';
 import { RejectFile } from './reject-file.js';
 import { replaceAbsent } from './replace.js';
 import { CopyRows, STAGE, copyEncoder, dataColumns, plainSource, q, stageColumns, stageValues, type CopyBatch } from './stage-columns.js';
-import { createStage, indexStage, loadStage, stagedRaw, unstage } from './stage.js';
+import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
 import { timed } from './timing.js';
 import type { ImportOptions, ImportReport } from './types.js';
 
@@ -68,6 +70,22 @@ function textRecord(rec: SourceRecord): SourceRecord {
   const out: SourceRecord = { line: rec.line, raw: fromBytes(rec.raw), fields };
   if (rec.record !== undefined) out.record = rec.record;
   return out;
+}
+
+/**
+ * Why the columns of `table` cannot take COPY's binary rows (a type other than the one the
+ * field's binary form is made for, as after a hand-made change of the schema), or null.
+ * The staging table is made LIKE the table, with line integer and raw text.
+ */
+async function binaryMismatch(trx: Knex.Transaction, entity: EntityName, table: string, cols: readonly string[]): Promise<string | null> {
+  const rows = await selectRows<{ name: string; type: string }>(trx,
+    `select attname as name, atttypid::regtype::text as type from pg_attribute where attrelid = ?::regclass and attnum > 0 and not attisdropped`, [q(table)]);
+  const types = new Map(rows.map((r) => [r.name, r.type]));
+  for (const c of cols) {
+    const type = types.get(c);
+    if (type === undefined || !(binaryTypes(entity, c) as readonly string[]).includes(type)) return `column ${c} is ${type ?? 'missing'}`;
+  }
+  return null;
 }
 
 /** Raised inside the direct load when the file holds a code twice: start over, staged. */
@@ -137,6 +155,11 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   // PostgreSQL gets COPY text rows (as bytes), SQLite rows of values for its prepared statement.
   const pgLine = copyEncoder(entity, cols);
   const directLine = copyEncoder(entity, [...directCols, 'updated_at']);
+  // Byte strings go to PostgreSQL in COPY's binary format when the table's columns have the
+  // types it is made for (copy-binary.ts); decoded records are turned back into bytes.
+  let binary = false;
+  const binaryDirect = binaryEncoder(entity, [...directCols, 'updated_at'], now);
+  const binaryStage = binaryEncoder(entity, cols, now);
   const copyRows = db.dialect === 'pg' ? new CopyRows() : null;
   let rows: unknown[][] = [];
   const batchSize = () => (copyRows ? copyRows.rows : rows.length);
@@ -191,12 +214,14 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         } else if (direct) {
           // Once a record is bad the import fails: stop sending, keep reading to report all.
           if (bad === 0) {
-            copyRows!.add(directLine(rec.line, null, values, now, plainSource(rec.raw)), asBytes);
+            if (binary) copyRows!.add(binaryDirect(rec.line, null, asBytes ? values : valuesAsBytes(values)), true);
+            else copyRows!.add(directLine(rec.line, null, values, now, plainSource(rec.raw)), asBytes);
             staged++;
           }
         } else {
           const raw = withRaw ? rec.raw : null;
-          if (copyRows) copyRows.add(pgLine(rec.line, raw, values, now, plainSource(rec.raw)), asBytes);
+          if (binary) copyRows!.add(binaryStage(rec.line, raw === null || asBytes ? raw : toBytes(raw), asBytes ? values : valuesAsBytes(values)), true);
+          else if (copyRows) copyRows.add(pgLine(rec.line, raw, values, now, plainSource(rec.raw)), asBytes);
           else rows.push(stageValues(entity, cols, rec.line, raw, values));
           staged++;
         }
@@ -219,10 +244,15 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       // A service's agency is looked up in memory as the record is read (the stored agencies:
       // a few thousand), rather than by a query over the staged records afterwards.
       if (entity === 'services') agencies = await storedAgencies(trx);
+      if (source.bytes && db.dialect === 'pg') {
+        const mismatch = await binaryMismatch(trx, entity, table, [...directCols, 'updated_at']);
+        binary = mismatch === null;
+        env.logger.debug(binary ? 'import: rows go to COPY in its binary format' : `import: rows go to COPY as text: ${mismatch}`);
+      }
       if (direct) {
         env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
         try {
-          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table));
+          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table, binary));
         } catch (err) {
           if ((err as { code?: string }).code === '23505') throw new RetryStaged();
           throw err;
@@ -230,7 +260,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       } else {
         await createStage(trx, db.dialect, entity, withRaw);
         env.logger.debug(`import: reading ${source.sourceName} into the staging table`);
-        await timed('read+copy (stage)', () => loadStage(trx, db.dialect, cols, batches(), env.signal));
+        await timed('read+copy (stage)', () => loadStage(trx, db.dialect, cols, batches(), env.signal, STAGE, binary));
       }
       progress.phase('checking');
       if (source.bytes) env.logger.debug(`import: ${sentAsBytes} of ${yielded} records checked and sent as the bytes they were`);

@@ -6,6 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ENTITIES, type EntityName } from '../records/fields.js';
 import { readAhead } from './read-ahead.js';
 import { STAGE, dataColumns, q, type CopyBatch } from './stage-columns.js';
+import { BINARY_HEADER, BINARY_TRAILER } from './copy-binary.js';
 
 const require = createRequire(import.meta.url);
 
@@ -46,11 +47,13 @@ export async function loadStage(
   batches: AsyncIterable<CopyBatch | unknown[][]>,
   signal: AbortSignal,
   table = STAGE,
+  /** PostgreSQL: the rows are in COPY's binary format (copy-binary.ts), not text */
+  binary = false,
 ): Promise<void> {
   const conn: unknown = await trx.client.acquireConnection();
   if (dialect === 'pg') {
     const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
-    const sql = `copy ${table === STAGE ? STAGE : q(table)} (${cols.map(q).join(', ')}) from stdin`;
+    const sql = `copy ${table === STAGE ? STAGE : q(table)} (${cols.map(q).join(', ')}) from stdin${binary ? ' (format binary)' : ''}`;
     // Several COPY statements of COPY_SEGMENT rows each, not one: PostgreSQL checks a foreign
     // key (the direct load into services) with a row trigger that fires only at the end of
     // the statement, so one COPY of a million rows ended with ~3 s of checks while this
@@ -66,18 +69,20 @@ export async function loadStage(
         async function* segment(): AsyncGenerator<Buffer> {
           let n = head.rows;
           sent.push(head);
+          if (binary) yield BINARY_HEADER;
           yield head.bytes;
           while (n < COPY_SEGMENT) {
             const r = await rows.next();
             if (r.done) {
               first = r;
-              return;
+              break;
             }
             n += r.value.rows;
             sent.push(r.value);
             yield r.value.bytes;
           }
-          first = await rows.next();
+          if (binary) yield BINARY_TRAILER;
+          if (n >= COPY_SEGMENT) first = await rows.next();
         }
         // A deep buffer lets this process parse ahead while the server works, rather than the
         // two taking turns at every socket-sized chunk (16 MB: ~28,000 records of services).
