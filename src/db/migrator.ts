@@ -113,12 +113,17 @@ export async function migrationStatus(db: Db, dir?: string): Promise<StatusRepor
   return statusOf(listMigrationFiles(dir), await readApplied(db.knex));
 }
 
-/** Whether another run holds the migration lock right now, and since when (PostgreSQL). */
+/**
+ * Whether another run holds the migration lock right now, and since when (PostgreSQL). An
+ * advisory lock belongs to one database: a run migrating another database on the same
+ * server holds a lock with the same key that is not ours to report, or to clear.
+ */
 export async function lockState(db: Db): Promise<{ locked: boolean; pid?: number; since?: string; application?: string }> {
   if (db.dialect === 'pg') {
     const r = await db.knex.raw(
       `select l.pid, a.xact_start, a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
-        where l.locktype = 'advisory' and l.granted and ((l.classid::bigint << 32) | l.objid::bigint) = ?::bigint limit 1`,
+        where l.locktype = 'advisory' and l.granted and ((l.classid::bigint << 32) | l.objid::bigint) = ?::bigint
+          and l.database = (select oid from pg_database where datname = current_database()) limit 1`,
       [LOCK_KEY],
     );
     const row = r.rows[0];

@@ -24,7 +24,9 @@ async function lockHeld(): Promise<boolean> {
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   try {
-    const r = await c.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and ((classid::bigint << 32) | objid::bigint) = $1::bigint`, [LOCK_KEY]);
+    // this database's lock only: the other test files migrate databases of their own
+    const r = await c.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and ((classid::bigint << 32) | objid::bigint) = $1::bigint
+      and database = (select oid from pg_database where datname = current_database())`, [LOCK_KEY]);
     return r.rows[0].n > 0;
   } finally {
     await c.end();
@@ -85,4 +87,24 @@ test('a run killed with SIGKILL while holding the lock leaves no lock behind', a
   expect(status.code).toBe(0);
   const doctor = await cli(['doctor', '--json']);
   expect(JSON.parse(doctor.stdout).locked).toBe(false);
+});
+
+test('a run migrating another database on the same server is neither reported nor ended', async () => {
+  // An advisory lock belongs to its database: the same key taken elsewhere is not ours.
+  const other = await createTestDatabase();
+  const elsewhere = new pg.Client({ connectionString: other.url });
+  await elsewhere.connect();
+  try {
+    await elsewhere.query('begin');
+    await elsewhere.query('select pg_advisory_xact_lock($1::bigint)', [LOCK_KEY]);
+    const doctor = await cli(['doctor', '--json']);
+    expect(JSON.parse(doctor.stdout).locked).toBe(false);
+    const unlock = await cli(['migrate', 'unlock', '--yes', '--json']);
+    expect(JSON.parse(unlock.stdout)).toMatchObject({ locked: false, cleared: false });
+    expect((await elsewhere.query('select 1 as alive')).rows[0].alive).toBe(1);
+    expect((await cli(['migrate', 'latest', '--lock-timeout', '1'])).code).toBe(0);
+  } finally {
+    await elsewhere.end();
+    await other.drop();
+  }
 });
