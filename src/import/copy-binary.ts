@@ -1,3 +1,4 @@
+import { toBytes } from '../io/utf8-bytes.js';
 import { field, ITEM_SEPARATOR, type EntityName, type FieldType, type RecordValues } from '../records/fields.js';
 
 // COPY in PostgreSQL's binary format, for records read as byte strings (io/utf8-bytes.ts).
@@ -148,11 +149,6 @@ export function binaryEncoder(entity: EntityName, cols: readonly string[], now: 
   const body = `return function encode(line, raw, v) { return count + ${exprs.join(' + ')}; };`;
   return new Function('count', 'integer', 'bytes', 'set', 'list', 'numeric', 'date', 'stamp', body)(
     int16(cols.length), integer, bytes, set, list, numeric, date, stamp) as BinaryEncoder;
-}
-
-/** A byte string of a text. */
-export function toBytes(s: string): string {
-  return /[^\x00-\x7f]/.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
 }
 
 /** Checked values of a decoded record, as byte strings (for binaryEncoder). */

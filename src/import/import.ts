@@ -4,13 +4,13 @@ import { openRecordSource, type SourceRecord } from '../io/read-records.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
 import type { Knex } from 'knex';
 import type { Issue } from '../records/issues.js';
-import { checkRecord, checkRecordBytes, type CheckedRecord } from '../records/validate.js';
-import { fromBytes, fromBytesValue } from '../io/utf8-bytes.js';
+import { checkSourceRecord, type CheckedRecord } from '../records/validate.js';
+import { toBytes } from '../io/utf8-bytes.js';
 import type { Logger } from '../output/logger.js';
 import type { Prompter } from '../prompts/prompter.js';
 import { checkAgency, storedAgencies } from './agency-refs.js';
 import { prepareDirectTable } from './bulk.js';
-import { binaryEncoder, binaryTypes, toBytes, valuesAsBytes } from './copy-binary.js';
+import { binaryEncoder, binaryTypes, valuesAsBytes } from './copy-binary.js';
 import { crossErrors, referencedDeletions } from './checks.js';
 import { IssueLog } from './issue-log.js';
 import { mergeStage } from './merge.js';
@@ -62,15 +62,6 @@ const STAGED_WORK_MEM = '128MB';
 const MAX_ROUNDS = 10;
 
 class DryRunDone extends Error {}
-
-/** A record of byte strings, decoded. */
-function textRecord(rec: SourceRecord): SourceRecord {
-  const fields: Record<string, unknown> = {};
-  for (const k in rec.fields) fields[k] = fromBytesValue(rec.fields[k]);
-  const out: SourceRecord = { line: rec.line, raw: fromBytes(rec.raw), fields };
-  if (rec.record !== undefined) out.record = rec.record;
-  return out;
-}
 
 /**
  * Why the columns of `table` cannot take COPY's binary rows (a type other than the one the
@@ -170,19 +161,8 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
     return batch;
   };
 
-  /**
-   * The check of a record of byte strings, when it passes as such: no error, its agency
-   * stored and in force (else null: check its text). Its warnings are given decoded.
-   */
-  const checkedBytes = (rec: SourceRecord): CheckedRecord | null => {
-    const c = checkRecordBytes(entity, rec);
-    if (c === null || c.values === null || (agencies && checkAgency(agencies, rec, c.values))) return null;
-    for (const i of c.issues) {
-      i.key = fromBytesValue(i.key);
-      i.value = fromBytesValue(i.value);
-    }
-    return c;
-  };
+  // A record of byte strings goes as such only with its agency stored and in force.
+  const agencyOk = (c: CheckedRecord, rec: SourceRecord) => !(agencies && checkAgency(agencies, rec, c.values!));
 
   async function* batches(): AsyncGenerator<CopyBatch | unknown[][]> {
     // A decoded chunk's records at a time: one await per few hundred records, not per record.
@@ -191,13 +171,10 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         yielded++;
         // Byte strings (io/utf8-bytes.ts): a record that checks out as bytes is written as
         // its own bytes; any other is decoded and checked as text, as without them.
-        let checked = source.bytes ? checkedBytes(rec) : null;
-        const asBytes = checked !== null;
+        const read = checkSourceRecord(entity, rec, source.bytes, undefined, (c) => agencyOk(c, rec));
+        const { checked, asBytes } = read;
+        rec = read.rec;
         if (asBytes) sentAsBytes++;
-        if (checked === null) {
-          if (source.bytes) rec = textRecord(rec);
-          checked = checkRecord(entity, rec);
-        }
         let values = checked.values;
         let issues = checked.issues;
         if (values !== null && agencies && !asBytes) {

@@ -7,6 +7,8 @@ import {
 } from './fields.js';
 import { NEEDS_TEXT, isBroken, normalize, normalizeBytes, parseValue, parseValueBytes, valueText, type Parsed } from './field-values.js';
 import { issue, type Issue } from './issues.js';
+import type { SourceRecord } from '../io/read-records.js';
+import { decodeRecord, fromBytesValue } from '../io/utf8-bytes.js';
 
 export interface CheckedRecord {
   line: number | null;
@@ -104,6 +106,37 @@ export function checkRecordBytes(entityName: EntityName, src: RecordIn, opts?: C
     if (err === NEEDS_TEXT) return null;
     throw err;
   }
+}
+
+export interface SourceChecked {
+  checked: CheckedRecord;
+  /** the record as checked: decoded unless it went as bytes */
+  rec: SourceRecord;
+  /** checked (and its values left) as byte strings */
+  asBytes: boolean;
+}
+
+/**
+ * The check of a record a reader gave, as byte strings when `bytes` (io/utf8-bytes.ts):
+ * as bytes where checkRecordBytes is sure to agree with the text reading, finds no error
+ * and `accept`, if given, takes the result (the warnings' key and value are then decoded;
+ * their messages hold no text of the record); else decoded first and checked by checkRecord.
+ */
+export function checkSourceRecord(
+  entityName: EntityName, rec: SourceRecord, bytes: boolean, opts?: CheckOptions, accept?: (c: CheckedRecord) => boolean,
+): SourceChecked {
+  if (bytes) {
+    const c = checkRecordBytes(entityName, rec, opts);
+    if (c !== null && c.values !== null && (accept === undefined || accept(c))) {
+      for (const i of c.issues) {
+        i.key = fromBytesValue(i.key);
+        i.value = fromBytesValue(i.value);
+      }
+      return { checked: c, rec, asBytes: true };
+    }
+    rec = decodeRecord(rec);
+  }
+  return { checked: check(TEXT, entityName, rec, opts), rec, asBytes: false };
 }
 
 function check(read: Reading, entityName: EntityName, src: RecordIn, opts?: CheckOptions): CheckedRecord {
