@@ -65,16 +65,23 @@ export function pgDays(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468 - 10957; // 719468: 0000-03-01 → 1970-01-01; 10957: → 2000-01-01
 }
 
-const dates = new Map<string, string>();
+const dates = new Map<number, string>();
+
+const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
 
 /** A checked YYYY-MM-DD as a field; the few thousand distinct dates of a registry are cached. */
 function date(s: string | null | undefined): string {
   if (s === null || s === undefined) return NULL;
-  let f = dates.get(s);
+  // Keyed by the date as a number: no string to hash, no slices (1M services: 0.39 s → 0.1 s).
+  const y = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
+  const m = digit(s, 5) * 10 + digit(s, 6);
+  const d = digit(s, 8) * 10 + digit(s, 9);
+  const key = (y * 100 + m) * 100 + d;
+  let f = dates.get(key);
   if (f === undefined) {
-    f = INT4 + int32(pgDays(Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8, 10))));
+    f = INT4 + int32(pgDays(y, m, d));
     if (dates.size > 50_000) dates.clear();
-    dates.set(s, f);
+    dates.set(key, f);
   }
   return f;
 }
@@ -105,8 +112,18 @@ export function numeric(s: string | null | undefined): string {
 
 /** A set's items joined: they are allowed values, ASCII. */
 function set(x: readonly string[] | null | undefined): string {
-  return x && x.length ? bytes(x.length === 1 ? x[0]! : x.join(ITEM_SEPARATOR)) : NULL;
+  if (!x || !x.length) return NULL;
+  // Nearly every set is one of the few shared (frozen) canonical arrays: its field is made
+  // once (1M services: 0.4 s of joining otherwise).
+  let f = setFields.get(x);
+  if (f === undefined) {
+    f = bytes(x.length === 1 ? x[0]! : x.join(ITEM_SEPARATOR));
+    if (Object.isFrozen(x)) setFields.set(x, f);
+  }
+  return f;
 }
+
+const setFields = new WeakMap<readonly string[], string>();
 
 /** A list as its JSON (of byte strings: the same bytes as the JSON of the text). */
 function list(x: readonly string[] | null | undefined): string {
