@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { importFile, ImportFailed } from '../../src/import/import.js';
 import type { ImportOptions } from '../../src/import/types.js';
@@ -97,6 +99,24 @@ describe.each(DIALECTS)('import on %s', (dialect) => {
     expect(rows.map((x) => x.name_ru)).toEqual(names.map(() => 'Р'));
     for (const x of rows) expect(JSON.parse(x.required_documents!)).toEqual(['Справка Р', 'ichki', '😀']);
     expect((await run('services', f)).unchanged).toBe(names.length);
+  });
+
+  test('a gzipped UTF-8 file with a byte-order mark and CRLF line ends reads the same from a file and from standard input', async () => {
+    await seedAgencies();
+    const text = [SERVICE_HEADER, service('S-1', 'MIN', { name: 'Паспорт Р' }), service('S-2', 'MIN', { description: 'bir\r\nikki' })].join('\r\n') + '\r\n';
+    const gz = path.join(t.dir, 'bom.csv.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')])));
+    const stored = async () => (await t.db.knex('services').orderBy('code').select('code', 'name_uz', 'description')) as unknown[];
+    expect((await run('services', gz)).inserted).toBe(2);
+    const fromFile = await stored();
+    expect(fromFile).toEqual([
+      { code: 'S-1', name_uz: 'Паспорт Р', description: null },
+      { code: 'S-2', name_uz: 'Xizmat S-2', description: 'bir\r\nikki' },
+    ]);
+    await t.db.knex('services').del();
+    const stdin = Readable.from([fs.readFileSync(gz)]);
+    expect((await run('services', '-', { format: 'csv' }, { stdin })).inserted).toBe(2);
+    expect(await stored()).toEqual(fromFile);
   });
 
   test('tabs, backslashes, line ends, quotes and \\N come through exactly, from CSV and JSON, into an empty table and a stored one', async () => {
