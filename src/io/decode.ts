@@ -86,6 +86,14 @@ function decodeUtf8WithErrors(b: Buffer, base: number): DecodedChunk {
   return { text, bad };
 }
 
+/**
+ * Whole UTF-8 bytes as text, each invalid byte one U+FFFD as the streaming decoder has it
+ * (Buffer's toString replaces a cut sequence as one).
+ */
+export function decodeUtf8(b: Buffer): string {
+  return isUtf8(b) ? b.toString('utf8') : decodeUtf8WithErrors(b, 0).text;
+}
+
 /** A stateful decoder: feed it chunks, then call end(). */
 export interface Decoder {
   write(chunk: Buffer): DecodedChunk;

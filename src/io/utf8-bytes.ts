@@ -9,14 +9,15 @@
 // on the decoded text. What differs is counted and trimmed text: the helpers here say when
 // a byte string can be taken as it is, and decode it when it cannot.
 
+import { decodeUtf8 } from './decode.js';
 import type { SourceRecord } from './read-records.js';
 
 /** An ASCII string is its own byte string. */
 const NOT_ASCII = /[^\x00-\x7f]/;
 
-/** The text a byte string stands for. */
+/** The text a byte string stands for (an invalid byte as U+FFFD, as the text reader has it). */
 export function fromBytes(s: string): string {
-  return NOT_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
+  return NOT_ASCII.test(s) ? decodeUtf8(Buffer.from(s, 'latin1')) : s;
 }
 
 /** The byte string of a text (its UTF-8, one latin1 character a byte). */

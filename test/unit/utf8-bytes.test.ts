@@ -182,6 +182,24 @@ describe('checkRecordBytes against checkRecord', () => {
     expect(slow).toBeGreaterThan(40);
   });
 
+  it('agrees on invalid bytes, in a code too (each one U+FFFD in the key, as the text reader has it)', async () => {
+    const row = (code: Buffer, name: Buffer | string) =>
+      Buffer.concat([code, Buffer.from(',MIN,'), Buffer.from(name), Buffer.from(',,,,G2C,,draft,,,1,portal,,,,,\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${HEADER}\n`),
+      row(Buffer.from('S-1'), 'Nom'),
+      row(Buffer.from([0x53, 0x2d, 0xe2, 0x82, 0x41]), 'Nom'), // S-, a cut 3-byte sequence, A
+      row(Buffer.from('S-3'), 'Р\u00a0'),
+      row(Buffer.from('S-4'), Buffer.from([0xd0, 0x20, 0xff])),
+      row(Buffer.from('S-5'), 'Nom'),
+    ]);
+    const path = join(tmp, 'bad-bytes.csv');
+    writeFileSync(path, bytes);
+    const text = await readAll({ entity: 'services', path });
+    expect(text.issues.map((i) => [i.code, i.line, i.key])).toEqual([['encoding-error', 3, 'S-\ufffd\ufffdA'], ['encoding-error', 5, 'S-4']]);
+    await compare('services', path);
+  });
+
   it('takes lengths in characters, not bytes: a Cyrillic name of 300 characters (600 bytes) within 500 passes as text', async () => {
     const name = 'Ж'.repeat(300);
     const path = join(tmp, 'long.csv');
