@@ -287,12 +287,13 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
   }
 }
 
-// Byte strings (io/utf8-bytes.ts): the same reading of a value, on the fast path of import.
-// Each function either returns what its counterpart above returns for the decoded text —
-// as a byte string — or throws NEEDS_TEXT when only the decoded text can tell (white space
-// outside ASCII at an edge, a text longer in bytes than its limit in characters, a set not
-// in canonical form, a type services do not have). The caller then checks the decoded
-// record with checkRecord. test/unit/utf8-bytes.test.ts compares the two on tricky text.
+// Byte strings (io/utf8-bytes.ts): the same reading of a value, on the fast path of import
+// and validate. Each function either returns what its counterpart above returns for the
+// decoded text — as a byte string — or throws NEEDS_TEXT when only the decoded text can
+// tell (white space outside ASCII at an edge, a text longer in bytes than its limit in
+// characters, a set not in canonical form, and the agency fields tin, url, email and
+// phone, which services do not have and some of whose checks match white space beyond
+// ASCII). The caller then checks the decoded record with checkRecord. test/unit/utf8-bytes.test.ts compares the two on tricky text.
 
 /** Thrown (not an Error: no stack to capture) when a byte string must be decoded first. */
 export const NEEDS_TEXT: unique symbol = Symbol('needs the decoded text');

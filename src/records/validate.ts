@@ -94,10 +94,10 @@ export function checkRecord(entityName: EntityName, src: RecordIn, opts?: CheckO
 }
 
 /**
- * checkRecord of a record of byte strings (import's fast path, io/utf8-bytes.ts), when
- * that gives the same as checkRecord of its decoded text; null when it might not — then
- * decode the record and use checkRecord. The values are byte strings; so are the issues'
- * `key` and `value`.
+ * checkRecord of a record of byte strings (the fast path of import and validate,
+ * io/utf8-bytes.ts), when that gives the same as checkRecord of its decoded text; null
+ * when it might not — then decode the record and use checkRecord. The values are byte
+ * strings; so are the issues' `key` and `value`.
  */
 export function checkRecordBytes(entityName: EntityName, src: RecordIn, opts?: CheckOptions): CheckedRecord | null {
   try {
