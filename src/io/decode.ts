@@ -64,23 +64,27 @@ function validSequence(b: Buffer, i: number, n: number): boolean {
   return true;
 }
 
-/** The slow path, only for a chunk that holds invalid bytes. */
+/** Where the bytes are that begin no well-formed sequence (each one an error of its own). */
+function invalidBytes(b: Buffer): number[] {
+  const at: number[] = [];
+  for (let i = 0; i < b.length; ) {
+    const n = utf8Length(b[i]!);
+    if (n > 0 && validSequence(b, i, n)) i += n;
+    else at.push(i++);
+  }
+  return at;
+}
+
+/** The slow path, only for a chunk that holds invalid bytes: each one U+FFFD. */
 function decodeUtf8WithErrors(b: Buffer, base: number): DecodedChunk {
   let text = '';
   const bad: BadByte[] = [];
   let run = 0;
-  let i = 0;
-  while (i < b.length) {
-    const n = utf8Length(b[i]!);
-    if (n > 0 && validSequence(b, i, n)) {
-      i += n;
-      continue;
-    }
+  for (const i of invalidBytes(b)) {
     text += b.toString('utf8', run, i);
     bad.push({ offset: base + text.length, bytes: hex(b, i, i + 1) });
     text += '\uFFFD';
-    i += 1;
-    run = i;
+    run = i + 1;
   }
   text += b.toString('utf8', run, b.length);
   return { text, bad };
@@ -127,18 +131,7 @@ export function createByteDecoder(): Decoder {
       const tail = incompleteUtf8Tail(b);
       carry = tail ? Buffer.from(b.subarray(b.length - tail)) : Buffer.alloc(0);
       if (tail) b = b.subarray(0, b.length - tail);
-      const bad: BadByte[] = [];
-      if (!isUtf8(b)) {
-        for (let i = 0; i < b.length; ) {
-          const n = utf8Length(b[i]!);
-          if (n > 0 && validSequence(b, i, n)) {
-            i += n;
-            continue;
-          }
-          bad.push({ offset: produced + i, bytes: hex(b, i, i + 1) });
-          i += 1;
-        }
-      }
+      const bad: BadByte[] = isUtf8(b) ? [] : invalidBytes(b).map((i) => ({ offset: produced + i, bytes: hex(b, i, i + 1) }));
       const text = b.toString('latin1');
       produced += text.length;
       return { text, bad };
