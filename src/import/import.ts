@@ -10,7 +10,7 @@ import type { Logger } from '../output/logger.js';
 import type { Prompter } from '../prompts/prompter.js';
 import { checkAgency, storedAgencies } from './agency-refs.js';
 import { prepareDirectTable } from './bulk.js';
-import { binaryEncoder, binaryTypes, valuesAsBytes } from './copy-binary.js';
+import { binaryEncoder, binaryTypes, valuesAsBytes, type BinaryEncoder } from './copy-binary.js';
 import { crossErrors, referencedDeletions } from './checks.js';
 import { IssueLog } from './issue-log.js';
 import { mergeStage } from './merge.js';
@@ -147,10 +147,9 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   const pgLine = copyEncoder(entity, cols);
   const directLine = copyEncoder(entity, [...directCols, 'updated_at']);
   // Byte strings go to PostgreSQL in COPY's binary format when the table's columns have the
-  // types it is made for (copy-binary.ts); decoded records are turned back into bytes.
-  let binary = false;
-  const binaryDirect = binaryEncoder(entity, [...directCols, 'updated_at'], now);
-  const binaryStage = binaryEncoder(entity, cols, now);
+  // types it is made for (copy-binary.ts); decoded records are turned back into bytes. Made
+  // in the transaction, for the columns of the path taken (direct or staged).
+  let binaryRow: BinaryEncoder | null = null;
   const copyRows = db.dialect === 'pg' ? new CopyRows() : null;
   let rows: unknown[][] = [];
   const batchSize = () => (copyRows ? copyRows.rows : rows.length);
@@ -171,7 +170,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         yielded++;
         // Byte strings (io/utf8-bytes.ts): a record that checks out as bytes is written as
         // its own bytes; any other is decoded and checked as text, as without them.
-        const read = checkSourceRecord(entity, rec, source.bytes, undefined, (c) => agencyOk(c, rec));
+        const read = checkSourceRecord(entity, rec, source.bytes, undefined, agencyOk);
         const { checked, asBytes } = read;
         rec = read.rec;
         if (asBytes) sentAsBytes++;
@@ -191,13 +190,13 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         } else if (direct) {
           // Once a record is bad the import fails: stop sending, keep reading to report all.
           if (bad === 0) {
-            if (binary) copyRows!.add(binaryDirect(rec.line, null, asBytes ? values : valuesAsBytes(values)), true);
+            if (binaryRow) copyRows!.add(binaryRow(rec.line, null, asBytes ? values : valuesAsBytes(values)), true);
             else copyRows!.add(directLine(rec.line, null, values, now, plainSource(rec.raw)), asBytes);
             staged++;
           }
         } else {
           const raw = withRaw ? rec.raw : null;
-          if (binary) copyRows!.add(binaryStage(rec.line, raw === null || asBytes ? raw : toBytes(raw), asBytes ? values : valuesAsBytes(values)), true);
+          if (binaryRow) copyRows!.add(binaryRow(rec.line, raw === null || asBytes ? raw : toBytes(raw), asBytes ? values : valuesAsBytes(values)), true);
           else if (copyRows) copyRows.add(pgLine(rec.line, raw, values, now, plainSource(rec.raw)), asBytes);
           else rows.push(stageValues(entity, cols, rec.line, raw, values));
           staged++;
@@ -223,13 +222,13 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       if (entity === 'services') agencies = await storedAgencies(trx);
       if (source.bytes && db.dialect === 'pg') {
         const mismatch = await binaryMismatch(trx, entity, table, [...directCols, 'updated_at']);
-        binary = mismatch === null;
-        env.logger.debug(binary ? 'import: rows go to COPY in its binary format' : `import: rows go to COPY as text: ${mismatch}`);
+        if (mismatch === null) binaryRow = binaryEncoder(entity, direct ? [...directCols, 'updated_at'] : cols, now);
+        env.logger.debug(binaryRow ? 'import: rows go to COPY in its binary format' : `import: rows go to COPY as text: ${mismatch}`);
       }
       if (direct) {
         env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
         try {
-          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table, binary));
+          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table, binaryRow !== null));
         } catch (err) {
           if ((err as { code?: string }).code === '23505') throw new RetryStaged();
           throw err;
@@ -237,7 +236,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       } else {
         await createStage(trx, db.dialect, entity, withRaw);
         env.logger.debug(`import: reading ${source.sourceName} into the staging table`);
-        await timed('read+copy (stage)', () => loadStage(trx, db.dialect, cols, batches(), env.signal, STAGE, binary));
+        await timed('read+copy (stage)', () => loadStage(trx, db.dialect, cols, batches(), env.signal, STAGE, binaryRow !== null));
       }
       progress.phase('checking');
       if (source.bytes) env.logger.debug(`import: ${sentAsBytes} of ${yielded} records checked and sent as the bytes they were`);

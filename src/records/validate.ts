@@ -123,11 +123,11 @@ export interface SourceChecked {
  * their messages hold no text of the record); else decoded first and checked by checkRecord.
  */
 export function checkSourceRecord(
-  entityName: EntityName, rec: SourceRecord, bytes: boolean, opts?: CheckOptions, accept?: (c: CheckedRecord) => boolean,
+  entityName: EntityName, rec: SourceRecord, bytes: boolean, opts?: CheckOptions, accept?: (c: CheckedRecord, rec: SourceRecord) => boolean,
 ): SourceChecked {
   if (bytes) {
     const c = checkRecordBytes(entityName, rec, opts);
-    if (c !== null && c.values !== null && (accept === undefined || accept(c))) {
+    if (c !== null && c.values !== null && (accept === undefined || accept(c, rec))) {
       for (const i of c.issues) {
         i.key = fromBytesValue(i.key);
         i.value = fromBytesValue(i.value);
