@@ -27,7 +27,7 @@ export function registerExport(program: Command, bind: Bind): void {
     .command('export')
     .description('export agencies or services as CSV, JSON or NDJSON: streamed, one consistent snapshot, ordered by code')
     .addArgument(new Argument('<entity>', 'what to export').choices(ENTITY_NAMES))
-    .addOption(new Option('--format <format>', 'csv, json or ndjson (default: from the --out name, else csv)').choices(['csv', 'json', 'ndjson']))
+    .addOption(new Option('--format <format>', 'csv, json or ndjson; services also cpsv-ap (JSON-LD) (default: from the --out name, else csv)').choices(['csv', 'json', 'ndjson', 'cpsv-ap']))
     .option('--out <path>', 'write to this file, atomically (default: standard output; - is standard output)')
     .option('--gzip', 'compress with gzip (implied by an --out name ending in .gz)')
     .option('--manifest', 'also write <out>.manifest.json: entity, format, rows, bytes, sha256, exported_at, filters, versions')
@@ -51,6 +51,12 @@ export function registerExport(program: Command, bind: Bind): void {
       '  egovctl export services --format ndjson --status active --audience G2B,G2G',
       '  egovctl --json export agencies --out agencies.json --changed-since 2026-01-01',
       '  egovctl --all-targets export services --out /srv/export/{target}-services-{date}.csv.gz --manifest',
+      '  egovctl export services --format cpsv-ap --status active --out services.jsonld --manifest',
+      '',
+      '--format cpsv-ap writes one JSON-LD document of CPSV-AP 3.2.0 (public services, their',
+      'competent authorities, costs, channels, legal resources, evidence and outputs), with its',
+      '@context inline; node IRIs start with the config file\'s "baseIri" (default',
+      'https://registry.invalid/). An --out name ending in .jsonld implies it.',
     ].join('\n'))
     .action(bind(async (ctx: Ctx, entity: string, o: ExportFlags) => runExport(ctx, program, entity as EntityName, o)));
 }
@@ -67,6 +73,7 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   const { parseFilters } = await import('../src/export/filters.js');
   const choice = chooseOutput(o);
   const filters = parseFilters(entity, o);
+  if (choice.format === 'cpsv-ap' && entity !== 'services') throw new UsageError(`--format cpsv-ap describes public services: export services, not ${entity}`);
   if (o.manifest && !choice.out) throw new UsageError('--manifest needs --out <path>: a manifest describes a file');
   const toStdout = choice.out === null;
   const targets = ctx.config().targets;
@@ -82,7 +89,7 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
     // one bar at a time: with several targets at once their lines would overwrite each other
     const progress = targets.length === 1 ? createProgress(ctx.stderr, `exporting ${entity}`, { enabled: !ctx.opts.quiet }) : noProgress;
     // no terminal, no bar: and then no counting query and no line counting either
-    const opts = { format: choice.format, gzip: choice.gzip, raw: !!o.raw, filters, signal: ctx.signal, ...(progress === noProgress ? {} : { progress }) };
+    const opts = { format: choice.format, gzip: choice.gzip, raw: !!o.raw, filters, signal: ctx.signal, ...(progress === noProgress ? {} : { progress }), baseIri: ctx.config().file?.baseIri };
     return runOnDb(ctx, target, async (db) => {
       try {
         const r = toStdout

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { editDistance } from '../io/closest.js';
+import { baseIriProblem } from './base-iri.js';
 import { defaultSqlitePath, dataDir } from './paths.js';
 import { redactUrl, registerSecret } from './redact.js';
 import { parseDbUrl, type Dialect } from './url.js';
@@ -39,6 +40,8 @@ export interface ConfigFile {
   source: string;
   defaultTarget?: string;
   targets: Record<string, { url: string; passwordEnv?: string }>;
+  /** where the IRIs of a CPSV-AP export start (SPEC §11); checked by baseIriProblem */
+  baseIri?: string;
 }
 
 export interface ResolvedConfig {
@@ -50,7 +53,7 @@ export interface ResolvedConfig {
   dataDir: string;
 }
 
-const TOP_KEYS = ['defaultTarget', 'targets'];
+const TOP_KEYS = ['defaultTarget', 'targets', 'baseIri'];
 const TARGET_KEYS = ['url', 'passwordEnv'];
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -115,6 +118,11 @@ export function loadConfigFile(file: string, source: string): ConfigFile {
       problems.push(`"defaultTarget" names "${obj.defaultTarget}", which is not in "targets"`);
     } else if (obj.targets === undefined) problems.push(`"defaultTarget" names "${obj.defaultTarget}", but there are no "targets"`);
     else out.defaultTarget = obj.defaultTarget;
+  }
+  if (obj.baseIri !== undefined) {
+    const problem = baseIriProblem(obj.baseIri);
+    if (problem) problems.push(`"baseIri" ${problem}`);
+    else out.baseIri = obj.baseIri as string;
   }
   if (problems.length) {
     throw new UsageError(`the config file ${file} has ${problems.length} problem${problems.length > 1 ? 's' : ''}:`, {

@@ -9,6 +9,7 @@ import { createGzipWriter } from '../io/write-gzip.js';
 import { isReaderClosed, stdoutSink } from '../io/write-stdout.js';
 import type { EntityName } from '../records/fields.js';
 import { csvHeader } from './csv-cell.js';
+import { cpsvApPlan } from './cpsv-ap-source.js';
 import { NO_FILTERS, type ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
 import { JsonArrayStream, LineCounter, PrefixStream } from './framing.js';
@@ -35,6 +36,8 @@ export interface ExportOptions {
   filters?: ExportFilters;
   signal?: AbortSignal;
   progress?: ExportProgress;
+  /** CPSV-AP: where node IRIs start (the config file's baseIri; default https://registry.invalid/) */
+  baseIri?: string;
 }
 
 export interface ExportResult {
@@ -69,11 +72,15 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
   const schema_version = await schemaVersion(db);
   const exported_at = new Date().toISOString();
   const progress = opts.progress;
+  // CPSV-AP is made from the records' NDJSON lines, with the agencies read first
+  const cpsv = opts.format === 'cpsv-ap' ? cpsvApPlan(db, entity, opts.baseIri) : null;
+  const sourceFormat: ExportFormat = cpsv ? 'ndjson' : opts.format;
   const consume = async (lines: Readable) => {
     const stages: Array<Readable | Transform | Writable> = [lines];
     if (progress) stages.push(new LineCounter((n) => progress.update(n)));
     if (opts.format === 'csv') stages.push(new PrefixStream(Buffer.from(csvHeader(entity))));
     if (opts.format === 'json') stages.push(new JsonArrayStream());
+    if (cpsv) stages.push(cpsv.stage());
     if (gzip) stages.push(createGzipWriter());
     stages.push(digest, dest);
     await pipeline(stages, opts.signal ? { signal: opts.signal } : {});
@@ -82,8 +89,8 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
   let run: SourceRun;
   try {
     run = db.dialect === 'pg'
-      ? await withPgCopy(db, entity, opts.format, filters, raw, consume, onCount)
-      : await withSqliteRows(db, entity, opts.format, filters, raw, consume, onCount);
+      ? await withPgCopy(db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude)
+      : await withSqliteRows(db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude);
   } catch (err) {
     // an abort shows up as AbortError from the pipeline: say which signal it was
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new InterruptedError();

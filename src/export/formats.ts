@@ -1,15 +1,17 @@
 import { UsageError } from '../errors.js';
 import { isGzipName } from '../io/write-gzip.js';
 
-export type ExportFormat = 'csv' | 'json' | 'ndjson';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson'];
+export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'cpsv-ap';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson', 'cpsv-ap'];
 
-/** The format a file name implies (`.csv`, `.json`, `.ndjson`/`.jsonl`, each optionally `.gz`). */
+/** The format a file name implies (`.csv`, `.json`, `.ndjson`/`.jsonl`, `.jsonld`, each optionally `.gz`). */
 export function formatOfName(file: string): ExportFormat | null {
   const base = file.replace(/\.gz$/i, '').toLowerCase();
   if (base.endsWith('.csv')) return 'csv';
   if (base.endsWith('.json')) return 'json';
   if (base.endsWith('.ndjson') || base.endsWith('.jsonl')) return 'ndjson';
+  // JSON-LD: the one JSON-LD document egovctl writes is CPSV-AP
+  if (base.endsWith('.jsonld')) return 'cpsv-ap';
   return null;
 }
 

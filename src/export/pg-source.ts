@@ -14,11 +14,14 @@ export interface SourceRun {
   rows: number;
 }
 
+/** Runs a query in the export's snapshot, before its records are read (bindings as knex's toNative gives them). */
+export type SnapshotSelect = (sql: string, bindings: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
+
 /**
  * Runs `consume` on the COPY output of one export, inside a read-only, repeatable-read
- * transaction (SPEC §7: one consistent snapshot). `count` (for a progress bar) runs in the
- * same snapshot first. When consuming fails, the connection is thrown away rather than
- * returned to the pool mid-COPY.
+ * transaction (SPEC §7: one consistent snapshot). `count` (for a progress bar) and `prelude`
+ * (what a format needs besides the records) run in the same snapshot first. When
+ * consuming fails, the connection is thrown away rather than returned to the pool mid-COPY.
  */
 export async function withPgCopy(
   db: Db,
@@ -28,6 +31,7 @@ export async function withPgCopy(
   raw: boolean,
   consume: (lines: Readable) => Promise<void>,
   onCount?: (n: number) => void,
+  prelude?: (select: SnapshotSelect) => Promise<void>,
 ): Promise<SourceRun> {
   const { to } = require('pg-copy-streams') as typeof import('pg-copy-streams');
   const query = pgExportQuery(entity, format, filters, raw);
@@ -41,6 +45,7 @@ export async function withPgCopy(
     // dates print as YYYY-MM-DD with a plain ::text, cheaper than to_char
     await conn.query("select set_config('datestyle', 'ISO, YMD', true)");
     for (const [name, value] of query.settings) await conn.query('select set_config($1, $2, true)', [name, value]);
+    if (prelude) await prelude(async (sql, bindings) => (await conn.query(sql, [...bindings])).rows as Array<Record<string, unknown>>);
     if (onCount) onCount(Number((await conn.query(query.count)).rows[0].n));
     const stream = conn.query(to(query.copy));
     try {

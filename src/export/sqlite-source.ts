@@ -7,7 +7,7 @@ import { ENTITIES, type EntityName } from '../records/fields.js';
 import { csvLine } from './csv-cell.js';
 import { applyFilters, type ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
-import type { SourceRun } from './pg-source.js';
+import type { SnapshotSelect, SourceRun } from './pg-source.js';
 
 // SQLite: knex's .stream() loads the whole result first (FIELD-NOTES), so rows come from
 // better-sqlite3's own iterator on the connection knex holds, formatted here into lines,
@@ -29,6 +29,7 @@ export async function withSqliteRows(
   raw: boolean,
   consume: (lines: Readable) => Promise<void>,
   onCount?: (n: number) => void,
+  prelude?: (select: SnapshotSelect) => Promise<void>,
 ): Promise<SourceRun> {
   const client = db.knex.client as { acquireConnection(): Promise<Database>; releaseConnection(c: Database): Promise<void> };
   const conn = await client.acquireConnection();
@@ -40,6 +41,7 @@ export async function withSqliteRows(
   try {
     // one read transaction: the count and the rows see the same snapshot
     conn.exec('BEGIN');
+    if (prelude) await prelude(async (q, b) => conn.prepare(q).all(...b) as Array<Record<string, unknown>>);
     if (onCount) {
       const c = conn.prepare(`select count(*) as n from (${sql})`).get(...bindings) as { n: number };
       onCount(c.n);
