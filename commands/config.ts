@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_BASE_IRI } from '../src/config/base-iri.js';
 import { renderTable } from '../src/output/table.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
@@ -31,6 +32,7 @@ async function show(ctx: Ctx): Promise<number> {
     default_target: c.file?.defaultTarget ?? null,
     defined_targets: c.file ? Object.entries(c.file.targets).map(([name, t]) => ({ name, url: t.url })) : [],
     data_dir: c.dataDir,
+    base_iri: c.file?.baseIri ?? DEFAULT_BASE_IRI,
     output: { json: !!ctx.opts.json, quiet: !!ctx.opts.quiet, verbose: !!ctx.opts.verbose, color: ctx.opts.color !== false },
   };
   if (ctx.opts.json) {
@@ -46,6 +48,7 @@ async function show(ctx: Ctx): Promise<number> {
   }
   if (doc.default_target) rows.push(['defaultTarget', doc.default_target, 'config file']);
   for (const t of doc.defined_targets) rows.push([`defined target ${t.name}`, t.url, 'config file']);
+  rows.push(['baseIri', doc.base_iri, c.file?.baseIri ? 'config file' : 'default (CPSV-AP export IRIs)']);
   rows.push(['data directory', c.dataDir, ctx.env.XDG_DATA_HOME ? 'env XDG_DATA_HOME' : '~/.local/share']);
   ctx.stdout.write(`${renderTable(['setting', 'value', 'from'], rows)}\n`);
   return 0;

@@ -130,6 +130,8 @@ export function agencyNode(iris: Iris, a: RecordValues): Node {
   if (parent !== null) node['org:subOrganizationOf'] = iris.agency(parent);
   const website = str(a.website);
   if (website !== null) node['foaf:homepage'] = iriSafe(website);
+  const modified = str(a.updated_at);
+  if (modified !== null) node['dct:modified'] = modified;
   return node;
 }
 

@@ -86,6 +86,9 @@ describe('export services --format cpsv-ap', () => {
     expect(ids).toContain('https://data.gov.uz/xizmatlar/service/HLTH-0001');
     expect(ids.filter((i) => !i.startsWith('https://data.gov.uz/xizmatlar/'))).toEqual([]);
     expect(doc['@context'].egov).toBe('https://data.gov.uz/xizmatlar/ns#');
+    const shown = await runCli(['--json', 'config', 'show'], { env, cwd: dir });
+    expect(JSON.parse(shown.stdout).base_iri).toBe('https://data.gov.uz/xizmatlar/');
+    expect(JSON.parse((await runCli(['--json', 'config', 'show'], { env, cwd: s.dir })).stdout).base_iri).toBe('https://registry.invalid/');
 
     fs.writeFileSync(path.join(dir, 'egovctl.config.json'), JSON.stringify({ baseIri: 'data.gov.uz' }));
     const bad = await runCli(['export', 'services', '--format', 'cpsv-ap', '--out', path.join(dir, 'x.jsonld')], { env, cwd: dir });
