@@ -21,7 +21,8 @@ import { agencyNode, fixedNodes, Iris, sectorNode, serviceNodes, type Node } fro
 const NL = 0x0a;
 
 function nodeText(n: Node): string {
-  return JSON.stringify(n).replace(/</g, '\\u003c');
+  const text = JSON.stringify(n);
+  return text.includes('<') ? text.replace(/</g, '\\u003c') : text;
 }
 
 export interface CpsvApSource {

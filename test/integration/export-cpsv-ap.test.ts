@@ -103,14 +103,18 @@ describe.each(['pg', 'sqlite'] as const)('CPSV-AP export from %s', (dialect) => 
     delete service['cv:hasCompetentAuthority'];
     const noDescription = graph.find((n) => n['@id'] === `${BASE}service/TAX-0002`)!;
     delete noDescription['dct:description'];
-    // TAX-0003 keeps its authority, but the organisation's node is gone: a class violation
-    doc['@graph'] = graph.filter((n) => n['@id'] !== `${BASE}agency/SK`);
+    // TAX-0003 keeps its authority, but the organisation's node is gone: a class violation;
+    // so is a concept left out (the audience G2B, the region of the organisations)
+    doc['@graph'] = graph.filter((n) => ![`${BASE}agency/SK`, `${BASE}concept/audience/G2B`, `${BASE}concept/region/UZ`].includes(n['@id'] as string));
     const { conforms, violations } = await validateCpsvAp(doc);
     expect(conforms).toBe(false);
     const seen = violations.map((v) => `${v.focus} ${v.path} ${v.component}`);
     expect(seen).toContain(`${BASE}service/TAX-0001 ${CV}hasCompetentAuthority sh:MinCountConstraintComponent`);
     expect(seen).toContain(`${BASE}service/TAX-0002 ${DCT}description sh:MinCountConstraintComponent`);
     expect(seen).toContain(`${BASE}service/TAX-0003 ${CV}hasCompetentAuthority sh:ClassConstraintComponent`);
+    expect(seen).toContain(`${BASE}service/TAX-0003 ${DCT}audience sh:ClassConstraintComponent`);
+    expect(seen).toContain(`${BASE}service/TAX-0003 ${DCT}spatial sh:ClassConstraintComponent`);
+    expect(seen).toContain(`${BASE}agency/MF ${DCT}spatial sh:ClassConstraintComponent`);
   });
 
   test('byte-identical across runs; ordered by code', async () => {

@@ -8,6 +8,7 @@ import { CpsvApStream } from '../../src/export/cpsv-ap-stream.js';
 import { toJsonText } from '../../src/records/db-row.js';
 import type { RecordValues } from '../../src/records/fields.js';
 import { UsageError } from '../../src/errors.js';
+import { fetchesRefused, toQuads } from '../helpers/cpsv-ap.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -111,3 +112,10 @@ describe('the CPSV-AP stream', () => {
   });
 });
 
+
+test('the tests\' JSON-LD reader refuses the network: a remote @context is an error, not a fetch', async () => {
+  const remote = 'https://semiceu.github.io/CPSV-AP/releases/3.2.0/context/cpsv-ap.jsonld';
+  // jsonld reports the loader's refusal as a failed dereference
+  await expect(toQuads({ '@context': remote, '@id': 'urn:x', name: 'y' })).rejects.toThrow(/Dereferencing a URL/);
+  expect(fetchesRefused).toContain(remote);
+});
