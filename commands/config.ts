@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { renderTable } from '../src/output/table.js';
+import { writeList } from './list-output.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -47,6 +47,6 @@ async function show(ctx: Ctx): Promise<number> {
   if (doc.default_target) rows.push(['defaultTarget', doc.default_target, 'config file']);
   for (const t of doc.defined_targets) rows.push([`defined target ${t.name}`, t.url, 'config file']);
   rows.push(['data directory', c.dataDir, ctx.env.XDG_DATA_HOME ? 'env XDG_DATA_HOME' : '~/.local/share']);
-  ctx.stdout.write(`${renderTable(['setting', 'value', 'from'], rows)}\n`);
+  await writeList(ctx, ['setting', 'value', 'from'], rows);
   return 0;
 }

@@ -33,6 +33,6 @@ function present(ctx: Ctx, r: DoctorReport): void {
       `services        ${r.counts.services ?? '-'}`,
     );
   }
-  ctx.stdout.write(`${lines.join('\n')}\n`);
+  ctx.report.write(`${lines.join('\n')}\n`);
   for (const prob of r.problems) (r.reachable ? ctx.logger.warn : ctx.logger.error)(prob);
 }

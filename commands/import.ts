@@ -130,9 +130,9 @@ function present(ctx: Ctx, r: ImportReport): void {
   ];
   if (r.backup) lines.push(`backup     ${r.backup}`);
   if (r.reject_file) lines.push(`rejects    ${r.reject_file}`);
-  const table = renderIssues(r.issues, p);
+  const table = renderIssues(r.issues, p, ctx.width);
   if (table) lines.push(table);
   if (r.truncated) lines.push(p.dim(`(issues listed: ${r.issues.length}; raise --max-issues to see more)`));
   if (r.dry_run) lines.push('dry run: nothing was written');
-  ctx.stdout.write(`${lines.join('\n')}\n`);
+  ctx.report.write(`${lines.join('\n')}\n`);
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Db } from '../src/db/connect.js';
 import * as migrator from '../src/db/migrator.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
-import { renderTable } from '../src/output/table.js';
+import { writeList } from './list-output.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -77,10 +77,14 @@ async function status(ctx: Ctx): Promise<number> {
       const result = { target: target.name, url: target.displayUrl, ...st };
       return { result, exitCode: st.modified || st.missing ? 6 : 0 };
     },
-    (r) => {
-      ctx.stdout.write(`${renderTable(['migration', 'state', 'batch', 'applied at'], r.migrations.map((m) => [m.name, paintState(ctx, m.state), m.batch, m.applied_at]))}\n`);
-      ctx.stdout.write(`${r.applied} applied, ${r.pending} pending, ${r.modified} modified, ${r.missing} missing\n`);
+    async (r, target) => {
+      await writeList(ctx, ['migration', 'state', 'batch', 'applied at'], r.migrations.map((m) => [m.name, paintState(ctx, m.state), m.batch, m.applied_at]), target);
+      // the counts are a summary, not a row: on standard error when the lines are for a script
+      const counts = `${r.applied} applied, ${r.pending} pending, ${r.modified} modified, ${r.missing} missing`;
+      if (ctx.tsv) ctx.logger.info(counts);
+      else ctx.report.write(`${counts}\n`);
     },
+    { list: true },
   );
 }
 
@@ -105,8 +109,8 @@ function present(ctx: Ctx, r: migrator.RunResult & { target: string }): void {
     ctx.logger.info(`dry run: ${r.migrations.length} migration${r.migrations.length === 1 ? '' : 's'} would be ${r.direction === 'up' ? 'applied' : 'undone'}; nothing was changed`);
     return;
   }
-  if (!r.migrations.length) ctx.stdout.write(`target ${r.target}: ${r.direction === 'up' ? 'already up to date' : 'nothing to undo'}\n`);
-  else ctx.stdout.write(`target ${r.target}: ${r.direction === 'up' ? `applied ${r.migrations.length} migration(s) as batch ${r.batch}` : `undid ${r.migrations.length} migration(s)`}: ${r.migrations.join(', ')}\n`);
+  if (!r.migrations.length) ctx.report.write(`target ${r.target}: ${r.direction === 'up' ? 'already up to date' : 'nothing to undo'}\n`);
+  else ctx.report.write(`target ${r.target}: ${r.direction === 'up' ? `applied ${r.migrations.length} migration(s) as batch ${r.batch}` : `undid ${r.migrations.length} migration(s)`}: ${r.migrations.join(', ')}\n`);
 }
 
 async function apply(ctx: Ctx, o: RunFlags, run: Runner, multi: boolean): Promise<number> {
@@ -178,6 +182,6 @@ async function unlock(ctx: Ctx, o: { dryRun?: boolean }): Promise<number> {
   }, { audit: !o.dryRun });
   if (ctx.opts.json) {
     writeJson(ctx.stdout, result);
-  } else if (result.cleared) ctx.stdout.write(`target ${target.name}: migration lock cleared\n`);
+  } else if (result.cleared) ctx.report.write(`target ${target.name}: migration lock cleared\n`);
   return 0;
 }

@@ -156,10 +156,14 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
   const bind: Bind = (handler) => async (...args: any[]) => {
     const cmd = args[args.length - 1] as Command;
     const opts = cmd.optsWithGlobals() as GlobalOptions;
-    const color = wantColor(stderr, opts.color !== false, env);
+    // each stream's colour from that stream: `egovctl doctor > f` on a terminal writes no
+    // escape codes into f, and still colours its warnings on the terminal
+    const errColor = wantColor(stderr, opts.color !== false, env);
     ctx = createCtx({
       opts,
-      paint: await makePaint(color),
+      paint: await makePaint(wantColor(stdout as { isTTY?: boolean }, opts.color !== false, env)),
+      errPaint: await makePaint(errColor),
+      promptColor: errColor,
       stdout,
       stderr,
       stdin: mo.stdin ?? process.stdin,
@@ -203,7 +207,7 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
     }
     const e = controller.signal.aborted && !(err instanceof EgovError) ? (controller.signal.reason as EgovError) : toEgovError(err);
     const verbose = ctx?.opts.verbose ?? argv.includes('--verbose') ?? argv.includes('-v');
-    const paint = ctx?.paint;
+    const paint = ctx?.errPaint;
     stderr.write(redact(`${paint ? paint.red('error:') : 'error:'} ${e.message}\n`));
     for (const d of e.details) stderr.write(redact(`  ${d}\n`));
     if (verbose || e.exitCode === 1) {
