@@ -80,7 +80,7 @@ async function list(ctx: Ctx, o: RawFilters & { limit?: number }): Promise<numbe
     await runOnDb(ctx, target, async (db) => {
       const total = await countServices(db, filter);
       const w = listWriter(ctx, LIST_HEAD);
-      for await (const s of iterateServices(db, filter, limit, ctx.signal)) await w.row(listCells(ctx, serviceJson(s)));
+      for await (const s of iterateServices(db, filter, limit, ctx.signal)) await w.row(listCells(ctx, s));
       summary(ctx, await w.end(), total);
       return { result: null };
     }, { schema: true });
@@ -111,7 +111,7 @@ function listCells(ctx: Ctx, s: Record<string, unknown>): Array<string | number 
   const st = s.status as string;
   const status = st === 'active' ? p.green(st) : st === 'retired' ? p.dim(st) : st === 'suspended' ? p.yellow(st) : st;
   const fee = s.fee_uzs !== null ? `${s.fee_uzs} UZS` : s.fee_bhm_percent !== null ? `${s.fee_bhm_percent}% BHM` : '';
-  return [s.code as string, s.agency_code as string, status, (s.audience as string[]).join(','), fee, s.processing_days as number, s.name_uz as string | null];
+  return [s.code as string, s.agency_code as string, status, ((s.audience as string[] | null) ?? []).join(','), fee, s.processing_days as number, s.name_uz as string | null];
 }
 
 function summary(ctx: Ctx, shown: number, total: number): void {
