@@ -115,6 +115,16 @@ export function nonNegativeInt(flag: string) {
   };
 }
 
+/**
+ * `egovctl help migrate rollback` is `egovctl migrate rollback --help`: commander's help
+ * command looks at one word only.
+ */
+export function helpWords(argv: string[]): string[] {
+  const i = argv.findIndex((a, k) => k >= 2 && !a.startsWith('-'));
+  if (i < 0 || argv[i] !== 'help' || argv.length - i < 3) return argv;
+  return [...argv.slice(0, i), ...argv.slice(i + 1), '--help'];
+}
+
 /** The command path ("migrate latest") and the words typed after it, for the audit trail. */
 function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -195,12 +205,15 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       program.outputHelp({ error: true });
       return 2;
     }
-    await program.parseAsync(argv);
+    await program.parseAsync(helpWords(argv));
     if (controller.signal.aborted) throw controller.signal.reason;
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return 0;
+      // a group command without its subcommand (`egovctl migrate`) shows its help on
+      // standard error as a usage error; `--help` and `egovctl help …` are success
+      if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
+      if (['commander.helpDisplayed', 'commander.version'].includes(err.code)) return 0;
       if (err.code.startsWith('egovctl.') ) stderr.write(`error: ${err.message}\n`);
       if (wantsJson) writeJson(stdout, { error: { exit_code: 2, kind: 'usage', message: err.message.replace(/^error: /, '') } });
       return 2;
@@ -215,7 +228,11 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       if (stack && verbose) stderr.write(redact(`${stack}\n`));
     }
     if (wantsJson && !ctx?.reported) {
-      writeJson(stdout, { error: { exit_code: e.exitCode, kind: e.kind, message: e.message } });
+      // every problem, not only the headline ("has 7 problems:"): as a list, and in the
+      // message as standard error shows it
+      const problems = e.details.map((d) => redact(d.replace(/^\s*- /, '')));
+      const message = [e.message, ...e.details.map((d) => `  ${d}`)].join('\n');
+      writeJson(stdout, { error: { exit_code: e.exitCode, kind: e.kind, message, ...(problems.length ? { problems } : {}) } });
     }
     return e.exitCode;
   }

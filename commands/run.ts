@@ -124,7 +124,7 @@ export async function runTargets<R>(
     ctx.reported = true;
   } else {
     const { renderTable } = await import('../src/output/table.js');
-    const table = `${renderTable(['target', 'ok', 'exit', 'message'], done.map((r) => [r.target, r.ok ? 'yes' : 'no', r.exit_code, r.error?.message ?? '']), { width: ctx.width })}\n`;
+    const table = `${renderTable(['target', 'ok', 'exit', 'message'], done.map((r) => [r.target, r.ok ? 'yes' : 'no', r.exit_code, r.error?.message ?? '']), { width: ctx.width, wrapLast: true })}\n`;
     // under --quiet (ctx.report goes nowhere) and after a tab-separated listing, the summary
     // is not data: a listing keeps it on standard error
     if (how.list && ctx.tsv) {

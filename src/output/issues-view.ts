@@ -13,7 +13,7 @@ export function renderIssues(issues: readonly Issue[], paint: Paint, width = 80)
     i.field ?? '',
     i.message,
   ]);
-  return renderTable(['line', 'severity', 'code', 'key', 'field', 'message'], rows, { width });
+  return renderTable(['line', 'severity', 'code', 'key', 'field', 'message'], rows, { width, wrapLast: true });
 }
 
 export interface Summary {

@@ -79,11 +79,53 @@ function measure(head: readonly string[], rows: ReadonlyArray<readonly string[]>
   return natural;
 }
 
+/** Words into lines of at most `w` characters (a longer word is broken); colour dropped when wrapped. */
+export function wrap(s: string, w: number): string[] {
+  if (plainLength(s) <= w) return [s];
+  const out: string[] = [];
+  let cur = '';
+  for (let word of s.replace(ANSI, '').split(' ')) {
+    while ([...word].length > w) {
+      if (cur) out.push(cur);
+      cur = '';
+      const chars = [...word];
+      out.push(chars.slice(0, w).join(''));
+      word = chars.slice(w).join('');
+    }
+    if (!cur) cur = word;
+    else if ([...cur].length + 1 + [...word].length <= w) cur += ` ${word}`;
+    else {
+      out.push(cur);
+      cur = word;
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+export interface TableOptions {
+  /** at most this many columns wide (default 80) */
+  width?: number;
+  /** the last column (a message) wraps onto more lines instead of being cut */
+  wrapLast?: boolean;
+}
+
 /** A table for a person, `width` columns wide at most (default 80). */
-export function renderTable(head: string[], rows: ReadonlyArray<ReadonlyArray<Cell>>, opts: { width?: number } = {}): string {
+export function renderTable(head: string[], rows: ReadonlyArray<ReadonlyArray<Cell>>, opts: TableOptions = {}): string {
   const cells = rows.map((r) => head.map((_, i) => text(r[i])));
   const widths = fitWidths(measure(head, cells), head.map(plainLength), opts.width ?? 80);
-  return [line(head, widths), ...cells.map((c) => line(c, widths))].join('\n');
+  const last = head.length - 1;
+  const out = [line(head, widths)];
+  for (const c of cells) {
+    if (!opts.wrapLast) {
+      out.push(line(c, widths));
+      continue;
+    }
+    const parts = wrap(c[last]!, widths[last]!);
+    out.push(line([...c.slice(0, last), parts[0] ?? ''], widths));
+    for (const p of parts.slice(1)) out.push(line([...c.slice(0, last).map(() => ''), p], widths));
+  }
+  return out.join('\n');
 }
 
 /** One tab-separated line: no colour, tabs and line breaks inside values become spaces. */
