@@ -62,7 +62,7 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .option('--db <url>', 'database URL: postgres://…, postgresql://… or sqlite:<path>')
     .option('-t, --target <names>', 'target(s) from the config file, comma-separated')
     .option('--all-targets', 'every target of the config file')
-    .option('--config <path>', 'config file (default: ./egovctl.config.json)')
+    .option('--config <path>', 'config file (default: the first of ./egovctl.config.json, ~/.config/egovctl/config.json, /etc/egovctl/config.json)')
     .option('--json', 'machine-readable JSON on standard output')
     .option('-q, --quiet', 'only errors on standard error')
     .option('-v, --verbose', 'more detail on standard error (stack traces, SQL)')
@@ -77,7 +77,9 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .addHelpText('after', () => [
       '',
       'Configuration (highest first): flags; EGOVCTL_DATABASE_URL, DATABASE_URL, EGOVCTL_TARGET,',
-      'EGOVCTL_CONFIG; egovctl.config.json; the embedded SQLite file in',
+      'EGOVCTL_CONFIG; the config file (--config, else EGOVCTL_CONFIG, else the first found of',
+      './egovctl.config.json, $XDG_CONFIG_HOME/egovctl/config.json (~/.config/egovctl/config.json),',
+      '/etc/egovctl/config.json); the embedded SQLite file in',
       '$XDG_DATA_HOME/egovctl/egovctl.sqlite (else ~/.local/share/egovctl/egovctl.sqlite).',
       '',
       'Exit codes:',

@@ -24,7 +24,7 @@ test("a failed import's headline says it failed and that nothing was written", a
   const r = await run([...db, 'import', 'services', path.join(ROOT, 'test/fixtures/import/bad-reference.csv')]);
   expect(r.code).toBe(3);
   const first = r.stdout.split('\n')[0]!;
-  expect(first).toMatch(/^import of services from .*bad-reference\.csv into embedded \(mode upsert\) FAILED: nothing was written$/);
+  expect(first).toMatch(/^import of services from .*bad-reference\.csv into .* \(mode upsert\) FAILED: nothing was written$/);
   expect(first).not.toMatch(/^imported/);
   expect(r.stdout).toMatch(/nothing was written to .*: fix the errors above/);
   // the message of each issue is whole, wrapped within 80 columns
@@ -118,4 +118,25 @@ describe('the progress bar of an export', () => {
     for (const n of counts) expect(n).toBeLessThanOrEqual(6000);
     expect(piped.stderr).not.toMatch(/1\d\d% /);
   });
+});
+
+test('run from another directory, the user config file is found, and config show and doctor name it', async () => {
+  const home = scratch();
+  try {
+    const xdg = path.join(home.dir, 'xdg');
+    fs.mkdirSync(path.join(xdg, 'egovctl'), { recursive: true });
+    const file = path.join(xdg, 'egovctl', 'config.json');
+    fs.writeFileSync(file, JSON.stringify({ defaultTarget: 'mine', targets: { mine: { url: 'sqlite:mine.sqlite' } } }));
+    const env = { ...home.env, XDG_CONFIG_HOME: xdg };
+    const elsewhere = path.join(home.dir, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    const show = await runCli(['config', 'show', '--json'], { env, cwd: elsewhere });
+    expect(JSON.parse(show.stdout)).toMatchObject({ config_file: { path: file, source: 'user config ($XDG_CONFIG_HOME/egovctl/config.json)' }, targets: [{ name: 'mine' }] });
+    expect((await runCli(['config', 'show'], { env, cwd: elsewhere })).stdout).toContain(`config file\t${file}\t`);
+    const doc = await runCli(['doctor', '--json'], { env, cwd: elsewhere });
+    expect(JSON.parse(doc.stdout)).toMatchObject({ target: 'mine', config_file: { path: file } });
+    expect((await runCli(['doctor'], { env, cwd: elsewhere })).stdout).toContain(`config file     ${file} (user config`);
+  } finally {
+    home.cleanup();
+  }
 });
