@@ -8,6 +8,7 @@ import type { Prompter } from '../src/prompts/prompter.js';
 import { toolVersion } from '../src/version.js';
 import { createCtx, type Ctx, type GlobalOptions } from './context.js';
 import { registerAudit } from './audit.js';
+import { registerCompletion } from './completion.js';
 import { registerConfig } from './config.js';
 import { registerDb } from './db.js';
 import { registerDoctor } from './doctor.js';
@@ -100,6 +101,7 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
   registerRegistry(program, bind);
   registerDb(program, bind);
   registerAudit(program, bind);
+  registerCompletion(program, bind);
   return program;
 }
 
