@@ -65,9 +65,9 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .option('--all-targets', 'every target of the config file')
     .option('--config <path>', 'config file (default: the first of ./egovctl.config.json, ~/.config/egovctl/config.json, /etc/egovctl/config.json)')
     .option('--json', 'machine-readable JSON on standard output')
-    .option('-q, --quiet', 'only errors on standard error')
+    .option('-q, --quiet', 'nothing on success: no logs, no progress, no human report (data and --json stay); errors still on standard error')
     .option('-v, --verbose', 'more detail on standard error (stack traces, SQL)')
-    .option('--no-color', 'no colour, even on a terminal')
+    .option('--no-color', 'no colour, even on a terminal (prompts included)')
     .option('-y, --yes', 'go ahead with destructive operations without asking')
     .addOption(new Option('--concurrency <n>', 'targets worked on at once (several targets)').argParser(positiveInt('--concurrency')).default(4))
     .option('--fail-fast', 'stop at the first failing target (several targets)')
@@ -82,6 +82,10 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
       './egovctl.config.json, $XDG_CONFIG_HOME/egovctl/config.json (~/.config/egovctl/config.json),',
       '/etc/egovctl/config.json); the embedded SQLite file in',
       '$XDG_DATA_HOME/egovctl/egovctl.sqlite (else ~/.local/share/egovctl/egovctl.sqlite).',
+      '',
+      'Output: colour only on a terminal, decided for standard output and standard error each;',
+      'tables fit the terminal. Into a pipe, the list commands (registry list, audit list,',
+      'migrate status, config show) print tab-separated lines under a header line.',
       '',
       'Exit codes:',
       ...EXIT_CODES.map(([c, m]) => `  ${String(c).padStart(3)}  ${m}`),
