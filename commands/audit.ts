@@ -51,7 +51,8 @@ async function present(ctx: Ctx, rows: AuditRow[], target: Target): Promise<void
   await writeList(
     ctx,
     ['id', 'started', 'command', 'actor@host', 'target', 'outcome', 'exit', 'counts', 'message'],
-    rows.map((r) => [r.id, r.started_at, [r.command, ...r.args].join(' '), `${r.actor}@${r.host}`, r.target, outcome(r.outcome), r.exit_code, counts(r.counts), r.outcome !== 'ok' ? r.message : '']),
+    // a table on a terminal shows the time to the second (UTC); tab-separated lines keep it whole
+    rows.map((r) => [r.id, ctx.tsv ? r.started_at : r.started_at.replace('T', ' ').slice(0, 19), [r.command, ...r.args].join(' '), `${r.actor}@${r.host}`, r.target, outcome(r.outcome), r.exit_code, counts(r.counts), r.outcome !== 'ok' ? r.message : '']),
     target,
   );
 }

@@ -38,5 +38,11 @@ function present(ctx: Ctx, r: DoctorReport & { config_file: { path: string; sour
     );
   }
   ctx.report.write(`${lines.join('\n')}\n`);
-  for (const prob of r.problems) (r.reachable ? ctx.logger.warn : ctx.logger.error)(prob);
+  if (r.reachable) for (const prob of r.problems) ctx.logger.warn(prob);
+  else {
+    // the error, then what to check next, as every other command shows them
+    const [first, ...hints] = r.problems;
+    if (first) ctx.logger.error(first);
+    for (const h of hints) ctx.stderr.write(`  - ${h}\n`);
+  }
 }

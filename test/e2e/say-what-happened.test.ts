@@ -41,6 +41,8 @@ test('a refused connection says what to check: the host and port tried, the serv
   expect(j.code).toBe(5);
   expect(JSON.parse(j.stdout).problems.join('\n')).toContain('is the PostgreSQL server up');
   expect(j.stdout).not.toContain('Secret9');
+  const d = await run(['--db', 'postgres://bob:Secret9@127.0.0.1:1/registry', 'doctor']);
+  expect(d.stderr).toMatch(/^error: cannot connect to target .*\n {2}- nothing accepts connections at 127\.0\.0\.1:1/m);
   const m = await run(['--db', 'postgres://bob:Secret9@127.0.0.1:1/registry', 'migrate', 'status', '--json']);
   expect(JSON.parse(m.stdout).error.problems).toHaveLength(2);
 });
@@ -116,7 +118,7 @@ describe('the progress bar of an export', () => {
     const counts = [...piped.stderr.matchAll(/([\d,]+) records/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
     expect(counts.length).toBeGreaterThan(0);
     for (const n of counts) expect(n).toBeLessThanOrEqual(6000);
-    expect(piped.stderr).not.toMatch(/1\d\d% /);
+    for (const m of piped.stderr.matchAll(/(\d+)% /g)) expect(Number(m[1])).toBeLessThanOrEqual(100);
   });
 });
 
