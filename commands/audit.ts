@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { auditJson, listAudit, type AuditRow } from '../src/audit/audit.js';
-import { renderTable } from '../src/output/table.js';
+import { writeList } from './list-output.js';
+import type { Target } from '../src/config/resolve.js';
 import { parseTimestamp } from '../src/flag-values.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -34,11 +35,12 @@ async function list(ctx: Ctx, o: { limit: number; since?: string }): Promise<num
       full.set(target.name, rows);
       return { result: rows.map(auditJson) };
     },
-    (_r, target) => present(ctx, full.get(target.name) ?? []),
+    (_r, target) => present(ctx, full.get(target.name) ?? [], target),
+    { list: true },
   );
 }
 
-function present(ctx: Ctx, rows: AuditRow[]): void {
+async function present(ctx: Ctx, rows: AuditRow[], target: Target): Promise<void> {
   if (!rows.length) {
     ctx.logger.info('no audit rows');
     return;
@@ -46,8 +48,11 @@ function present(ctx: Ctx, rows: AuditRow[]): void {
   const p = ctx.paint;
   const outcome = (o: string) => (o === 'ok' ? p.green(o) : o === 'refused' ? p.yellow(o) : p.red(o));
   const counts = (c: Record<string, unknown>) => Object.entries(c).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ');
-  ctx.stdout.write(`${renderTable(
-    ['id', 'started', 'command', 'actor@host', 'target', 'outcome', 'exit', 'counts'],
-    rows.map((r) => [r.id, r.started_at, [r.command, ...r.args].join(' '), `${r.actor}@${r.host}`, r.target, outcome(r.outcome), r.exit_code, counts(r.counts) + (r.message && r.outcome !== 'ok' ? `${r.message ? '\n' : ''}${r.message}` : '')]),
-  )}\n`);
+  await writeList(
+    ctx,
+    ['id', 'started', 'command', 'actor@host', 'target', 'outcome', 'exit', 'counts', 'message'],
+    // a table on a terminal shows the time to the second (UTC); tab-separated lines keep it whole
+    rows.map((r) => [r.id, ctx.tsv ? r.started_at : r.started_at.replace('T', ' ').slice(0, 19), [r.command, ...r.args].join(' '), `${r.actor}@${r.host}`, r.target, outcome(r.outcome), r.exit_code, counts(r.counts), r.outcome !== 'ok' ? r.message : '']),
+    target,
+  );
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_BASE_IRI } from '../src/config/base-iri.js';
-import { renderTable } from '../src/output/table.js';
+import { configCandidates } from '../src/config/paths.js';
+import { writeList } from './list-output.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -13,7 +14,7 @@ export function registerConfig(program: Command, bind: Bind): void {
   config
     .command('show')
     .description('the resolved configuration and where each value came from, secrets as ***')
-    .addHelpText('after', '\nExamples:\n  egovctl config show\n  egovctl --config /etc/egovctl.json --all-targets config show --json')
+    .addHelpText('after', '\nThe config file: --config, else EGOVCTL_CONFIG, else the first that exists of\n./egovctl.config.json, $XDG_CONFIG_HOME/egovctl/config.json (~/.config/egovctl/config.json),\n/etc/egovctl/config.json.\n\nExamples:\n  egovctl config show\n  egovctl --config /srv/egovctl.json --all-targets config show --json')
     .action(bind(show));
 }
 
@@ -21,6 +22,8 @@ async function show(ctx: Ctx): Promise<number> {
   const c = ctx.config();
   const doc = {
     config_file: c.file ? { path: c.file.path, source: c.file.source } : null,
+    /** where a config file is looked for, in order, when --config and EGOVCTL_CONFIG name none */
+    config_search: configCandidates(ctx.env, ctx.cwd).map((x) => x.path),
     selection: c.selection,
     targets: c.targets.map((t) => ({
       name: t.name,
@@ -40,7 +43,7 @@ async function show(ctx: Ctx): Promise<number> {
     return 0;
   }
   const rows: Array<[string, string, string]> = [
-    ['config file', c.file?.path ?? '(none)', c.file?.source ?? 'no egovctl.config.json, no --config, no EGOVCTL_CONFIG'],
+    ['config file', c.file?.path ?? '(none)', c.file?.source ?? `no --config, no EGOVCTL_CONFIG, none of ${configCandidates(ctx.env, ctx.cwd).map((x) => x.path).join(', ')}`],
   ];
   for (const t of doc.targets) {
     rows.push([`target ${t.name}`, t.url, t.source]);
@@ -50,6 +53,6 @@ async function show(ctx: Ctx): Promise<number> {
   for (const t of doc.defined_targets) rows.push([`defined target ${t.name}`, t.url, 'config file']);
   rows.push(['baseIri', doc.base_iri, c.file?.baseIri ? 'config file' : 'default (CPSV-AP export IRIs)']);
   rows.push(['data directory', c.dataDir, ctx.env.XDG_DATA_HOME ? 'env XDG_DATA_HOME' : '~/.local/share']);
-  ctx.stdout.write(`${renderTable(['setting', 'value', 'from'], rows)}\n`);
+  await writeList(ctx, ['setting', 'value', 'from'], rows);
   return 0;
 }

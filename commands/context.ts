@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import { resolveConfig, type ResolvedConfig, type Target } from '../src/config/resolve.js';
 import { UsageError } from '../src/errors.js';
 import { createLogger, type Logger, type Paint } from '../src/output/logger.js';
+import { outputWidth } from '../src/output/table.js';
 import { createPrompter, type Prompter } from '../src/prompts/prompter.js';
 
 // What every command handler receives: the global options, where to write, how to ask,
@@ -23,8 +25,21 @@ export interface GlobalOptions {
 export interface Ctx {
   readonly opts: GlobalOptions;
   readonly logger: Logger;
+  /** colours for standard output, decided from standard output (SPEC §5) */
   readonly paint: Paint;
-  readonly stdout: NodeJS.WritableStream;
+  /** colours for standard error, decided from standard error */
+  readonly errPaint: Paint;
+  /** data: listings, exported records, the --json document */
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /**
+   * human reports on standard output (import's report, migrate's line, validate's table):
+   * with --quiet (and no --json) they go nowhere, so a successful cron run prints nothing
+   */
+  readonly report: NodeJS.WritableStream;
+  /** the width a table may take: the terminal's columns, else $COLUMNS, else 80 */
+  readonly width: number;
+  /** standard output is not a terminal: list commands print tab-separated lines */
+  readonly tsv: boolean;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stdin: NodeJS.ReadableStream;
   readonly prompter: Prompter;
@@ -44,13 +59,21 @@ export interface Ctx {
 export interface CtxInit {
   opts: GlobalOptions;
   paint: Paint;
-  stdout: NodeJS.WritableStream;
+  errPaint?: Paint;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
   cwd: string;
   prompter?: Prompter;
+  /** colour in the prompts (--no-color, NO_COLOR and a non-terminal standard error say no) */
+  promptColor?: boolean;
+}
+
+/** Takes everything and says nothing: where reports go under --quiet. */
+function sink(): NodeJS.WritableStream {
+  return new Writable({ write: (_c, _e, cb) => cb() });
 }
 
 export function createCtx(init: CtxInit): Ctx {
@@ -58,12 +81,16 @@ export function createCtx(init: CtxInit): Ctx {
   let config: ResolvedConfig | undefined;
   const ctx: Ctx = {
     opts: init.opts,
-    logger: createLogger(init.stderr, level, init.paint),
+    logger: createLogger(init.stderr, level, init.errPaint ?? init.paint),
     paint: init.paint,
+    errPaint: init.errPaint ?? init.paint,
     stdout: init.stdout,
+    report: init.opts.quiet && !init.opts.json ? sink() : init.stdout,
+    width: outputWidth(init.stdout, init.env),
+    tsv: !init.stdout.isTTY,
     stderr: init.stderr,
     stdin: init.stdin,
-    prompter: init.prompter ?? createPrompter({ input: init.stdin, output: init.stderr, signal: init.signal }),
+    prompter: init.prompter ?? createPrompter({ input: init.stdin, output: init.stderr, signal: init.signal, color: init.promptColor ?? false }),
     signal: init.signal,
     env: init.env,
     cwd: init.cwd,

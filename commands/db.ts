@@ -80,9 +80,9 @@ async function reset(ctx: Ctx, o: { dryRun?: boolean; backup?: string | false })
   }, { audit: dryRun ? false : 'unless-ok' });
   if (ctx.opts.json) writeJson(ctx.stdout, report);
   else if (report.dropped) {
-    ctx.stdout.write(`dropped ${report.tables.map((t) => t.table).join(', ')} on target ${target.name}\n`);
-    for (const b of report.backups) ctx.stdout.write(`backup of ${b.rows} ${b.entity}: ${b.path}\n`);
-    if (!report.backups.length) ctx.stdout.write('no backup was written (--no-backup)\n');
+    ctx.report.write(`dropped ${report.tables.map((t) => t.table).join(', ')} on target ${target.name}\n`);
+    for (const b of report.backups) ctx.report.write(`backup of ${b.rows} ${b.entity}: ${b.path}\n`);
+    if (!report.backups.length) ctx.report.write('no backup was written (--no-backup)\n');
     ctx.logger.info('The audit trail went with the tables, so this reset is not in it. `egovctl migrate latest` creates an empty schema.');
   }
   return 0;

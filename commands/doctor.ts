@@ -11,17 +11,21 @@ export function registerDoctor(program: Command, bind: Bind): void {
     .addHelpText('after', '\nExit 0 when healthy (pending migrations are reported, not failed), 5 when unreachable,\n6 when an applied migration was modified or is unknown.\n\nExamples:\n  egovctl doctor\n  egovctl --db postgres://egov@db1/registry doctor --json\n  egovctl --all-targets doctor')
     .action(bind(async (ctx: Ctx) => runTargets(ctx, async (t) => {
       const { report, exitCode } = await doctor(t);
-      return { result: report, exitCode };
+      // which config file was read, if any: run from another directory, this is the first
+      // thing to check
+      const file = ctx.config().file;
+      return { result: { ...report, config_file: file ? { path: file.path, source: file.source } : null }, exitCode };
     }, (r) => present(ctx, r))));
 }
 
-function present(ctx: Ctx, r: DoctorReport): void {
+function present(ctx: Ctx, r: DoctorReport & { config_file: { path: string; source: string } | null }): void {
   const p = ctx.paint;
   const yes = (b: boolean) => (b ? p.green('yes') : p.red('no'));
   const lines = [
     `target          ${r.target}`,
     `url             ${r.url}`,
     `config from     ${r.config_source}`,
+    `config file     ${r.config_file ? `${r.config_file.path} (${r.config_file.source})` : '(none)'}`,
     `reachable       ${yes(r.reachable)}`,
   ];
   if (r.reachable) {
@@ -33,6 +37,12 @@ function present(ctx: Ctx, r: DoctorReport): void {
       `services        ${r.counts.services ?? '-'}`,
     );
   }
-  ctx.stdout.write(`${lines.join('\n')}\n`);
-  for (const prob of r.problems) (r.reachable ? ctx.logger.warn : ctx.logger.error)(prob);
+  ctx.report.write(`${lines.join('\n')}\n`);
+  if (r.reachable) for (const prob of r.problems) ctx.logger.warn(prob);
+  else {
+    // the error, then what to check next, as every other command shows them
+    const [first, ...hints] = r.problems;
+    if (first) ctx.logger.error(first);
+    for (const h of hints) ctx.stderr.write(`  - ${h}\n`);
+  }
 }

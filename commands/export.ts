@@ -86,8 +86,10 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   const date = new Date().toISOString().slice(0, 10);
 
   const exportOne = async (target: Target) => {
-    // one bar at a time: with several targets at once their lines would overwrite each other
-    const progress = targets.length === 1 ? createProgress(ctx.stderr, `exporting ${entity}`, { enabled: !ctx.opts.quiet }) : noProgress;
+    // one bar at a time: with several targets at once their lines would overwrite each other;
+    // and none when the data itself goes to the terminal the bar would be drawn on
+    const dataOnTerminal = toStdout && !!(ctx.stdout as { isTTY?: boolean }).isTTY;
+    const progress = targets.length === 1 && !dataOnTerminal ? createProgress(ctx.stderr, `exporting ${entity}`, { enabled: !ctx.opts.quiet }) : noProgress;
     // no terminal, no bar: and then no counting query and no line counting either
     const opts = { format: choice.format, gzip: choice.gzip, raw: !!o.raw, filters, signal: ctx.signal, ...(progress === noProgress ? {} : { progress }), baseIri: ctx.config().file?.baseIri };
     return runOnDb(ctx, target, async (db) => {
@@ -120,9 +122,8 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
     ctx,
     async (target) => ({ result: summaryOf(await exportOne(target)) }),
     (r) => {
-      if (ctx.opts.quiet) return;
-      ctx.stdout.write(`exported ${r.rows} ${entity} as ${r.format}${r.gzip ? '.gz' : ''}: ${r.bytes} bytes, sha256 ${r.sha256}\nto ${r.out}\n`);
-      if (r.manifest) ctx.stdout.write(`manifest ${r.manifest}\n`);
+      ctx.report.write(`exported ${r.rows} ${entity} as ${r.format}${r.gzip ? '.gz' : ''}: ${r.bytes} bytes, sha256 ${r.sha256}\nto ${r.out}\n`);
+      if (r.manifest) ctx.report.write(`manifest ${r.manifest}\n`);
     },
   );
 }

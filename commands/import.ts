@@ -104,12 +104,12 @@ async function runImport(ctx: Ctx, entity: string, file: string, flags: ImportFl
     present(ctx, report);
     return 0;
   } catch (err) {
-    if (err instanceof ImportFailed) present(ctx, err.report);
+    if (err instanceof ImportFailed) present(ctx, err.report, true);
     throw err;
   }
 }
 
-function present(ctx: Ctx, r: ImportReport): void {
+function present(ctx: Ctx, r: ImportReport, failed = false): void {
   if (ctx.opts.json) {
     writeJson(ctx.stdout, r);
     ctx.reported = true;
@@ -117,7 +117,10 @@ function present(ctx: Ctx, r: ImportReport): void {
   }
   const p = ctx.paint;
   const lines = [
-    `${r.dry_run ? 'dry run: would import' : 'imported'} ${r.entity} from ${r.source} into ${r.target} (mode ${r.mode})`,
+    // a failed import says so first: it is all or nothing, so nothing was written
+    failed
+      ? p.red(`${r.dry_run ? 'dry run: the import of' : 'import of'} ${r.entity} from ${r.source} into ${r.target} (mode ${r.mode}) FAILED: ${r.dry_run ? 'it would write nothing' : 'nothing was written'}`)
+      : `${r.dry_run ? 'dry run: would import' : 'imported'} ${r.entity} from ${r.source} into ${r.target} (mode ${r.mode})`,
     `records    ${r.records}`,
     `inserted   ${r.inserted}`,
     `updated    ${r.updated}`,
@@ -130,9 +133,10 @@ function present(ctx: Ctx, r: ImportReport): void {
   ];
   if (r.backup) lines.push(`backup     ${r.backup}`);
   if (r.reject_file) lines.push(`rejects    ${r.reject_file}`);
-  const table = renderIssues(r.issues, p);
+  const table = renderIssues(r.issues, p, ctx.width);
   if (table) lines.push(table);
   if (r.truncated) lines.push(p.dim(`(issues listed: ${r.issues.length}; raise --max-issues to see more)`));
+  if (failed && !r.dry_run) lines.push(p.red(`nothing was written to ${r.target}: fix the errors above${r.rejected || r.errors ? ', or skip bad records with --max-errors N' : ''}`));
   if (r.dry_run) lines.push('dry run: nothing was written');
-  ctx.stdout.write(`${lines.join('\n')}\n`);
+  ctx.report.write(`${lines.join('\n')}\n`);
 }

@@ -1,14 +1,25 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Db } from '../src/db/connect.js';
 import * as migrator from '../src/db/migrator.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
-import { renderTable } from '../src/output/table.js';
+import { writeList } from './list-output.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
 import { runOnDb, runTargets } from './run.js';
 import { UsageError } from '../src/errors.js';
+import { countTables, droppedTables, type DroppedTable } from '../src/db/drop-plan.js';
+import { defaultBackupPath, writeBackup } from '../src/records/backup.js';
+import { ENTITIES, ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
+
+const UNDO_HELP = [
+  'The confirmation (and --dry-run) names each table the undo drops and how many rows it holds.',
+  'Agencies and services in a dropped table are first written to a backup (NDJSON, in the data',
+  'directory unless --backup <dir>), in the same transaction; `egovctl migrate latest` then',
+  '`egovctl import agencies <file>` and `egovctl import services <file>` restore them.',
+].join('\n');
 
 export function registerMigrate(program: Command, bind: Bind): void {
   const migrate = program
@@ -41,10 +52,12 @@ export function registerMigrate(program: Command, bind: Bind): void {
   migrate
     .command('down [name]')
     .description('undo the last applied migration, or every one down to <name> (destructive)')
-    .option('--dry-run', 'say what would be undone and print the SQL; change nothing')
+    .option('--dry-run', 'say what would be undone (tables and their rows) and print the SQL; change nothing')
     .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
-    .addHelpText('after', '\nExamples:\n  egovctl migrate down --dry-run\n  egovctl migrate down --yes')
-    .action(bind(async (ctx: Ctx, name: string | undefined, o: RunFlags) =>
+    .option('--backup <dir>', 'write the backups of dropped agencies and services (NDJSON) into this directory instead of the data directory')
+    .option('--no-backup', 'drop tables holding rows without writing backups')
+    .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate down --dry-run\n  egovctl migrate down --yes`)
+    .action(bind(async (ctx: Ctx, name: string | undefined, o: UndoFlags) =>
       undo(ctx, o, { name }, (db, ro) => migrator.down(db, name, ro))));
 
   migrate
@@ -52,10 +65,12 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .description('undo the last batch, the last N migrations, or all (destructive)')
     .option('--steps <n>', 'undo the last N migrations', nonNegativeInt('--steps'))
     .option('--all', 'undo every migration: every table and its data is dropped')
-    .option('--dry-run', 'say what would be undone and print the SQL; change nothing')
+    .option('--dry-run', 'say what would be undone (tables and their rows) and print the SQL; change nothing')
     .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
-    .addHelpText('after', '\nExamples:\n  egovctl migrate rollback --dry-run\n  egovctl migrate rollback --steps 1 --yes\n  egovctl migrate rollback --all --yes')
-    .action(bind(async (ctx: Ctx, o: RunFlags & { steps?: number; all?: boolean }) => {
+    .option('--backup <dir>', 'write the backups of dropped agencies and services (NDJSON) into this directory instead of the data directory')
+    .option('--no-backup', 'drop tables holding rows without writing backups')
+    .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate rollback --dry-run\n  egovctl migrate rollback --steps 1 --yes\n  egovctl migrate rollback --all --yes --backup /srv/backups`)
+    .action(bind(async (ctx: Ctx, o: UndoFlags & { steps?: number; all?: boolean }) => {
       if (o.steps !== undefined && o.all) throw new UsageError('--steps and --all cannot be used together');
       const what = o.all ? { all: true } : o.steps !== undefined ? { steps: o.steps } : {};
       return undo(ctx, o, what, (db, ro) => migrator.rollback(db, what, ro));
@@ -77,10 +92,14 @@ async function status(ctx: Ctx): Promise<number> {
       const result = { target: target.name, url: target.displayUrl, ...st };
       return { result, exitCode: st.modified || st.missing ? 6 : 0 };
     },
-    (r) => {
-      ctx.stdout.write(`${renderTable(['migration', 'state', 'batch', 'applied at'], r.migrations.map((m) => [m.name, paintState(ctx, m.state), m.batch, m.applied_at]))}\n`);
-      ctx.stdout.write(`${r.applied} applied, ${r.pending} pending, ${r.modified} modified, ${r.missing} missing\n`);
+    async (r, target) => {
+      await writeList(ctx, ['migration', 'state', 'batch', 'applied at'], r.migrations.map((m) => [m.name, paintState(ctx, m.state), m.batch, m.applied_at]), target);
+      // the counts are a summary, not a row: on standard error when the lines are for a script
+      const counts = `${r.applied} applied, ${r.pending} pending, ${r.modified} modified, ${r.missing} missing`;
+      if (ctx.tsv) ctx.logger.info(counts);
+      else ctx.report.write(`${counts}\n`);
     },
+    { list: true },
   );
 }
 
@@ -105,8 +124,8 @@ function present(ctx: Ctx, r: migrator.RunResult & { target: string }): void {
     ctx.logger.info(`dry run: ${r.migrations.length} migration${r.migrations.length === 1 ? '' : 's'} would be ${r.direction === 'up' ? 'applied' : 'undone'}; nothing was changed`);
     return;
   }
-  if (!r.migrations.length) ctx.stdout.write(`target ${r.target}: ${r.direction === 'up' ? 'already up to date' : 'nothing to undo'}\n`);
-  else ctx.stdout.write(`target ${r.target}: ${r.direction === 'up' ? `applied ${r.migrations.length} migration(s) as batch ${r.batch}` : `undid ${r.migrations.length} migration(s)`}: ${r.migrations.join(', ')}\n`);
+  if (!r.migrations.length) ctx.report.write(`target ${r.target}: ${r.direction === 'up' ? 'already up to date' : 'nothing to undo'}\n`);
+  else ctx.report.write(`target ${r.target}: ${r.direction === 'up' ? `applied ${r.migrations.length} migration(s) as batch ${r.batch}` : `undid ${r.migrations.length} migration(s)`}: ${r.migrations.join(', ')}\n`);
 }
 
 async function apply(ctx: Ctx, o: RunFlags, run: Runner, multi: boolean): Promise<number> {
@@ -124,39 +143,70 @@ async function apply(ctx: Ctx, o: RunFlags, run: Runner, multi: boolean): Promis
   );
 }
 
-async function undo(ctx: Ctx, o: RunFlags, what: { name?: string } | { steps?: number; all?: boolean }, run: Runner): Promise<number> {
+interface UndoFlags extends RunFlags {
+  /** a directory, false for --no-backup, undefined for the data directory */
+  backup?: string | false;
+}
+
+interface UndoResult extends migrator.RunResult {
+  /** the tables the undo drops, with the rows each held */
+  tables: DroppedTable[];
+  backups: Array<{ entity: EntityName; path: string; rows: number }>;
+}
+
+async function undo(ctx: Ctx, o: UndoFlags, what: { name?: string } | { steps?: number; all?: boolean }, run: Runner): Promise<number> {
   const target = ctx.singleTarget();
+  const now = new Date();
+  const backupPath = o.backup === false
+    ? null
+    : (e: EntityName) => (o.backup ? path.join(path.resolve(ctx.cwd, o.backup), path.basename(defaultBackupPath('', target.name, e, now))) : defaultBackupPath(ctx.config().dataDir, target.name, e, now));
   const r = await runOnDb(ctx, target, async (db) => {
     const names = await migrator.previewDown(db, what);
-    if (!names.length) return { result: { direction: 'down' as const, migrations: [], batch: null, dryRun: !!o.dryRun, sql: [] } };
-    const tables = names.some((n) => n.endsWith('schema_v1')) ? await tableCounts(db) : [];
+    if (!names.length) return { result: { direction: 'down' as const, migrations: [], batch: null, dryRun: !!o.dryRun, sql: [], tables: [], backups: [] } as UndoResult };
+    // A dry run first: the SQL it captures says which tables go (whatever migration drops
+    // them), and so how many rows would go with them.
+    const preview = await run(db, { ...runOptions(ctx, o, true), onLog: undefined });
+    const tables = await countTables(db, droppedTables(preview.sql));
+    const entities = ENTITY_NAMES.filter((e) => tables.some((t) => t.table === ENTITIES[e].table && t.rows > 0));
+    const details = [
+      ...names.map((n) => `migration ${n}`),
+      ...tables.map((t) => `drops table ${t.table} with ${t.rows} row${t.rows === 1 ? '' : 's'}`),
+    ];
+    if (entities.length) {
+      if (backupPath) for (const e of entities) details.push(`backup of ${e} first to ${backupPath(e)}`);
+      else details.push('no backup (--no-backup): the records cannot be restored');
+    }
     const decision = await confirmDestructive({
       action: `undo ${names.length} migration${names.length > 1 ? 's' : ''}`,
       target,
-      details: [
-        ...names.map((n) => `migration ${n}`),
-        ...tables.map((t) => `drops table ${t.table} with ${t.rows} row${t.rows === 1 ? '' : 's'}`),
-      ],
+      details,
     }, { dryRun: !!o.dryRun, yes: !!ctx.opts.yes, logger: ctx.logger, prompter: ctx.prompter });
-    const res = await run(db, runOptions(ctx, o, decision === 'dry-run'));
-    return { result: res, counts: { undone: res.dryRun ? 0 : res.migrations.length } };
+    if (decision === 'dry-run') return { result: { ...preview, tables, backups: [] } as UndoResult };
+    const backups: UndoResult['backups'] = [];
+    const res = await run(db, {
+      ...runOptions(ctx, o, false),
+      // in the undo's own transaction, before anything is dropped (as db reset does)
+      beforeRun: async (trx) => {
+        if (!backupPath) return;
+        for (const e of entities) backups.push({ entity: e, ...(await writeBackup(trx, e, (qb) => qb, backupPath(e))) });
+      },
+    });
+    return {
+      result: { ...res, tables, backups } as UndoResult,
+      counts: { undone: res.migrations.length, ...(backups.length ? { backed_up: Object.fromEntries(backups.map((b) => [b.entity, b.rows])) } : {}) },
+    };
   }, { audit: !o.dryRun });
   const result = { target: target.name, ...r };
   if (ctx.opts.json) {
     writeJson(ctx.stdout, result);
-  } else present(ctx, result);
-  return 0;
-}
-
-async function tableCounts(db: Db): Promise<Array<{ table: string; rows: number }>> {
-  const out: Array<{ table: string; rows: number }> = [];
-  for (const table of ['agencies', 'services', 'audit_log']) {
-    if (await db.knex.schema.hasTable(table)) {
-      const [row] = await db.knex(table).count({ n: '*' });
-      out.push({ table, rows: Number((row as { n: number | string }).n) });
+  } else {
+    present(ctx, result);
+    if (!result.dryRun && result.migrations.length) {
+      for (const b of result.backups) ctx.report.write(`backup of ${b.rows} ${b.entity}: ${b.path}\n`);
+      if (o.backup === false && result.tables.some((t) => t.rows > 0)) ctx.report.write('no backup was written (--no-backup)\n');
     }
   }
-  return out;
+  return 0;
 }
 
 async function unlock(ctx: Ctx, o: { dryRun?: boolean }): Promise<number> {
@@ -178,6 +228,6 @@ async function unlock(ctx: Ctx, o: { dryRun?: boolean }): Promise<number> {
   }, { audit: !o.dryRun });
   if (ctx.opts.json) {
     writeJson(ctx.stdout, result);
-  } else if (result.cleared) ctx.stdout.write(`target ${target.name}: migration lock cleared\n`);
+  } else if (result.cleared) ctx.report.write(`target ${target.name}: migration lock cleared\n`);
   return 0;
 }

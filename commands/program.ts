@@ -8,6 +8,7 @@ import type { Prompter } from '../src/prompts/prompter.js';
 import { toolVersion } from '../src/version.js';
 import { createCtx, type Ctx, type GlobalOptions } from './context.js';
 import { registerAudit } from './audit.js';
+import { registerCompletion } from './completion.js';
 import { registerConfig } from './config.js';
 import { registerDb } from './db.js';
 import { registerDoctor } from './doctor.js';
@@ -62,11 +63,11 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .option('--db <url>', 'database URL: postgres://…, postgresql://… or sqlite:<path>')
     .option('-t, --target <names>', 'target(s) from the config file, comma-separated')
     .option('--all-targets', 'every target of the config file')
-    .option('--config <path>', 'config file (default: ./egovctl.config.json)')
+    .option('--config <path>', 'config file (default: the first of ./egovctl.config.json, ~/.config/egovctl/config.json, /etc/egovctl/config.json)')
     .option('--json', 'machine-readable JSON on standard output')
-    .option('-q, --quiet', 'only errors on standard error')
+    .option('-q, --quiet', 'nothing on success: no logs, no progress, no human report (data and --json stay); errors still on standard error')
     .option('-v, --verbose', 'more detail on standard error (stack traces, SQL)')
-    .option('--no-color', 'no colour, even on a terminal')
+    .option('--no-color', 'no colour, even on a terminal (prompts included)')
     .option('-y, --yes', 'go ahead with destructive operations without asking')
     .addOption(new Option('--concurrency <n>', 'targets worked on at once (several targets)').argParser(positiveInt('--concurrency')).default(4))
     .option('--fail-fast', 'stop at the first failing target (several targets)')
@@ -77,8 +78,14 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .addHelpText('after', () => [
       '',
       'Configuration (highest first): flags; EGOVCTL_DATABASE_URL, DATABASE_URL, EGOVCTL_TARGET,',
-      'EGOVCTL_CONFIG; egovctl.config.json; the embedded SQLite file in',
+      'EGOVCTL_CONFIG; the config file (--config, else EGOVCTL_CONFIG, else the first found of',
+      './egovctl.config.json, $XDG_CONFIG_HOME/egovctl/config.json (~/.config/egovctl/config.json),',
+      '/etc/egovctl/config.json); the embedded SQLite file in',
       '$XDG_DATA_HOME/egovctl/egovctl.sqlite (else ~/.local/share/egovctl/egovctl.sqlite).',
+      '',
+      'Output: colour only on a terminal, decided for standard output and standard error each;',
+      'tables fit the terminal. Into a pipe, the list commands (registry list, audit list,',
+      'migrate status, config show) print tab-separated lines under a header line.',
       '',
       'Exit codes:',
       ...EXIT_CODES.map(([c, m]) => `  ${String(c).padStart(3)}  ${m}`),
@@ -98,6 +105,7 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
   registerRegistry(program, bind);
   registerDb(program, bind);
   registerAudit(program, bind);
+  registerCompletion(program, bind);
   return program;
 }
 
@@ -113,6 +121,16 @@ export function nonNegativeInt(flag: string) {
     if (!/^\d+$/.test(v)) throw new CommanderError(2, 'egovctl.invalidArgument', `${flag} takes a whole number of 0 or more, not "${v}"`);
     return Number(v);
   };
+}
+
+/**
+ * `egovctl help migrate rollback` is `egovctl migrate rollback --help`: commander's help
+ * command looks at one word only.
+ */
+export function helpWords(argv: string[]): string[] {
+  const i = argv.findIndex((a, k) => k >= 2 && !a.startsWith('-'));
+  if (i < 0 || argv[i] !== 'help' || argv.length - i < 3) return argv;
+  return [...argv.slice(0, i), ...argv.slice(i + 1), '--help'];
 }
 
 /** The command path ("migrate latest") and the words typed after it, for the audit trail. */
@@ -156,10 +174,14 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
   const bind: Bind = (handler) => async (...args: any[]) => {
     const cmd = args[args.length - 1] as Command;
     const opts = cmd.optsWithGlobals() as GlobalOptions;
-    const color = wantColor(stderr, opts.color !== false, env);
+    // each stream's colour from that stream: `egovctl doctor > f` on a terminal writes no
+    // escape codes into f, and still colours its warnings on the terminal
+    const errColor = wantColor(stderr, opts.color !== false, env);
     ctx = createCtx({
       opts,
-      paint: await makePaint(color),
+      paint: await makePaint(wantColor(stdout as { isTTY?: boolean }, opts.color !== false, env)),
+      errPaint: await makePaint(errColor),
+      promptColor: errColor,
       stdout,
       stderr,
       stdin: mo.stdin ?? process.stdin,
@@ -191,19 +213,22 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       program.outputHelp({ error: true });
       return 2;
     }
-    await program.parseAsync(argv);
+    await program.parseAsync(helpWords(argv));
     if (controller.signal.aborted) throw controller.signal.reason;
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return 0;
+      // a group command without its subcommand (`egovctl migrate`) shows its help on
+      // standard error as a usage error; `--help` and `egovctl help …` are success
+      if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
+      if (['commander.helpDisplayed', 'commander.version'].includes(err.code)) return 0;
       if (err.code.startsWith('egovctl.') ) stderr.write(`error: ${err.message}\n`);
       if (wantsJson) writeJson(stdout, { error: { exit_code: 2, kind: 'usage', message: err.message.replace(/^error: /, '') } });
       return 2;
     }
     const e = controller.signal.aborted && !(err instanceof EgovError) ? (controller.signal.reason as EgovError) : toEgovError(err);
     const verbose = ctx?.opts.verbose ?? argv.includes('--verbose') ?? argv.includes('-v');
-    const paint = ctx?.paint;
+    const paint = ctx?.errPaint;
     stderr.write(redact(`${paint ? paint.red('error:') : 'error:'} ${e.message}\n`));
     for (const d of e.details) stderr.write(redact(`  ${d}\n`));
     if (verbose || e.exitCode === 1) {
@@ -211,7 +236,11 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       if (stack && verbose) stderr.write(redact(`${stack}\n`));
     }
     if (wantsJson && !ctx?.reported) {
-      writeJson(stdout, { error: { exit_code: e.exitCode, kind: e.kind, message: e.message } });
+      // every problem, not only the headline ("has 7 problems:"): as a list, and in the
+      // message as standard error shows it
+      const problems = e.details.map((d) => redact(d.replace(/^\s*- /, '')));
+      const message = [e.message, ...e.details.map((d) => `  ${d}`)].join('\n');
+      writeJson(stdout, { error: { exit_code: e.exitCode, kind: e.kind, message, ...(problems.length ? { problems } : {}) } });
     }
     return e.exitCode;
   }

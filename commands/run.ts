@@ -77,7 +77,8 @@ export interface TargetResult<R> {
 export async function runTargets<R>(
   ctx: Ctx,
   fn: (target: Target) => Promise<{ result: R; exitCode?: number }>,
-  present: (result: R, target: Target) => void,
+  present: (result: R, target: Target) => void | Promise<void>,
+  how: { list?: boolean } = {},
 ): Promise<number> {
   const targets = ctx.config().targets;
   if (targets.length === 1) {
@@ -85,7 +86,7 @@ export async function runTargets<R>(
     if (ctx.opts.json) {
       writeJson(ctx.stdout, out.result);
       ctx.reported = true;
-    } else present(out.result, targets[0]!);
+    } else await present(out.result, targets[0]!);
     return out.exitCode ?? 0;
   }
   const limit = Math.max(1, ctx.opts.concurrency ?? 4);
@@ -108,9 +109,10 @@ export async function runTargets<R>(
       if (ctx.opts.failFast && !results[i]!.ok) stop = true;
       if (!ctx.opts.json) {
         const r = results[i]!;
-        ctx.stdout.write(`${ctx.paint.bold(`== target ${t.name} (${t.displayUrl}): ${r.ok ? ctx.paint.green('ok') : ctx.paint.red(`exit ${r.exit_code}`)}`)}\n`);
-        if (r.result !== undefined) present(r.result, t);
-        if (r.error) ctx.logger.error(r.error.message);
+        // tab-separated listings carry a target column instead of a heading between targets
+        if (!(how.list && ctx.tsv)) ctx.report.write(`${ctx.paint.bold(`== target ${t.name} (${t.displayUrl}): ${r.ok ? ctx.paint.green('ok') : ctx.paint.red(`exit ${r.exit_code}`)}`)}\n`);
+        if (r.result !== undefined) await present(r.result, t);
+        if (r.error) ctx.logger.error(`target ${t.name}: ${r.error.message}`);
       }
     }
   };
@@ -122,7 +124,12 @@ export async function runTargets<R>(
     ctx.reported = true;
   } else {
     const { renderTable } = await import('../src/output/table.js');
-    ctx.stdout.write(`${renderTable(['target', 'ok', 'exit', 'message'], done.map((r) => [r.target, r.ok ? 'yes' : 'no', r.exit_code, r.error?.message ?? '']))}\n`);
+    const table = `${renderTable(['target', 'ok', 'exit', 'message'], done.map((r) => [r.target, r.ok ? 'yes' : 'no', r.exit_code, r.error?.message ?? '']), { width: ctx.width, wrapLast: true })}\n`;
+    // under --quiet (ctx.report goes nowhere) and after a tab-separated listing, the summary
+    // is not data: a listing keeps it on standard error
+    if (how.list && ctx.tsv) {
+      if (!ctx.opts.quiet) ctx.stderr.write(table);
+    } else ctx.report.write(table);
   }
   return Math.max(0, ...done.map((r) => r.exit_code));
 }

@@ -52,10 +52,12 @@ function entityArg(name: string): EntityName {
 }
 
 function present(ctx: Ctx, r: ValidationReport): void {
-  const table = renderIssues(r.issues, ctx.paint);
-  if (table) ctx.stdout.write(`${table}\n`);
+  const table = renderIssues(r.issues, ctx.paint, ctx.width);
+  if (table) ctx.report.write(`${table}\n`);
   const mark = r.valid ? ctx.paint.green('valid') : ctx.paint.red('not valid');
-  ctx.stdout.write(`${r.entity} from ${r.source}: ${mark} — ${summaryLine(r, ctx.paint)}\n`);
+  ctx.report.write(`${r.entity} from ${r.source}: ${mark} — ${summaryLine(r, ctx.paint)}\n`);
+  // --quiet: no report, but a failure still says so on standard error
+  if (ctx.opts.quiet && !r.valid) ctx.logger.error(`${r.entity} from ${r.source}: not valid — ${summaryLine(r, ctx.errPaint)}`);
 }
 
 async function progressFor(ctx: Ctx, total: number | null) {

@@ -3,12 +3,13 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { editDistance } from '../io/closest.js';
 import { baseIriProblem } from './base-iri.js';
-import { defaultSqlitePath, dataDir } from './paths.js';
+import { configCandidates, defaultSqlitePath, dataDir } from './paths.js';
 import { redactUrl, registerSecret } from './redact.js';
 import { parseDbUrl, type Dialect } from './url.js';
 
 // Configuration, highest first (SPEC §5): flags; environment (EGOVCTL_DATABASE_URL, then
-// DATABASE_URL; EGOVCTL_TARGET; EGOVCTL_CONFIG); the config file; the embedded default.
+// DATABASE_URL; EGOVCTL_TARGET; EGOVCTL_CONFIG); the config file (--config, EGOVCTL_CONFIG,
+// else the first of configCandidates()); the embedded default.
 
 export interface ConfigFlags {
   db?: string;
@@ -171,15 +172,15 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   if (flags.config) file = loadConfigFile(path.resolve(cwd, flags.config), 'flag --config');
   else if (env.EGOVCTL_CONFIG) file = loadConfigFile(path.resolve(cwd, env.EGOVCTL_CONFIG), 'env EGOVCTL_CONFIG');
   else {
-    const local = path.join(cwd, 'egovctl.config.json');
-    if (fs.existsSync(local)) file = loadConfigFile(local, 'egovctl.config.json in the working directory');
+    const found = configCandidates(env, cwd).find((c) => fs.existsSync(c.path));
+    if (found) file = loadConfigFile(found.path, found.source);
   }
   const fileBase = file ? path.dirname(file.path) : cwd;
 
   const named = (names: string[], source: string): Target[] => {
     if (!file || Object.keys(file.targets).length === 0) {
       throw new UsageError(`${source} names target${names.length > 1 ? 's' : ''} ${names.join(', ')}, but no config file defines targets`, {
-        details: ['- define them in egovctl.config.json, or pass --config <path> or EGOVCTL_CONFIG'],
+        details: [`- define them in a config file: ${configCandidates(env, cwd).map((c) => c.path).join(', ')}, or pass --config <path> or EGOVCTL_CONFIG`],
       });
     }
     const unknown = names.filter((n) => !(n in file!.targets));

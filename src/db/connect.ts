@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import type { Target } from '../config/resolve.js';
+import { connectionHints } from './unreachable.js';
 import { redact } from '../config/redact.js';
 import { DatabaseError, EgovError } from '../errors.js';
 
@@ -100,7 +101,7 @@ export function databaseError(target: Target, err: unknown, doing = 'cannot conn
   const e = err as { code?: string; message?: string; errors?: Array<{ message?: string }> };
   let cause = e?.message || (e?.errors?.map((x) => x.message).join('; ') ?? '') || e?.code || String(err);
   if (!cause && e?.code) cause = e.code;
-  return new DatabaseError(redact(`${doing} target ${describeTarget(target)}: ${cause}`), { cause: err });
+  return new DatabaseError(redact(`${doing} target ${describeTarget(target)}: ${cause}`), { cause: err, details: doing === 'cannot connect to' ? connectionHints(target, err).map(redact) : [] });
 }
 
 /** Connects and checks the connection, so that an unreachable server is exit 5 at once. */

@@ -41,6 +41,8 @@ export async function doctor(target: Target): Promise<{ report: DoctorReport; ex
     db = await connect(target);
   } catch (err) {
     report.problems.push(err instanceof Error ? err.message : String(err));
+    // what to check next: the host and port tried, where the URL came from
+    if (err instanceof EgovError) report.problems.push(...err.details.map((d) => d.replace(/^- /, '')));
     return { report, exitCode: err instanceof EgovError ? err.exitCode : 5 };
   }
   try {
@@ -64,6 +66,8 @@ export async function doctor(target: Target): Promise<{ report: DoctorReport; ex
     return { report, exitCode: st.modified || st.missing ? 6 : 0 };
   } catch (err) {
     report.problems.push(err instanceof Error ? err.message : String(err));
+    // what to check next: the host and port tried, where the URL came from
+    if (err instanceof EgovError) report.problems.push(...err.details.map((d) => d.replace(/^- /, '')));
     return { report, exitCode: 5 };
   } finally {
     await closeKnex(db.knex).catch(() => {});

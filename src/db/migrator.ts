@@ -168,6 +168,12 @@ export interface RunOptions {
   /** how long to wait for another run's lock before exit 6 */
   lockTimeoutMs?: number;
   onLog?: (line: string) => void;
+  /**
+   * runs in the migration's transaction, under its lock, once the plan is known and before
+   * any migration runs (not in a dry run): a rollback backs up the rows it will drop here,
+   * so that what is backed up is exactly what is then dropped
+   */
+  beforeRun?: (trx: Knex, plan: { direction: 'up' | 'down'; names: string[] }) => Promise<void>;
 }
 
 /**
@@ -193,6 +199,7 @@ async function run(db: Db, plan: Plan, opts: RunOptions): Promise<RunResult> {
     }
     const { direction, names } = plan(applied, files);
     const batch = direction === 'up' ? Math.max(0, ...applied.map((r) => r.batch)) + 1 : null;
+    if (opts.beforeRun && !opts.dryRun && names.length) await opts.beforeRun(trx, { direction, names });
     trx.on('query', capture);
     try {
       for (const name of names) {

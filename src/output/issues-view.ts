@@ -3,7 +3,7 @@ import type { Paint } from './logger.js';
 import { renderTable } from './table.js';
 
 /** The issues of a report as a table for a person: where, what, and what to do. */
-export function renderIssues(issues: readonly Issue[], paint: Paint): string {
+export function renderIssues(issues: readonly Issue[], paint: Paint, width = 80): string {
   if (!issues.length) return '';
   const rows = issues.map((i) => [
     i.line === null ? '' : i.record !== undefined ? `${i.line} (#${i.record})` : String(i.line),
@@ -13,7 +13,7 @@ export function renderIssues(issues: readonly Issue[], paint: Paint): string {
     i.field ?? '',
     i.message,
   ]);
-  return renderTable(['line', 'severity', 'code', 'key', 'field', 'message'], rows);
+  return renderTable(['line', 'severity', 'code', 'key', 'field', 'message'], rows, { width, wrapLast: true });
 }
 
 export interface Summary {

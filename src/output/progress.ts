@@ -44,10 +44,13 @@ export function createProgress(stream: NodeJS.WritableStream & { isTTY?: boolean
   const draw = () => {
     if (records < min && !(unit === 'records' && size !== null && size >= min)) return;
     const secs = (now() - started) / 1000;
-    const rate = secs > 0 ? records / secs : 0;
-    let line = `${what}: ${records.toLocaleString('en')} records, ${Math.round(rate).toLocaleString('en')}/s`;
+    // Records counted on the way out are an estimate (a CSV record with a line break in a
+    // value counts twice): against a known number of records, never show more than it.
+    const n = unit === 'records' && size !== null && size >= 0 ? Math.min(records, size) : records;
+    const rate = secs > 0 ? n / secs : 0;
+    let line = `${what}: ${n.toLocaleString('en')} records, ${Math.round(rate).toLocaleString('en')}/s`;
     if (size && size > 0) {
-      const share = Math.min(1, (unit === 'bytes' ? bytes : records) / size);
+      const share = Math.min(1, (unit === 'bytes' ? bytes : n) / size);
       const width = 24;
       const full = Math.round(share * width);
       const eta = share > 0 ? secs / share - secs : NaN;

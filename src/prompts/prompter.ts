@@ -21,7 +21,23 @@ export interface PromptStreams {
   canAsk?: boolean;
   /** an interrupt ends a pending prompt: the command then ends as interrupted, not declined */
   signal?: AbortSignal;
+  /** false: the prompts draw no colour (--no-color, NO_COLOR, TERM=dumb); default true */
+  color?: boolean;
 }
+
+/** inquirer's theme with every colour taken out, its shapes kept. */
+const PLAIN_THEME = {
+  prefix: { idle: '?', done: '✔' },
+  style: {
+    answer: (s: string) => s,
+    message: (s: string) => s,
+    error: (s: string) => `> ${s}`,
+    defaultAnswer: (s: string) => `(${s})`,
+    help: (s: string) => s,
+    highlight: (s: string) => s,
+    key: (s: string) => `<${s}>`,
+  },
+};
 
 /**
  * How a prompt that ended without an answer ends the command: an interrupt (a signal, or
@@ -45,12 +61,15 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
     ? target
     : Object.assign(new Writable({ write: (chunk, enc, cb) => { target.write(chunk, enc, cb); } }), { isTTY: (target as { isTTY?: boolean }).isTTY });
   const context = { input: streams.input as NodeJS.ReadableStream & { fd?: 0 }, output: output as NodeJS.WritableStream, clearPromptOnDone: false, ...(streams.signal ? { signal: streams.signal } : {}) };
+  // inquirer colours by its own reading of the environment: without colour it gets a theme
+  // that has none, so --no-color reaches the prompts as it reaches everything else
+  const theme = streams.color === false ? { theme: PLAIN_THEME } : {};
   return {
     canAsk,
     async confirm(message) {
       const { confirm } = await import('@inquirer/prompts');
       try {
-        return await confirm({ message, default: false }, context as never);
+        return await confirm({ message, default: false, ...theme }, context as never);
       } catch (err) {
         return ended(err, streams.signal);
       }
@@ -58,7 +77,7 @@ export function createPrompter(streams: PromptStreams = { input: process.stdin, 
     async typed(message, expected) {
       const { input } = await import('@inquirer/prompts');
       try {
-        const answer = await input({ message }, context as never);
+        const answer = await input({ message, ...theme }, context as never);
         return answer.trim() === expected;
       } catch (err) {
         return ended(err, streams.signal);

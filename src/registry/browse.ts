@@ -13,11 +13,16 @@ export interface ServiceList {
   services: RecordValues[];
 }
 
+/** How many services the filter matches. */
+export async function countServices(db: Db, filter: ExportFilters): Promise<number> {
+  const [countRow] = await applyFilters(db.knex(ENTITIES.services.table).count({ n: '*' }), 'services', filter);
+  return Number((countRow as { n: number | string }).n);
+}
+
 /** Services matching the filter, ordered by code; limit 0 means all. */
 export async function listServices(db: Db, filter: ExportFilters, limit: number): Promise<ServiceList> {
   const table = ENTITIES.services.table;
-  const [countRow] = await applyFilters(db.knex(table).count({ n: '*' }), 'services', filter);
-  const total = Number((countRow as { n: number | string }).n);
+  const total = await countServices(db, filter);
   const q = applyFilters(db.knex(table).select('*'), 'services', filter).orderBy('code');
   if (limit > 0) q.limit(limit);
   const rows = (await q) as Array<Record<string, unknown>>;

@@ -59,6 +59,8 @@ export interface PtyResult {
   code: number | null;
   /** what the terminal showed: standard error, prompts and the echo of what was typed */
   terminal: string;
+  /** the same with its escape codes, to check colour */
+  raw: string;
   stdout: string;
 }
 
@@ -106,7 +108,7 @@ export function runPty(args: string[], steps: PtyStep[], opts: { env?: NodeJS.Pr
         reject(new Error(`pty: the binary ended (exit ${code}) at step ${step}, before ${steps[step]!.expect}; the terminal showed:\n${stripAnsi(terminal)}`));
         return;
       }
-      resolve({ code, terminal: stripAnsi(terminal), stdout });
+      resolve({ code, terminal: stripAnsi(terminal), raw: terminal, stdout });
     });
   });
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { configCandidates } from '../../src/config/paths.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { redact, redactUrl, registerSecret } from '../../src/config/redact.js';
 import { UsageError } from '../../src/errors.js';
@@ -124,5 +125,52 @@ describe('redaction of a password that is a common word', () => {
     registerSecret('postgres');
     expect(redact('cannot connect to postgres://postgres:postgres@db1/registry')).toBe('cannot connect to postgres://***:***@db1/registry');
     expect(redact('target postgres://egov:***@db1/x: the password postgres was refused')).toBe('target postgres://egov:***@db1/x: the password *** was refused');
+  });
+});
+
+describe('where the config file is looked for (issue 13.11)', () => {
+  const conf = (name: string) => ({ defaultTarget: name, targets: { [name]: { url: `sqlite:${name}.sqlite` } } });
+  function tree() {
+    const root = dirWith();
+    const mk = (rel: string, name: string) => {
+      const f = path.join(root, rel);
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, JSON.stringify(conf(name)));
+      return f;
+    };
+    const cwd = path.join(root, 'work');
+    fs.mkdirSync(cwd);
+    return { root, cwd, mk, env: { HOME: path.join(root, 'home'), EGOVCTL_SYSCONFDIR: path.join(root, 'etc') } as NodeJS.ProcessEnv };
+  }
+  const chosen = (t: ReturnType<typeof tree>, env: NodeJS.ProcessEnv, flags = {}) => {
+    const c = resolveConfig(flags, env, t.cwd);
+    return { name: c.targets[0]!.name, file: c.file?.path ?? null, source: c.file?.source ?? null };
+  };
+
+  test('--config, else EGOVCTL_CONFIG, else ./egovctl.config.json, else XDG_CONFIG_HOME (~/.config), else /etc', () => {
+    const t = tree();
+    expect(chosen(t, t.env).file).toBeNull();
+    const etc = t.mk('etc/egovctl/config.json', 'system');
+    expect(chosen(t, t.env)).toEqual({ name: 'system', file: etc, source: `system config (${etc})` });
+    const home = t.mk('home/.config/egovctl/config.json', 'home');
+    expect(chosen(t, t.env)).toMatchObject({ name: 'home', file: home, source: 'user config (~/.config/egovctl/config.json)' });
+    const xdg = t.mk('xdg/egovctl/config.json', 'xdg');
+    const withXdg = { ...t.env, XDG_CONFIG_HOME: path.join(t.root, 'xdg') };
+    expect(chosen(t, withXdg)).toMatchObject({ name: 'xdg', file: xdg, source: 'user config ($XDG_CONFIG_HOME/egovctl/config.json)' });
+    const local = t.mk('work/egovctl.config.json', 'local');
+    expect(chosen(t, withXdg)).toMatchObject({ name: 'local', file: local });
+    const envFile = t.mk('elsewhere/env.json', 'fromenv');
+    expect(chosen(t, { ...withXdg, EGOVCTL_CONFIG: envFile })).toMatchObject({ name: 'fromenv', source: 'env EGOVCTL_CONFIG' });
+    const flagFile = t.mk('elsewhere/flag.json', 'fromflag');
+    expect(chosen(t, { ...withXdg, EGOVCTL_CONFIG: envFile }, { config: flagFile })).toMatchObject({ name: 'fromflag', source: 'flag --config' });
+  });
+
+  test('a relative sqlite URL is relative to the file that holds it; without EGOVCTL_SYSCONFDIR the system file is /etc', () => {
+    const t = tree();
+    const home = t.mk('home/.config/egovctl/config.json', 'home');
+    expect(resolveConfig({}, t.env, t.cwd).targets[0]!.file).toBe(path.join(path.dirname(home), 'home.sqlite'));
+    expect(configCandidates({ HOME: '/home/u' }, '/w').map((c) => c.path)).toEqual(['/w/egovctl.config.json', '/home/u/.config/egovctl/config.json', '/etc/egovctl/config.json']);
+    // a relative XDG_CONFIG_HOME is ignored, as the XDG spec says
+    expect(configCandidates({ HOME: '/home/u', XDG_CONFIG_HOME: 'rel' }, '/w')[1]!.path).toBe('/home/u/.config/egovctl/config.json');
   });
 });

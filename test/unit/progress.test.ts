@@ -69,3 +69,14 @@ test('nothing for a few records, nothing without a terminal, nothing when disabl
   await flush();
   expect([small.out(), pipe.out(), quiet.out()]).toEqual(['', '', '']);
 });
+
+test('an export counted in lines never shows more records than the total (issue 13.10)', async () => {
+  const { s, out } = stream(true);
+  let now = 0;
+  const p = createProgress(s, 'exporting services', { now: () => now });
+  p.total(30_000);
+  now = 1000;
+  p.update(31_788); // CSV lines: some records hold a line break
+  await flush();
+  expect(out()).toBe(`\r[########################] 100% exporting services: 30,000 records, 30,000/s, ETA 0s\x1b[K`);
+});
