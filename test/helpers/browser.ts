@@ -6,7 +6,16 @@ import type { BrowserContext, Page } from 'playwright-core';
 // Headless Chromium from Debian's package, driven by playwright-core (which never downloads
 // a browser). These flags and a fresh profile keep it off the network (FIELD-NOTES).
 
-export const CHROMIUM = process.env.EGOVCTL_CHROMIUM ?? '/usr/bin/chromium';
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(dir, name);
+    if (dir && fs.existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** Debian's package puts it at /usr/bin/chromium; EGOVCTL_CHROMIUM names another. */
+export const CHROMIUM = process.env.EGOVCTL_CHROMIUM ?? (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : (onPath('chromium') ?? '/usr/bin/chromium'));
 
 /** Why the browser tests cannot run here, or null when they can. */
 export function noBrowserReason(): string | null {
