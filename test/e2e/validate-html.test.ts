@@ -138,7 +138,7 @@ describe('validate db --format', () => {
       expect(r.stdout).toContain(`HTML report: ${out}`);
       const page = fs.readFileSync(out, 'utf8');
       expect(page).toContain('<span class="verdict ok">valid</span>');
-      expect(page).toContain('<td data-label="entity">agencies</td><td data-label="key">DXM-SA</td>');
+      expect(page).toContain('<td data-label="entity">agencies</td><td class="nowrap" data-label="key">DXM-SA</td>');
       expect(page).toContain('<dt>services</dt><dd>22 records: 0 errors, 0 warnings</dd>');
       const strict = await cli(['--db', url, 'validate', 'db', '--strict', '--format', 'html', '--out', out]);
       expect(strict.code).toBe(3);

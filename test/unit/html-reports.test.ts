@@ -49,7 +49,7 @@ describe('the validation page', () => {
     const ref = sectionOf(page, 'unknown-reference');
     expect(ref).toContain('<span class="badge error">error</span> <span class="count">2 issues</span>');
     expect(ref).toContain(`<p class="meaning">${RULE_MEANINGS['unknown-reference']}</p>`);
-    expect(ref).toContain('<td class="num" data-label="line">3</td><td data-label="key">BIZ-0007</td><td data-label="field">agency_code</td><td data-label="value">NOSUCH</td><td data-label="message">agency NOSUCH does not exist</td>');
+    expect(ref).toContain('<td class="num" data-label="line">3</td><td class="nowrap" data-label="key">BIZ-0007</td><td data-label="field">agency_code</td><td data-label="value">NOSUCH</td><td data-label="message">agency NOSUCH does not exist</td>');
     expect(ref).toContain('<td class="num" data-label="line">9 (#8)</td>');
     expect(sectionOf(page, 'missing-translation')).toContain('<span class="badge warning">warning</span> <span class="count">1 issue</span>');
   });
@@ -76,7 +76,7 @@ describe('the validation page', () => {
       entities: { agencies: { records: 10, errors: 0, warnings: 2 }, services: { records: 20, errors: 0, warnings: 1 } },
     }, { generatedAt: AT });
     const g = sectionOf(db, 'unused-agency');
-    expect(g).toContain('<td data-label="entity">agencies</td><td data-label="key">DXM</td>');
+    expect(g).toContain('<td data-label="entity">agencies</td><td class="nowrap" data-label="key">DXM</td>');
     expect(g).not.toContain('data-label="line"');
     expect(db).toContain('<dt>agencies</dt><dd>10 records: 0 errors, 2 warnings</dd>');
     expect(db).toContain('<dt>issues listed</dt><dd>1 of 3 (truncated)</dd>');
@@ -120,12 +120,15 @@ describe('the discipline page (a hand-made report of the shape of SPEC §10)', (
   });
 
   test('a bar per group: its rate, or "no decisions"; the name escaped', () => {
-    const svg = page.slice(page.indexOf('<svg'), page.indexOf('</svg>'));
-    expect(svg).toContain('width="345"');
-    expect(svg).toContain('>75.0 %</text>');
-    expect(svg).toMatch(/DXM — Davlat xizmatlari markazi<\/title>DXM — Davlat xizmatlari markazi<\/text><rect class="track"[^>]*\/><text class="nodata"[^>]*>no decisions</);
+    const chart = page.slice(page.indexOf('<figure class="chart"'), page.indexOf('</figure>'));
+    const rows = chart.split('<li class="chart-row">').slice(1, 3);
+    expect(rows[0]).toContain('<span class="chart-label">ADL — Adliya &lt;script&gt;window.__pwned=1&lt;/script&gt;</span>');
+    expect(rows[0]).toContain('<rect class="fill" x="0" y="0" width="75" height="10"/>');
+    expect(rows[0]).toContain('<span class="chart-value">75.0 %</span>');
+    expect(rows[1]).toContain('<span class="chart-label">DXM — Davlat xizmatlari markazi</span>');
+    expect(rows[1]).not.toContain('class="fill"');
+    expect(rows[1]).toContain('no decisions');
     expect(page).not.toContain('<script');
-    expect(svg).toContain('ADL — Adliya &lt;script&gt;');
   });
 
   test('the table: every column of SPEC §10, nulls shown as such', () => {
@@ -140,6 +143,7 @@ describe('the discipline page (a hand-made report of the shape of SPEC §10)', (
     const empty = renderDisciplineHtml({ ...report, groups: [], total: row({}) }, { generatedAt: AT });
     expect(empty).toContain('No applications were submitted in this period.');
     expect(empty).not.toContain('<svg');
+    expect(empty).not.toContain('<figure');
     expect(empty).toContain('<dt>on-time rate</dt><dd>no decisions</dd>');
   });
 });

@@ -83,33 +83,37 @@ describe('totals and table', () => {
 });
 
 describe('barChart', () => {
-  const svg = barChart([
+  const chart = barChart([
     { label: 'HALF', rate: 0.5 },
     { label: SCRIPT, rate: 1 },
     { label: 'NONE', rate: null },
     { label: 'OVER', rate: 1.7 },
     { label: 'ZERO', rate: 0 },
   ], { title: 'on-time rate' }).text;
-  const bars = [...svg.matchAll(/<rect class="bar" x="(\d+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[2]));
+  const rows = chart.split('<li class="chart-row">').slice(1);
+  const fills = rows.map((r) => /<rect class="fill" x="0" y="0" width="([\d.]+)"/.exec(r)?.[1] ?? null);
 
-  test('one bar per rate, its length the rate of the track (0–100 %), clamped', () => {
-    expect(bars).toEqual([230, 460, 460, 0]);
-    expect(svg).toContain('>50.0 %</text>');
-    expect(svg).toContain('>100.0 %</text>');
-    expect(svg).toContain('>0.0 %</text>');
+  test('one row per group, its bar an inline SVG whose fill is the rate of a 0–100 track, clamped', () => {
+    expect(rows).toHaveLength(5);
+    expect(fills).toEqual(['50', '100', null, '100', '0']);
+    for (const r of rows) expect(r).toContain('<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none"');
+    expect(rows[0]).toContain('<span class="chart-value">50.0 %</span>');
+    expect(rows[1]).toContain('<span class="chart-value">100.0 %</span>');
+    expect(rows[3]).toContain('<span class="chart-value">100.0 %</span>');
+    expect(rows[4]).toContain('<span class="chart-value">0.0 %</span>');
   });
 
   test('no rate: no bar, the words "no decisions"', () => {
-    expect(svg).toContain('<title>NONE</title>NONE</text><rect class="track"');
-    expect(svg).toMatch(/<title>NONE<\/title>NONE<\/text><rect class="track"[^>]*\/><text class="nodata"[^>]*>no decisions<\/text>/);
+    expect(rows[2]).toContain('<span class="chart-label">NONE</span>');
+    expect(rows[2]).not.toContain('class="fill"');
+    expect(rows[2]).toContain('<span class="chart-value nodata">no decisions</span>');
   });
 
-  test('labels escaped, inline SVG with an axis from 0 to 100 %', () => {
-    expect(svg).not.toContain('<script');
-    expect(svg).toContain('&lt;script&gt;');
-    expect(svg.startsWith('<svg class="bars" viewBox="0 0 810 ')).toBe(true);
-    expect(svg).toContain('>0 %</text>');
-    expect(svg).toContain('>100 %</text>');
+  test('labels escaped; an axis from 0 to 100 %; no script, no image', () => {
+    expect(chart).not.toMatch(/<script|<img/);
+    expect(rows[1]).toContain('<span class="chart-label">&lt;script&gt;window.__pwned=1&lt;/script&gt;</span>');
+    expect(chart).toContain('<span class="axis"><span>0 %</span><span>50 %</span><span>100 %</span></span>');
+    expect(chart.startsWith('<figure class="chart" aria-label="on-time rate">')).toBe(true);
   });
 
   test('percent rounds to one decimal', () => {

@@ -68,7 +68,7 @@ export function renderDisciplineHtml(report: DisciplineReportDoc, o: DisciplineP
   if (o.source) items.push({ label: 'source', value: o.source, tone: 'wide' });
   const label = (g: DisciplineGroup) => (g.name ? `${g.key} — ${g.name}` : g.key);
   const cols: Column<DisciplineGroup>[] = [
-    { head: 'key', cell: (g) => g.key, max: 40 },
+    { head: 'key', cell: (g) => g.key, max: 40, nowrap: true },
     ...(report.groups.some((g) => g.name !== null) ? [{ head: 'name', cell: (g: DisciplineGroup) => g.name, max: 60 }] : []),
     { head: 'applications', num: true, cell: (g) => g.applications },
     { head: 'decided', num: true, cell: (g) => g.decided },
@@ -93,6 +93,6 @@ ${table(cols, report.groups)}`
   return page({
     title: `Execution discipline by ${report.by}, ${period}`,
     body,
-    footer: html`egovctl${o.toolVersion ? ` ${o.toolVersion}` : ''} report discipline, ${o.generatedAt}.`,
+    footer: html`egovctl${o.toolVersion ? ` ${o.toolVersion}` : ''} report discipline, ${when(o.generatedAt)}.`,
   });
 }

@@ -11,7 +11,7 @@ const CSS = `
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0 auto; padding: 16px; max-width: 1200px; color: var(--fg); background: #fff;
-  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; overflow-wrap: anywhere; }
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; overflow-wrap: break-word; }
 h1 { font-size: 1.5em; margin: 0 0 .5em; }
 h2 { font-size: 1.15em; margin: 1.6em 0 .3em; display: flex; flex-wrap: wrap; gap: .4em; align-items: baseline; }
 p { margin: .3em 0 .8em; }
@@ -38,15 +38,24 @@ nav.toc a { color: inherit; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; font-size: .93em; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: var(--head); font-weight: 600; white-space: nowrap; }
+th { background: var(--head); font-weight: 600; }
+th.nowrap, td.nowrap { white-space: nowrap; }
+td { min-width: 3em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 details.long summary { cursor: pointer; }
 details.long .full { white-space: pre-wrap; margin-top: .3em; }
-svg.bars { width: 100%; height: auto; max-width: 900px; display: block; }
-svg.bars text { font: 12px system-ui, Arial, sans-serif; fill: var(--fg); }
-svg.bars .track { fill: var(--head); }
-svg.bars .bar { fill: var(--bar); }
-svg.bars .nodata { fill: var(--muted); font-style: italic; }
+.chart { margin: .5em 0 1em; max-width: 900px; }
+.chart ul { margin: 0; }
+.chart-rows { list-style: none; margin: 0; padding: 0; }
+.chart-row { display: grid; grid-template-columns: minmax(8em, 32%) 1fr 6.5em; gap: 4px 10px; align-items: center; padding: 3px 0; }
+.chart-label { text-align: right; font-size: .9em; }
+.chart-value { font-variant-numeric: tabular-nums; font-size: .9em; white-space: nowrap; }
+.chart-value.nodata { color: var(--muted); font-style: italic; }
+svg.bar { display: block; width: 100%; height: 16px; }
+svg.bar .track { fill: var(--head); stroke: var(--line); stroke-width: .3; vector-effect: non-scaling-stroke; }
+svg.bar .fill { fill: var(--bar); }
+.chart-axis { padding-top: 0; }
+.axis { display: flex; justify-content: space-between; color: var(--muted); font-size: .8em; }
 footer { margin-top: 2em; color: var(--muted); font-size: .85em; }
 @media (max-width: 640px) {
   body { padding: 10px; font-size: 14px; }
@@ -56,6 +65,10 @@ footer { margin-top: 2em; color: var(--muted); font-size: .85em; }
   table.reflow tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 8px; padding: 4px 0; }
   table.reflow td { border: 0; padding: 2px 10px; text-align: left; }
   table.reflow td::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85em; }
+  /* the label above its bar, the value beside it */
+  .chart-row { grid-template-columns: 1fr 6em; }
+  .chart-label { grid-column: 1 / -1; text-align: left; }
+  .chart-axis .chart-label { display: none; }
 }
 @media print {
   @page { margin: 14mm; }
@@ -64,7 +77,7 @@ footer { margin-top: 2em; color: var(--muted); font-size: .85em; }
   .scroll { overflow: visible; }
   table { font-size: 9pt; }
   thead { display: table-header-group; }
-  tr, .card { break-inside: avoid; }
+  tr, .chart-row { break-inside: avoid; }
   h2 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
   .verdict, .badge { border: 1px solid currentColor; }

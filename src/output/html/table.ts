@@ -11,10 +11,16 @@ export interface Column<R> {
   num?: boolean;
   /** cut text longer than this (characters); default 80 */
   max?: number;
+  /** never wrapped (codes, keys) */
+  nowrap?: boolean;
 }
 
 export function table<R>(columns: readonly Column<R>[], rows: readonly R[], opts: { caption?: string; className?: string } = {}): Html {
   const cls = ['reflow', opts.className].filter(Boolean).join(' ');
+  const cellClass = (c: Column<R>) => {
+    const names = [c.num ? 'num' : '', c.nowrap ? 'nowrap' : ''].filter(Boolean).join(' ');
+    return names ? html` class="${names}"` : '';
+  };
   const cellHtml = (c: Column<R>, r: R) => {
     const v = c.cell(r);
     if (v === null || v === undefined || v === '') return cut(null);
@@ -23,7 +29,7 @@ export function table<R>(columns: readonly Column<R>[], rows: readonly R[], opts
     return v;
   };
   return html`<div class="scroll"><table class="${cls}">${opts.caption ? html`<caption>${opts.caption}</caption>` : ''}
-<thead><tr>${columns.map((c) => html`<th${c.num ? html` class="num"` : ''} scope="col">${c.head}</th>`)}</tr></thead>
+<thead><tr>${columns.map((c) => html`<th${cellClass(c)} scope="col">${c.head}</th>`)}</tr></thead>
 <tbody>
-${rows.map((r) => html`<tr>${columns.map((c) => html`<td${c.num ? html` class="num"` : ''} data-label="${c.head}">${cellHtml(c, r)}</td>`)}</tr>\n`)}</tbody></table></div>`;
+${rows.map((r) => html`<tr>${columns.map((c) => html`<td${cellClass(c)} data-label="${c.head}">${cellHtml(c, r)}</td>`)}</tr>\n`)}</tbody></table></div>`;
 }

@@ -55,7 +55,7 @@ function issueColumns(g: IssueGroup): Column<ReportIssue>[] {
   }
   if (g.issues.some((i) => i.cell)) cols.push({ head: 'cell', cell: (i) => i.cell ?? null });
   cols.push(
-    { head: 'key', cell: (i) => i.key, max: 40 },
+    { head: 'key', cell: (i) => i.key, max: 40, nowrap: true },
     { head: 'field', cell: (i) => i.field, max: 40 },
     { head: 'value', cell: (i) => i.value, max: 60 },
     { head: 'message', cell: (i) => i.message, max: 300 },
@@ -105,6 +105,6 @@ ${groups.length ? groups.map(group) : html`<p class="none-found">No issues found
   return page({
     title: `${r.valid ? 'valid' : 'not valid'}: ${r.entity} — ${r.source}`,
     body,
-    footer: html`egovctl${o.toolVersion ? ` ${o.toolVersion}` : ''} validate, ${o.generatedAt}.${r.issues.some((i) => i.line !== null) ? ' Lines are those of the file (the header is line 1).' : ''}`,
+    footer: html`egovctl${o.toolVersion ? ` ${o.toolVersion}` : ''} validate, ${when(o.generatedAt)}.${r.issues.some((i) => i.line !== null) ? ' Lines are those of the file (the header is line 1).' : ''}`,
   });
 }
