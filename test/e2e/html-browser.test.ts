@@ -6,6 +6,7 @@ import { ROOT, runCli, scratch } from '../helpers/cli.js';
 import { launch, noBrowserReason, openFile } from '../helpers/browser.js';
 import { connect, closeKnex } from '../../src/db/connect.js';
 import { targetFor } from '../helpers/targets.js';
+import { renderDisciplineHtml, type DisciplineReportDoc } from '../../src/output/html/discipline-report.js';
 
 // SPEC §11: the HTML validation report as a clerk meets it, in a real browser (headless
 // Chromium from Debian's package). The built binary writes the page; the browser opens it
@@ -170,6 +171,40 @@ describe.skipIf(!!why)(`the HTML validation report in Chromium${why ? ` (skipped
     expect(refused).toEqual([]);
     expect(requests).toEqual([new URL(`file://${out}`).href]);
     await prints(page);
+    await page.close();
+    await fitsAPhone(out);
+  });
+
+  test('the discipline page (a hand-made report of SPEC §10): bars as long as their rates, "no decisions", names as text', async () => {
+    const row = (o: Partial<DisciplineReportDoc['total']>) => ({ applications: 0, decided: 0, on_time: 0, late: 0, open: 0, overdue: 0, on_time_rate: null, median_days: null, p90_days: null, max_days_late: 0, ...o });
+    const report: DisciplineReportDoc = {
+      from: '2026-01-01', to: '2026-03-31', as_of: '2026-04-15', by: 'agency', time_zone: 'Asia/Tashkent',
+      groups: [
+        { key: 'ADL', name: `Adliya ${SCRIPT}`, ...row({ applications: 10, decided: 8, on_time: 6, late: 2, on_time_rate: 0.75, median_days: 4, p90_days: 12, max_days_late: 9 }) },
+        { key: 'DXM', name: IMG, ...row({ applications: 3, open: 3 }) },
+        { key: 'MF', name: 'Iqtisodiyot va moliya vazirligi', ...row({ applications: 4, decided: 4, on_time: 1, late: 3, on_time_rate: 0.25, median_days: 9, p90_days: 20, max_days_late: 14 }) },
+      ],
+      total: row({ applications: 17, decided: 12, on_time: 7, late: 5, open: 3, on_time_rate: 0.5833, median_days: 5, p90_days: 20, max_days_late: 14 }),
+    };
+    const out = path.join(home.dir, 'discipline.html');
+    fs.writeFileSync(out, renderDisciplineHtml(report, { generatedAt: '2026-04-15T06:00:00.000Z' }));
+    const { page, requests, refused } = await openFile(browser!.context, out);
+    expect(await total(page, 'applications')).toBe('17');
+    expect(await total(page, 'on-time rate')).toBe('58.3 %');
+    const rows = page.locator('.chart-row:not(.chart-axis)');
+    expect(await rows.count()).toBe(3);
+    const width = async (i: number, sel: string) => (await rows.nth(i).locator(sel).boundingBox())?.width ?? -1;
+    const track = await width(0, 'rect.track');
+    expect(track).toBeGreaterThan(100);
+    expect((await width(0, 'rect.fill')) / track).toBeCloseTo(0.75, 2);
+    expect((await width(2, 'rect.fill')) / track).toBeCloseTo(0.25, 2);
+    expect(await rows.nth(1).locator('rect.fill').count()).toBe(0);
+    expect(await rows.nth(1).innerText()).toContain('no decisions');
+    expect(await rows.nth(1).locator('.chart-label').innerText()).toBe(`DXM — ${IMG}`);
+    await noScriptRan(page);
+    expect(await page.getByText(`Adliya ${SCRIPT}`, { exact: true }).first().isVisible()).toBe(true);
+    expect(refused).toEqual([]);
+    expect(requests).toEqual([new URL(`file://${out}`).href]);
     await page.close();
     await fitsAPhone(out);
   });
