@@ -128,6 +128,12 @@ describe.skipIf(!!why)(`the HTML validation report in Chromium${why ? ` (skipped
     await long.locator('summary').click();
     expect(await long.locator('.full').isVisible()).toBe(true);
     expect(await long.locator('.full').innerText()).toBe(`${SCRIPT} ${'x'.repeat(520)}`);
+    // on paper there is nothing to click: closed again, it prints whole
+    await long.locator('summary').click();
+    expect(await long.locator('.full').isVisible()).toBe(false);
+    await page.emulateMedia({ media: 'print' });
+    expect(await long.locator('.full').isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'screen' });
 
     // nothing but the file itself was asked for
     expect(refused).toEqual([]);

@@ -44,6 +44,8 @@ td { min-width: 3em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 details.long summary { cursor: pointer; }
 details.long .full { white-space: pre-wrap; margin-top: .3em; }
+/* a long value may be one unbroken token: let it break anywhere rather than widen its table */
+details.long summary, details.long .full { overflow-wrap: anywhere; }
 .chart { margin: .5em 0 1em; max-width: 900px; }
 .chart ul { margin: 0; }
 .chart-rows { list-style: none; margin: 0; padding: 0; }
@@ -81,6 +83,10 @@ footer { margin-top: 2em; color: var(--muted); font-size: .85em; }
   h2 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
   .verdict, .badge { border: 1px solid currentColor; }
+  /* paper has no click: a long value prints whole (where the browser can open details) */
+  details.long > summary { display: none; }
+  details.long::details-content { content-visibility: visible; display: block; }
+  details.long .full { margin-top: 0; }
 }
 `;
 
