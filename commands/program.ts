@@ -210,7 +210,7 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       const stack = (e.cause as Error | undefined)?.stack ?? e.stack;
       if (stack && verbose) stderr.write(redact(`${stack}\n`));
     }
-    if (wantsJson && !ctx?.reported) {
+    if ((wantsJson || ctx?.opts.json) && !ctx?.reported) {
       writeJson(stdout, { error: { exit_code: e.exitCode, kind: e.kind, message: e.message } });
     }
     return e.exitCode;

@@ -124,6 +124,10 @@ describe('validate db --format', () => {
     const b = await cli(['--db', sqliteUrl(), '--json', 'validate', 'db']);
     expect(a.code).toBe(0);
     expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
+    // and a failure is the JSON error document of SPEC §8, as with --json
+    const down = await cli(['--db', 'postgres://nobody@127.0.0.1:1/none', 'validate', 'db', '--format', 'json']);
+    expect(down.code).toBe(5);
+    expect(JSON.parse(down.stdout)).toMatchObject({ error: { exit_code: 5, kind: 'database' } });
     const t = await cli(['--db', sqliteUrl(), 'validate', 'db', '--format', 'table']);
     expect(t.stdout).toContain('unused-agency');
     expect(t.stdout).toContain('valid');
