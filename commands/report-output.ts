@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../src/errors.js';
+import { writeFileAtomic } from '../src/io/atomic-file.js';
 import type { Ctx } from './context.js';
 
 // How a report leaves the tool (validate; later report discipline): `--format table|json|html`
@@ -78,4 +79,19 @@ export function reportOutFrom(ctx: Ctx, format: ReportFormat | undefined, out: s
     if (isTerminal(ctx.stdout)) throw new UsageError('an HTML report is not for a terminal: write it with --out <file> (or redirect standard output)');
   }
   return { format: f, out: file };
+}
+
+/**
+ * Writes a rendered page where --out said: atomically to its file, or to standard output
+ * (a pipe: reportOutFrom refused a terminal). Returns the path, or null for standard output.
+ */
+export async function writeHtmlPage(ctx: Ctx, html: string, out: string | null): Promise<string | null> {
+  if (out === null) {
+    ctx.stdout.write(html);
+    // standard output holds the page: nothing may follow it, not even a JSON error
+    ctx.reported = true;
+    return null;
+  }
+  await writeFileAtomic(out, html);
+  return out;
 }

@@ -1,29 +1,22 @@
 import { redact } from '../src/config/redact.js';
 import type { Target } from '../src/config/resolve.js';
 import { UsageError } from '../src/errors.js';
-import { writeFileAtomic } from '../src/io/atomic-file.js';
 import { summaryLine } from '../src/output/issues-view.js';
 import { writeJson } from '../src/output/json.js';
 import type { HtmlValidationReport } from '../src/output/html/validation-report.js';
 import { toolVersion } from '../src/version.js';
 import type { Ctx } from './context.js';
-import type { ReportOut } from './report-output.js';
+import { writeHtmlPage, type ReportOut } from './report-output.js';
 
 // The HTML form of a validation report: to its --out file (atomically), or to standard
 // output when that is a pipe. Returns the path written, or null for standard output.
 
 export async function writeValidationHtml(ctx: Ctx, report: HtmlValidationReport, ro: ReportOut, out: string | null = ro.out): Promise<string | null> {
   const { renderValidationHtml } = await import('../src/output/html/validation-report.js');
-  // a database source is a target's name, which may be a URL: never with its password
-  const page = renderValidationHtml({ ...report, source: redact(report.source) }, { generatedAt: new Date().toISOString(), toolVersion: toolVersion() });
-  if (out === null) {
-    ctx.stdout.write(page);
-    // standard output holds the page: nothing may follow it, not even a JSON error
-    ctx.reported = true;
-    return null;
-  }
-  await writeFileAtomic(out, page);
-  return out;
+  // as every text leaving the process (SPEC §5): a source that is a URL, or a value holding
+  // a known password, never shows it
+  const page = redact(renderValidationHtml(report, { generatedAt: new Date().toISOString(), toolVersion: toolVersion() }));
+  return writeHtmlPage(ctx, page, out);
 }
 
 /** Presents a validation report as --format and --out ask: table, JSON, or the HTML page. */

@@ -38,7 +38,8 @@ export interface DisciplineReportDoc {
 }
 
 export interface DisciplinePageOptions {
-  generatedAt: string;
+  /** ISO 8601: when the report was made (a tile and the footer say it) */
+  generatedAt?: string;
   toolVersion?: string;
   /** the database the report was made from (a target name; no secrets) */
   source?: string;
@@ -47,7 +48,7 @@ export interface DisciplinePageOptions {
 const rate = (r: number | null) => (r === null ? null : percent(r));
 const days = (d: number | null) => (d === null ? null : d);
 
-export function renderDisciplineHtml(report: DisciplineReportDoc, o: DisciplinePageOptions): string {
+export function renderDisciplineHtml(report: DisciplineReportDoc, o: DisciplinePageOptions = {}): string {
   const t = report.total;
   const period = `${report.from ?? 'the first application'} – ${report.to ?? 'the last application'}`;
   const items: Total[] = [
@@ -63,8 +64,8 @@ export function renderDisciplineHtml(report: DisciplineReportDoc, o: DisciplineP
     { label: 'open', value: t.open },
     { label: 'overdue', value: t.overdue, ...(t.overdue ? { tone: 'warn' as const } : {}) },
     { label: 'most days late', value: t.max_days_late },
-    { label: 'made at', value: when(o.generatedAt) },
   ];
+  if (o.generatedAt) items.push({ label: 'made at', value: when(o.generatedAt) });
   if (o.source) items.push({ label: 'source', value: o.source, tone: 'wide' });
   const label = (g: DisciplineGroup) => (g.name ? `${g.key} — ${g.name}` : g.key);
   const cols: Column<DisciplineGroup>[] = [
@@ -93,6 +94,6 @@ ${table(cols, report.groups)}`
   return page({
     title: `Execution discipline by ${report.by}, ${period}`,
     body,
-    footer: html`egovctl${o.toolVersion ? ` ${o.toolVersion}` : ''} report discipline, ${when(o.generatedAt)}.`,
+    footer: html`egovctl${o.toolVersion ? ` ${o.toolVersion}` : ''} report discipline${o.generatedAt ? html`, ${when(o.generatedAt)}` : ''}.`,
   });
 }
