@@ -35,8 +35,10 @@ export function widenFormatOption(cmd: Command): Command {
   const opt = cmd.options.find((o) => o.long === '--format');
   if (!opt) throw new Error('widenFormatOption: the command has no --format');
   const readFormats = [...(opt.argChoices ?? [])];
+  // the read options' own check of a file format (choices, or a parser of their own)
+  const readParse = opt.parseArg as ((value: string, previous: unknown) => unknown) | undefined;
   const reportFormats = ['table', 'html'];
-  opt.argChoices = [...readFormats, ...reportFormats];
+  if (readFormats.length) opt.argChoices = [...readFormats, ...reportFormats];
   opt.description = `${opt.description}; or the report: table (default) or html (may be given twice, like --format ndjson --format html)`;
   opt.argParser((value: string, previous: unknown): SplitFormat => {
     const prev = (previous ?? {}) as SplitFormat;
@@ -44,11 +46,18 @@ export function widenFormatOption(cmd: Command): Command {
       if (prev.report && prev.report !== value) throw new InvalidArgumentError(`two report formats: ${prev.report} and ${value}`);
       return { ...prev, report: value as ReportFormat };
     }
-    if (readFormats.includes(value)) {
-      if (prev.read && prev.read !== value) throw new InvalidArgumentError(`two file formats: ${prev.read} and ${value}`);
-      return { ...prev, read: value };
+    let read = value;
+    if (readFormats.length) {
+      if (!readFormats.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${[...readFormats, ...reportFormats].join(', ')}.`);
+    } else if (readParse) {
+      try {
+        read = String(readParse.call(opt, value, undefined));
+      } catch (err) {
+        throw new InvalidArgumentError(`${(err as Error).message.replace(/\.$/, '')}; or a report format: ${reportFormats.join(', ')}.`);
+      }
     }
-    throw new InvalidArgumentError(`Allowed choices are ${[...readFormats, ...reportFormats].join(', ')}.`);
+    if (prev.read && prev.read !== read) throw new InvalidArgumentError(`two file formats: ${prev.read} and ${read}`);
+    return { ...prev, read };
   });
   return cmd;
 }

@@ -30,13 +30,13 @@ export function registerValidate(program: Command, bind: Bind): void {
     .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html')
     .action(bind(validateFileCommand));
 
-  validate
+  const db = validate
     .command('db')
     .description('the rules on what the database holds, plus unused-agency')
     .addOption(new Option('--entity <entity>', 'only agencies or services').choices(['agencies', 'services']))
     .option('--strict', 'warnings fail the validation too')
     .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
-  addReportOptions(validate.commands.at(-1)!)
+  addReportOptions(db)
     .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate db\n  egovctl --all-targets validate db --strict --json\n  egovctl validate db --format html --out /srv/reports/registry-check.html\n  egovctl --all-targets validate db --format html --out /srv/reports/{target}-check-{date}.html')
     .action(bind(validateDbCommand));
 }
