@@ -37,6 +37,12 @@ describe('validate file --format html', () => {
     expect(page).not.toContain('<b>Nomi</b>');
     // no temporary file left beside it
     expect(fs.readdirSync(path.dirname(out))).toEqual(['r.html']);
+    // a run that fails leaves the page as it was
+    const before = fs.readFileSync(out, 'utf8');
+    const failed = await cli(['validate', 'file', 'services', path.join(home.dir, 'no-such.csv'), '--format', 'html', '--out', out]);
+    expect(failed.code).toBe(2);
+    expect(fs.readFileSync(out, 'utf8')).toBe(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['r.html']);
     const quiet = await cli(['--quiet', 'validate', 'file', 'services', bad, ...agencies, '--format', 'html', '--out', out]);
     expect(quiet.code).toBe(3);
     expect(quiet.stdout).toBe('');

@@ -91,6 +91,13 @@ describe('the validation page', () => {
     expect(ok).toContain('<div><dt>errors</dt><dd>0</dd></div>');
   });
 
+  test('--max-issues 0: nothing listed, never "No issues found"', () => {
+    const none = renderValidationHtml({ valid: false, entity: 'services', source: 's.csv', records: 3, errors: 2, warnings: 0, truncated: true, issues: [] }, { generatedAt: AT });
+    expect(none).not.toContain('No issues found');
+    expect(none).toContain('No issue is listed (--max-issues 0)');
+    expect(none).toContain('<dt>issues listed</dt><dd>0 of 2 (truncated)</dd>');
+  });
+
   test('groupIssues keeps the order of the issues inside a group', () => {
     expect(groupIssues(issues).find((g) => g.code === 'unknown-reference')!.issues.map((i) => i.line)).toEqual([3, 9]);
   });

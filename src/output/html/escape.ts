@@ -48,8 +48,10 @@ const ELLIPSIS = '…';
  */
 export function cut(value: string | null | undefined, max = 80): Html {
   if (value === null || value === undefined || value === '') return raw('<span class="none">—</span>');
+  // UTF-16 units ≥ characters: a value that short needs no counting
+  if (value.length <= max) return new Html(escape(value));
   const chars = Array.from(value);
-  if (chars.length <= max) return html`${value}`;
+  if (chars.length <= max) return new Html(escape(value));
   const short = chars.slice(0, max - 1).join('') + ELLIPSIS;
   return html`<details class="long"><summary title="${value}">${short}</summary><div class="full">${value}</div></details>`;
 }

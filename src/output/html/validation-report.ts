@@ -101,7 +101,7 @@ export function renderValidationHtml(r: HtmlValidationReport, o: ValidationPageO
   const body = html`<h1>Validation of ${r.entity} — ${r.source}</h1>
 <section class="summary" aria-label="totals">${totals(items)}${strictNote}${truncNote}</section>
 ${toc}
-${groups.length ? groups.map(group) : html`<p class="none-found">No issues found.</p>`}`;
+${groups.length ? groups.map(group) : r.errors + r.warnings ? html`<p class="note">No issue is listed (--max-issues 0); the totals above count them.</p>` : html`<p class="none-found">No issues found.</p>`}`;
   return page({
     title: `${r.valid ? 'valid' : 'not valid'}: ${r.entity} — ${r.source}`,
     body,
