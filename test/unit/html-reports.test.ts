@@ -88,6 +88,7 @@ describe('the validation page', () => {
     const ok = renderValidationHtml({ valid: true, entity: 'agencies', source: 'a.csv', records: 3, errors: 0, warnings: 0, truncated: false, issues: [] }, { generatedAt: AT });
     expect(ok).toContain('<span class="verdict ok">valid</span>');
     expect(ok).toContain('No issues found.');
+    expect(ok).toContain('<dt>issues listed</dt><dd>none</dd>');
     expect(ok).toContain('<div><dt>errors</dt><dd>0</dd></div>');
   });
 

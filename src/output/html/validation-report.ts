@@ -85,7 +85,7 @@ export function renderValidationHtml(r: HtmlValidationReport, o: ValidationPageO
     { label: 'warnings', value: r.warnings, ...(r.warnings ? { tone: 'warn' as const } : {}) },
     { label: 'entity', value: r.entity },
     { label: 'checked at', value: when(o.generatedAt) },
-    { label: 'issues listed', value: r.truncated ? `${r.issues.length} of ${r.errors + r.warnings} (truncated)` : `all ${r.issues.length}` },
+    { label: 'issues listed', value: r.truncated ? `${r.issues.length} of ${r.errors + r.warnings} (truncated)` : r.issues.length ? `all ${r.issues.length}` : 'none' },
     { label: 'source', value: r.source, tone: 'wide' },
   ];
   for (const [name, c] of Object.entries(r.entities ?? {})) {
