@@ -235,7 +235,7 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       const stack = (e.cause as Error | undefined)?.stack ?? e.stack;
       if (stack && verbose) stderr.write(redact(`${stack}\n`));
     }
-    if (wantsJson && !ctx?.reported) {
+    if ((wantsJson || ctx?.opts.json) && !ctx?.reported) {
       // every problem, not only the headline ("has 7 problems:"): as a list, and in the
       // message as standard error shows it
       const problems = e.details.map((d) => redact(d.replace(/^\s*- /, '')));

@@ -4,12 +4,12 @@ import { UsageError } from '../src/errors.js';
 import { isEntityName, type EntityName } from '../src/records/fields.js';
 import type { ValidationReport } from '../src/records/report.js';
 import { renderIssues, summaryLine } from '../src/output/issues-view.js';
-import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
 import { runOnDb, runTargets } from './run.js';
 import { readOptionsFrom, addReadOptions, type ReadFlags } from './options.js';
+import { addReportOptions, reportOutFrom, widenFormatOption, type ReportFormat, type SplitFormat } from './report-output.js';
 
 export function registerValidate(program: Command, bind: Bind): void {
   const validate = program
@@ -25,21 +25,25 @@ export function registerValidate(program: Command, bind: Bind): void {
     .option('--strict', 'warnings fail the validation too')
     .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
   addReadOptions(file);
+  widenFormatOption(file).option('--out <path>', 'write the HTML report (--format html) to this file, atomically');
   file
-    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json')
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html')
     .action(bind(validateFileCommand));
 
-  validate
+  const db = validate
     .command('db')
     .description('the rules on what the database holds, plus unused-agency')
     .addOption(new Option('--entity <entity>', 'only agencies or services').choices(['agencies', 'services']))
     .option('--strict', 'warnings fail the validation too')
-    .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000)
-    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate db\n  egovctl --all-targets validate db --strict --json')
+    .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
+  addReportOptions(db)
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate db\n  egovctl --all-targets validate db --strict --json\n  egovctl validate db --format html --out /srv/reports/registry-check.html\n  egovctl --all-targets validate db --format html --out /srv/reports/{target}-check-{date}.html')
     .action(bind(validateDbCommand));
 }
 
-interface FileOpts extends ReadFlags {
+interface FileOpts extends Omit<ReadFlags, 'format'> {
+  format?: SplitFormat;
+  out?: string;
   agencies?: string;
   withDb?: boolean;
   strict?: boolean;
@@ -69,14 +73,16 @@ async function progressFor(ctx: Ctx, total: number | null) {
 
 async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o: FileOpts): Promise<number> {
   const entity = entityArg(entityName);
+  const ro = reportOutFrom(ctx, o.format?.report, o.out);
+  const flags = { ...o, format: o.format?.read as ReadFlags['format'] };
   const { validateFile } = await import('../src/records/validate-file.js');
-  const read = readOptionsFrom(ctx, entity, path, o);
+  const read = readOptionsFrom(ctx, entity, path, flags);
   const run = async (lookup?: import('../src/records/agency-lookup.js').AgencyLookup) => {
     const progress = await progressFor(ctx, null);
     try {
       return await validateFile({
         ...read,
-        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, o), format: undefined } } : {}),
+        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, flags), format: undefined } } : {}),
         ...(lookup ? { agencyLookup: lookup } : {}),
         maxIssues: o.maxIssues,
         strict: !!o.strict,
@@ -93,14 +99,14 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
   } else {
     report = await run();
   }
-  if (ctx.opts.json) {
-    writeJson(ctx.stdout, report);
-    ctx.reported = true;
-  } else present(ctx, report);
+  const { presentValidation } = await import('./validate-html.js');
+  await presentValidation(ctx, report, ro, () => present(ctx, report));
   return report.valid ? 0 : 3;
 }
 
-async function validateDbCommand(ctx: Ctx, o: { entity?: EntityName; strict?: boolean; maxIssues: number }): Promise<number> {
+async function validateDbCommand(ctx: Ctx, o: { entity?: EntityName; strict?: boolean; maxIssues: number; format?: ReportFormat; out?: string }): Promise<number> {
+  const ro = reportOutFrom(ctx, o.format, o.out);
+  const html = ro.format === 'html' ? await (await import('./validate-html.js')).htmlPerTarget(ctx, ro) : null;
   const { validateDb } = await import('../src/records/validate-db.js');
   return runTargets(
     ctx,
@@ -116,11 +122,12 @@ async function validateDbCommand(ctx: Ctx, o: { entity?: EntityName; strict?: bo
             onProgress: (n) => progress.update(n),
           }),
         }), { schema: true });
+        await html?.write(target, report);
         return { result: report, exitCode: report.valid ? 0 : 3 };
       } finally {
         progress.done();
       }
     },
-    (r) => present(ctx, r),
+    (r, target) => (html ? html.present(target, r) : present(ctx, r)),
   );
 }
