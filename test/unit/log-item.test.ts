@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { fromRow, toJsonText } from '../../src/records/db-row.js';
 import type { RecordValues } from '../../src/records/fields.js';
 import { canonicalJson } from '../../src/registry/log/canonical-json.js';
-import { entryText, parseEntry, type Entry } from '../../src/registry/log/entry.js';
+import { entryBytes, entryText, isCanonicalEntry, parseEntry, type Entry } from '../../src/registry/log/entry.js';
 import { itemBytes, itemHash, itemOf } from '../../src/registry/log/item.js';
 
 // The bytes of SPEC §9, exactly: a service and an agency as items, an entry.
@@ -63,6 +63,10 @@ describe('entries', () => {
       '{"actor":"root@db1"}',
       'not json',
     ];
-    for (const t of bad) expect('error' in parseEntry(t), t).toBe(true);
+    for (const t of bad) {
+      const p = parseEntry(t);
+      expect('error' in p || !isCanonicalEntry(p.entry, Buffer.from(t)), t).toBe(true);
+    }
+    expect(isCanonicalEntry(put, entryBytes(put))).toBe(true);
   });
 });

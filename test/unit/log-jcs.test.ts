@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import canonicalize from 'canonicalize';
 import { canonicalJson, type Json } from '../../src/registry/log/canonical-json.js';
 
 // RFC 8785's own examples (cyberphone/json-canonicalization testdata, Appendix B numbers).
@@ -28,6 +29,27 @@ describe('canonical JSON (RFC 8785)', () => {
   test('keys sort by UTF-16 code units, not by code points or locale', () => {
     // U+FB33 (one unit, 0xFB33) sorts after U+1F602 (surrogates 0xD83D…): by units, not code points
     expect(canonicalJson({ '\ufb33': 1, '\ud83d\ude02': 2, a: 3 })).toBe('{"a":3,"\ud83d\ude02":2,"\ufb33":1}');
+  });
+  test('the same text as the canonicalize package (the RFC author\'s implementation) for 5,000 random values', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const chars = ['a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', 'ў', '\u2028', '€', '😂', '\ufb33', '\ud83d\ude02'];
+    const text = () => Array.from({ length: Math.floor(rand() * 6) }, () => chars[Math.floor(rand() * chars.length)]).join('');
+    const numbers = [0, -0, 1, -1, 1.5, 1e21, 1e-7, 123456789012345680000, 0.1 + 0.2, 5e-324, 2 ** 53, -1e308, 333333333.3333333];
+    const value = (depth: number): Json => {
+      const r = rand();
+      if (depth > 3 || r < 0.3) return text();
+      if (r < 0.45) return numbers[Math.floor(rand() * numbers.length)]!;
+      if (r < 0.5) return rand() < 0.5 ? null : rand() < 0.5;
+      if (r < 0.75) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1));
+      const o: Record<string, Json> = {};
+      for (let i = Math.floor(rand() * 5); i > 0; i--) o[text()] = value(depth + 1);
+      return o;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const v = value(0);
+      expect(canonicalJson(v)).toBe(canonicalize(v));
+    }
   });
   test('a lone surrogate is refused', () => {
     expect(() => canonicalJson('\ud800')).toThrow();

@@ -54,7 +54,7 @@ export function entryProblem(e: Record<string, unknown>): string | null {
   return null;
 }
 
-/** Parses entry text; the error says what is wrong in the reader's words. */
+/** Parses entry text (not checking that it is canonical: see isCanonicalEntry); the error says what is wrong. */
 export function parseEntry(text: string): { entry: Entry } | { error: string } {
   let v: unknown;
   try {
@@ -65,7 +65,10 @@ export function parseEntry(text: string): { entry: Entry } | { error: string } {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return { error: 'the entry is not a JSON object' };
   const problem = entryProblem(v as Record<string, unknown>);
   if (problem) return { error: `the entry is malformed: ${problem}` };
-  const entry = v as Entry;
-  if (entryText(entry) !== text) return { error: 'the entry is not in RFC 8785 canonical form' };
-  return { entry };
+  return { entry: v as Entry };
+}
+
+/** Are these bytes the entry's one canonical form? (Two spellings would be two leaves.) */
+export function isCanonicalEntry(e: Entry, bytes: Uint8Array): boolean {
+  return entryBytes(e).equals(bytes);
 }

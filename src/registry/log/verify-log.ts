@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import type { EntityName } from '../../records/fields.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { CompactRange } from './compact-range.js';
-import { parseEntry } from './entry.js';
-import { entryBytes } from './entry.js';
+import { isCanonicalEntry, parseEntry } from './entry.js';
 import { KeyHashes } from './key-hashes.js';
 import { LogIssues, logIssue, type LogIssue } from './log-issues.js';
 import { readLines, splitLine } from './log-line.js';
@@ -133,7 +132,7 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
       continue;
     }
     const e = parsed.entry;
-    if (!entryBytes(e).equals(parts.entry)) {
+    if (!isCanonicalEntry(e, parts.entry)) {
       issues.add(logIssue('malformed-record', number, e.key, null, null, `line ${number} (entry ${e.number}): the entry's bytes are not its RFC 8785 canonical UTF-8`));
     }
     if (e.number !== expected) {
