@@ -52,6 +52,10 @@ describe('canonical JSON (RFC 8785)', () => {
     }
   });
   test('a lone surrogate is refused', () => {
-    expect(() => canonicalJson('\ud800')).toThrow();
+    expect(() => canonicalJson('\ud800')).toThrow(/lone surrogate/);
+    expect(() => canonicalJson({ a: ['x', { ['k\udc00']: 1 }] })).toThrow(/lone surrogate/);
+    expect(() => canonicalJson('\\\ud800')).toThrow(/lone surrogate/);
+    // the text "\ud800" (a backslash and five letters) is fine
+    expect(canonicalJson('\\ud800')).toBe('"\\\\ud800"');
   });
 });
