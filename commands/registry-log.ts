@@ -92,6 +92,11 @@ function readable(ctx: Ctx, flag: string, file: string): string {
     throw new UsageError(`${flag} ${file}: no such file`);
   }
   if (!st.isFile()) throw new UsageError(`${flag} ${file}: not a file`);
+  try {
+    fs.accessSync(p, fs.constants.R_OK);
+  } catch {
+    throw new UsageError(`${flag} ${file}: permission denied`);
+  }
   return p;
 }
 
