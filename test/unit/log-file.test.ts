@@ -145,6 +145,15 @@ describe('the log file', () => {
     expect(r.issues[1]!.message).toContain('missing');
   });
 
+  test('a record twice in the export is log-drift on its second line', async () => {
+    const s = await sample();
+    const exp = `${s.file}.ndjson`;
+    fs.writeFileSync(exp, ndjson([...s.services, s.services[0]!]));
+    const r = await verifyLog({ log: s.file, snapshot: { file: exp, entity: 'services' } });
+    expect(r.issues.map((i) => [i.code, i.key, i.line, i.field])).toEqual([['log-drift', 'SVC-A', 5, 'code']]);
+    expect(r.issues[0]!.message).toContain('twice');
+  });
+
   test('the deleted record is not in the snapshot: an export still holding it drifts', async () => {
     const s = await sample();
     const exp = `${s.file}.ndjson`;

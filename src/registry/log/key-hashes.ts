@@ -8,6 +8,8 @@ export class KeyHashes {
   private readonly slots = new Map<string, number>();
   private readonly hashes: Buffer[] = [];
   private readonly lines: Float64Array[] = [];
+  /** per slot: 1 once the record was found in the export (marks, not a second set of keys) */
+  private readonly marks: Uint8Array[] = [];
   private used = 0;
 
   get size(): number {
@@ -21,6 +23,7 @@ export class KeyHashes {
       if (slot % CHUNK === 0) {
         this.hashes.push(Buffer.alloc(CHUNK * 32));
         this.lines.push(new Float64Array(CHUNK));
+        this.marks.push(new Uint8Array(CHUNK));
       }
       this.slots.set(key, slot);
     }
@@ -41,7 +44,19 @@ export class KeyHashes {
     return { hash: this.hashes[c]!.subarray(at * 32, at * 32 + 32), line: this.lines[c]![at]! };
   }
 
-  keys(): IterableIterator<string> {
-    return this.slots.keys();
+  /** Marks the key found; false when it was marked already (the export holds it twice). */
+  mark(key: string): boolean {
+    const slot = this.slots.get(key)!;
+    const m = this.marks[Math.floor(slot / CHUNK)]!;
+    if (m[slot % CHUNK]) return false;
+    m[slot % CHUNK] = 1;
+    return true;
+  }
+
+  /** The keys never marked, with their lines. */
+  *unmarked(): Generator<{ key: string; line: number }> {
+    for (const [key, slot] of this.slots) {
+      if (!this.marks[Math.floor(slot / CHUNK)]![slot % CHUNK]) yield { key, line: this.lines[Math.floor(slot / CHUNK)]![slot % CHUNK]! };
+    }
   }
 }

@@ -28,7 +28,6 @@ export async function compareSnapshot(
 ): Promise<number> {
   const noun = ENTITIES[entity].noun;
   const differing = new Map<number, { key: string; line: number; item: Item }>();
-  const seen = new Set<string>();
   let records = 0;
   for await (const { line, number } of readLines(fs.createReadStream(exportFile, { highWaterMark: 1 << 20 }))) {
     let t = line.toString('utf8').trim();
@@ -55,14 +54,13 @@ export async function compareSnapshot(
       add(logIssue('log-drift', number, key, null, null, `${exportFile} line ${number}: ${noun} ${key} cannot be read as an item: ${(err as Error).message}`));
       continue;
     }
-    if (seen.has(key)) {
-      add(logIssue('log-drift', number, key, 'code', key, `${exportFile} line ${number}: ${noun} ${key} is in the export twice`));
-      continue;
-    }
-    seen.add(key);
     const want = snapshot.get(key);
     if (!want) {
       add(logIssue('log-drift', number, key, null, null, `${noun} ${key} (${exportFile} line ${number}) is not in the log's snapshot: extra`));
+      continue;
+    }
+    if (!snapshot.mark(key)) {
+      add(logIssue('log-drift', number, key, 'code', key, `${exportFile} line ${number}: ${noun} ${key} is in the export twice`));
       continue;
     }
     const h = crypto.createHash('sha256').update(itemBytes(item)).digest();
@@ -71,8 +69,8 @@ export async function compareSnapshot(
       else add(logIssue('log-drift', number, key, null, null, `${noun} ${key} (${exportFile} line ${number}) differs from the log's version (line ${want.line})`));
     }
   }
-  for (const key of snapshot.keys()) {
-    if (!seen.has(key)) add(logIssue('log-drift', null, key, null, null, `${noun} ${key} is in the log's snapshot (line ${snapshot.get(key)!.line}) but not in ${exportFile}: missing`));
+  for (const { key, line } of snapshot.unmarked()) {
+    add(logIssue('log-drift', null, key, null, null, `${noun} ${key} is in the log's snapshot (line ${line}) but not in ${exportFile}: missing`));
   }
   if (differing.size) {
     for await (const { line, number, complete } of readLines(fs.createReadStream(logFile, { highWaterMark: 1 << 20 }))) {
