@@ -119,6 +119,17 @@ describe('the log file', () => {
     expect(r.checkpoints[2]).toMatchObject({ size: 3, root_matches: true, signature: 'verified' });
   });
 
+  test('one byte of an entry changed, still canonical: root-mismatch, bounded by the checkpoints that still match', async () => {
+    const s = await sample();
+    const ls = lines(s.file);
+    const at3 = Buffer.from(checkpointNote({ origin: 'egovctl/test', size: 3, root: rootOfLeaves(ls.slice(0, 3).map((l) => Buffer.from(l.split('\t')[0]!))) }, signer));
+    ls[4] = ls[4]!.replace('"actor":"migration"', '"actor":"migratiom"');
+    fs.writeFileSync(s.file, ls.map((l) => `${l}\n`).join(''));
+    const r = await verifyLog({ log: s.file, checkpoints: [{ file: 'at3', bytes: at3 }, { file: 'cp', bytes: s.cp }], keys: [verifier] });
+    expect(codes(r)).toEqual(['root-mismatch']);
+    expect(r.issues[0]!.message).toContain('an entry from 4 to 8 (lines 4–8; the checkpoint of size 3 matches) was changed');
+  });
+
   test('a checkpoint whose root is wrong: root-mismatch naming its size', async () => {
     const s = await sample();
     const wrong = Buffer.from(checkpointNote({ origin: 'egovctl/test', size: 5, root: s.root }, signer));

@@ -110,15 +110,19 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
   }
 
   const range = CompactRange.empty();
+  let matchedUpTo = 0;
   // The root is computed only at a checkpoint's size: it is log n hashes, not one.
   const checkAt = (size: number, root: () => Buffer) => {
     if (!pending.has(size)) return;
     for (const { c, r } of pending.get(size)!) {
       const have = root();
       r.root_matches = have.equals(c.root);
-      if (!r.root_matches) {
+      if (r.root_matches) matchedUpTo = size;
+      else {
+        // A checkpoint that matched at a smaller size bounds where the change is.
+        const where = matchedUpTo > 0 ? `an entry from ${matchedUpTo + 1} to ${size} (lines ${matchedUpTo + 1}–${size}; the checkpoint of size ${matchedUpTo} matches)` : `an entry from 1 to ${size} (lines 1–${size})`;
         issues.add(logIssue('root-mismatch', size === 0 ? null : size, null, null, r.file,
-          `checkpoint ${r.file}: the root of the first ${size} entries (lines 1–${size}) is ${have.toString('base64')}, the checkpoint says ${c.root.toString('base64')}: an entry at or before ${size} was changed, removed or added`));
+          `checkpoint ${r.file}: the root of the first ${size} entries is ${have.toString('base64')}, the checkpoint says ${c.root.toString('base64')}: ${where} was changed, removed or added`));
       }
     }
     pending.delete(size);
