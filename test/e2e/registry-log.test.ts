@@ -120,7 +120,7 @@ describe('registry verify --log', () => {
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout) as { issues: Array<{ code: string; message: string }> };
     expect(doc.issues.map((i) => i.code)).toEqual(['root-mismatch']);
-    expect(doc.issues[0]!.message).toContain('only 5 entries');
+    expect(doc.issues[0]!.message).toContain('only 5 complete entries');
   });
 
   test('a checkpoint signed by another key: bad-signature', async () => {

@@ -92,7 +92,7 @@ describe('the log file', () => {
     expect(r.issues[0]).toMatchObject({ code: 'malformed-record', line: 8 });
     expect(r.issues[0]!.message).toContain('cut short');
     expect(r.issues[1]).toMatchObject({ code: 'root-mismatch' });
-    expect(r.issues[1]!.message).toContain('only 7 entries');
+    expect(r.issues[1]!.message).toContain('only 7 complete entries');
   });
 
   test('cut short at a line end: root-mismatch against the checkpoint', async () => {
@@ -100,7 +100,7 @@ describe('the log file', () => {
     fs.writeFileSync(s.file, lines(s.file).slice(0, 6).map((l) => `${l}\n`).join(''));
     const r = await verifyLog({ log: s.file, checkpoints: [{ file: 'cp', bytes: s.cp }], keys: [verifier] });
     expect(codes(r)).toEqual(['root-mismatch']);
-    expect(r.issues[0]!.message).toContain('size 8, but the log holds only 6 entries');
+    expect(r.issues[0]!.message).toContain('size 8, but the log holds only 6 complete entries');
     // without the checkpoint a shorter log is still a valid log: only a checkpoint can tell
     expect((await verifyLog({ log: s.file })).valid).toBe(true);
   });

@@ -132,10 +132,8 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
   const snapEntity = o.snapshot?.entity ?? null;
   const snapshot = snapEntity ? new KeyHashes() : null;
   let expected = 1;
-  let lines = 0;
   const stream = fs.createReadStream(o.log, { highWaterMark: 1 << 20 });
   for await (const { line, number, complete } of readLines(stream)) {
-    lines = number;
     if (!complete) {
       issues.add(logIssue('malformed-record', number, null, null, null, `line ${number} (entry ${expected}) has no line feed: the file ends inside it (cut short?)`));
       break;
@@ -188,7 +186,7 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
   for (const [size, list] of pending) {
     for (const { r } of list) {
       r.root_matches = false;
-      issues.add(logIssue('root-mismatch', null, null, null, r.file, `checkpoint ${r.file} is of size ${size}, but the log holds only ${range.size} entries (lines 1–${lines}): it was cut short after entry ${range.size}`));
+      issues.add(logIssue('root-mismatch', null, null, null, r.file, `checkpoint ${r.file} is of size ${size}, but the log holds only ${range.size} complete entries: it was cut short after entry ${range.size}`));
     }
   }
 
