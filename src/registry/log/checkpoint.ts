@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, HASH_SIZE } from './merkle-hash.js';
+import { HASH_SIZE } from './merkle-hash.js';
 import { decodeBase64, type SignerKey, type VerifierKey } from './note-keys.js';
 import { NoteError, openNote, signNote, type OpenedNote } from './signed-note.js';
 
@@ -89,8 +89,4 @@ export function openCheckpoint(bytes: Buffer, keys: readonly VerifierKey[]): Ope
   }
   const note = openNote(bytes, keys);
   return { checkpoint: parseCheckpoint(note.text), note };
-}
-
-export function isEmptyRoot(root: Uint8Array): boolean {
-  return Buffer.from(root).equals(EMPTY_ROOT);
 }
