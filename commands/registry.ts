@@ -16,6 +16,7 @@ import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
 import { runOnDb, runTargets } from './run.js';
+import { registerRegistryLog } from './registry-log.js';
 
 const STATUSES = ENTITIES.services.fields.find((f) => f.name === 'status')!.values!;
 
@@ -59,6 +60,8 @@ export function registerRegistry(program: Command, bind: Bind): void {
     .option('--no-backup', 'delete without writing a backup')
     .addHelpText('after', '\nExamples:\n  egovctl registry purge --status retired --dry-run\n  egovctl registry purge --status retired --before 2025-01-01\n  egovctl --db postgres://egov@db1/registry registry purge --status draft --yes --backup /srv/backups/drafts.ndjson')
     .action(bind(purge));
+
+  registerRegistryLog(registry, bind);
 }
 
 /** A screenful for a person; everything for a script (which asked with --json). */

@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from '../src/errors.js';
+import { renderIssues } from '../src/output/issues-view.js';
+import { writeJson } from '../src/output/json.js';
+import type { Issue } from '../src/records/issues.js';
+import type { EntityName } from '../src/records/fields.js';
+import { readVerifierKey, writeNewKey } from '../src/registry/log/key-file.js';
+import { verifyLog, type LogVerifyReport } from '../src/registry/log/verify-log.js';
+import type { Ctx } from './context.js';
+import type { Bind } from './program.js';
+import { nonNegativeInt } from './program.js';
+
+// The registry log's commands that need no database: make a signing key; verify a log file
+// with its checkpoints and an export, as a third party does on a machine of their own.
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerRegistryLog(registry: Command, bind: Bind): void {
+  registry
+    .command('keygen')
+    .description('make an Ed25519 signing key for checkpoints (Go sumdb/note format); print its verifier key')
+    .requiredOption('--name <name>', 'the key name, usually the log origin (no spaces, no "+")')
+    .requiredOption('--out <file>', 'where to write the private key (mode 0600)')
+    .option('--force', 'replace an existing file (its key is lost)')
+    .addHelpText('after', [
+      '',
+      'The private key file holds PRIVATE+KEY+<name>+<hash>+<base64>; keep it secret. The verifier',
+      'key printed on standard output, <name>+<hash>+<base64>, is what you publish: anyone checks',
+      'your checkpoints with it (egovctl registry verify --key, or any Go sumdb/note verifier).',
+      'With --json: {"name", "verifier_key", "out"}.',
+      '',
+      'Examples:',
+      '  egovctl registry keygen --name egov.uz/registry --out /etc/egovctl/log.key',
+      '  egovctl registry keygen --name egov.uz/registry --out log.key --json',
+    ].join('\n'))
+    .action(bind(keygen));
+
+  registry
+    .command('verify')
+    .description('check a registry log file, its checkpoints and an export, with no database')
+    .requiredOption('--log <file>', 'the log file (registry log --out)')
+    .option('--checkpoint <file>', 'a checkpoint (signed note) to check against the log (repeatable)', collect)
+    .option('--key <verifier key>', 'a verifier key <name>+<hash>+<base64>, or a file holding one (repeatable)', collect)
+    .option('--snapshot <export>', 'an NDJSON (or JSON) export that must be exactly the log\'s snapshot')
+    .addOption(new Option('--entity <entity>', 'the entity of --snapshot').choices(['agencies', 'services']).default('services'))
+    .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000)
+    .addHelpText('after', [
+      '',
+      'Checks that entry numbers run 1, 2, 3… without gaps (log-gap); every item hashes to its',
+      'entry\'s hash (item-mismatch); every line is canonical (malformed-record); each checkpoint\'s',
+      'root equals the log\'s root at its size (root-mismatch) and, with --key, that its signature',
+      'verifies (bad-signature); with --snapshot, that the export holds exactly the latest version',
+      'of each record (log-drift, naming the key and field). The report is the JSON of validate.',
+      'Exit 0 when it verifies, 3 when it does not, 2 for a usage error.',
+      '',
+      'Examples:',
+      '  egovctl registry verify --log registry.log --checkpoint checkpoint.txt --key "egov.uz/registry+1a2b3c4d+AXu…"',
+      '  egovctl registry verify --log registry.log --snapshot services.ndjson --entity services --json',
+    ].join('\n'))
+    .action(bind(verify));
+}
+
+async function keygen(ctx: Ctx, o: { name: string; out: string; force?: boolean }): Promise<number> {
+  const out = path.resolve(ctx.cwd, o.out);
+  const r = writeNewKey(o.name, out, !!o.force);
+  if (ctx.opts.json) writeJson(ctx.stdout, r);
+  else {
+    ctx.stdout.write(`${r.verifier_key}\n`);
+    ctx.logger.info(`private key written to ${out} (mode 0600): keep it secret. Publish the verifier key above.`);
+  }
+  return 0;
+}
+
+interface VerifyFlags {
+  log: string;
+  checkpoint?: string[];
+  key?: string[];
+  snapshot?: string;
+  entity: EntityName;
+  maxIssues: number;
+}
+
+function readable(ctx: Ctx, flag: string, file: string): string {
+  const p = path.resolve(ctx.cwd, file);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw new UsageError(`${flag} ${file}: no such file`);
+  }
+  if (!st.isFile()) throw new UsageError(`${flag} ${file}: not a file`);
+  try {
+    fs.accessSync(p, fs.constants.R_OK);
+  } catch {
+    throw new UsageError(`${flag} ${file}: permission denied`);
+  }
+  return p;
+}
+
+async function verify(ctx: Ctx, o: VerifyFlags): Promise<number> {
+  const log = readable(ctx, '--log', o.log);
+  const keys = (o.key ?? []).map((k) => readVerifierKey(k));
+  const checkpoints = (o.checkpoint ?? []).map((f) => ({ file: f, bytes: fs.readFileSync(readable(ctx, '--checkpoint', f)) }));
+  const snapshot = o.snapshot ? { file: readable(ctx, '--snapshot', o.snapshot), entity: o.entity } : null;
+  const r = await verifyLog({ log, checkpoints, keys, snapshot, maxIssues: o.maxIssues });
+  r.source = o.log;
+  if (r.snapshot) r.snapshot.source = o.snapshot!;
+  if (ctx.opts.json) {
+    writeJson(ctx.stdout, r);
+    ctx.reported = true;
+  } else present(ctx, r, keys.length > 0);
+  return r.valid ? 0 : 3;
+}
+
+function present(ctx: Ctx, r: LogVerifyReport, keyed: boolean): void {
+  const p = ctx.paint;
+  const lines: string[] = [`log ${r.source}: ${r.size} entr${r.size === 1 ? 'y' : 'ies'}, root ${r.root}`];
+  for (const c of r.checkpoints) {
+    if (c.size === null) continue;
+    const sig = c.signature === 'verified' ? `signed by ${c.signed_by.join(', ')}` : c.signature === 'not-checked' ? 'signature not checked (no --key)' : 'signature bad';
+    const root = c.root_matches === null ? '' : c.root_matches ? p.green('root matches') : p.red('root differs');
+    lines.push(`checkpoint ${c.file}: ${c.origin}, size ${c.size}; ${sig}; ${root}`);
+  }
+  if (r.snapshot) lines.push(`snapshot ${r.snapshot.source}: ${r.snapshot.records} ${r.snapshot.entity}`);
+  ctx.stdout.write(`${lines.join('\n')}\n`);
+  const table = renderIssues(r.issues as unknown as Issue[], p);
+  if (table) ctx.stdout.write(`${table}\n`);
+  const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
+  ctx.logger.info(`${r.records} ${r.records === 1 ? 'entry' : 'entries'}: ${r.errors ? p.red(n(r.errors, 'error')) : n(0, 'error')}${r.truncated ? ` (showing the first ${r.issues.length}; --max-issues to see more)` : ''}`);
+  if (r.valid) {
+    ctx.stdout.write(`${p.green('verified')}${r.checkpoints.length && !keyed ? ' (checkpoint signatures not checked: give --key)' : ''}\n`);
+  } else ctx.stdout.write(`${p.red('NOT verified')}: ${r.errors} error${r.errors === 1 ? '' : 's'}\n`);
+}

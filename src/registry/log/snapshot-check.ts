@@ -1,0 +1,92 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { ENTITIES, type EntityName } from '../../records/fields.js';
+import { canonicalJson, type Json } from './canonical-json.js';
+import { itemBytes, itemOf, type Item } from './item.js';
+import type { KeyHashes } from './key-hashes.js';
+import { logIssue, type LogIssue } from './log-issues.js';
+import { readLines, splitLine } from './log-line.js';
+
+// Is an export exactly the log's snapshot (the latest put of each key, minus deletes)?
+// The export is read line by line (NDJSON, or the one-record-a-line JSON array export
+// writes); each record is turned into its item and hashed. Only for the records that differ
+// is the log read a second time, to say which fields differ — so memory stays one hash per key.
+
+/** How many differing records get a field-by-field account (the rest are named by key). */
+const DETAILED = 10_000;
+
+function text(v: Json | undefined): string {
+  return v === undefined ? '(no value)' : canonicalJson(v);
+}
+
+export async function compareSnapshot(
+  logFile: string,
+  exportFile: string,
+  entity: EntityName,
+  snapshot: KeyHashes,
+  add: (i: LogIssue) => void,
+): Promise<number> {
+  const noun = ENTITIES[entity].noun;
+  const differing = new Map<number, { key: string; line: number; item: Item }>();
+  let records = 0;
+  for await (const { line, number } of readLines(fs.createReadStream(exportFile, { highWaterMark: 1 << 20 }))) {
+    let t = line.toString('utf8').trim();
+    if (number === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1).trim();
+    if (t === '' || t === '[' || t === ']' || t === '[]') continue;
+    if (t.endsWith(',')) t = t.slice(0, -1);
+    let obj: unknown;
+    try {
+      obj = JSON.parse(t);
+    } catch {
+      add(logIssue('malformed-record', number, null, null, null, `${exportFile} line ${number} is not a JSON object`));
+      continue;
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || typeof (obj as { code?: unknown }).code !== 'string') {
+      add(logIssue('malformed-record', number, null, null, null, `${exportFile} line ${number} is not a record with a code`));
+      continue;
+    }
+    records++;
+    const key = (obj as { code: string }).code;
+    let item: Item;
+    try {
+      item = itemOf(entity, obj as Record<string, unknown>);
+    } catch (err) {
+      add(logIssue('log-drift', number, key, null, null, `${exportFile} line ${number}: ${noun} ${key} cannot be read as an item: ${(err as Error).message}`));
+      continue;
+    }
+    const want = snapshot.get(key);
+    if (!want) {
+      add(logIssue('log-drift', number, key, null, null, `${noun} ${key} (${exportFile} line ${number}) is not in the log's snapshot: extra`));
+      continue;
+    }
+    if (!snapshot.mark(key)) {
+      add(logIssue('log-drift', number, key, 'code', key, `${exportFile} line ${number}: ${noun} ${key} is in the export twice`));
+      continue;
+    }
+    const h = crypto.createHash('sha256').update(itemBytes(item)).digest();
+    if (!h.equals(want.hash)) {
+      if (differing.size < DETAILED) differing.set(want.line, { key, line: number, item });
+      else add(logIssue('log-drift', number, key, null, null, `${noun} ${key} (${exportFile} line ${number}) differs from the log's version (line ${want.line})`));
+    }
+  }
+  for (const { key, line } of snapshot.unmarked()) {
+    add(logIssue('log-drift', null, key, null, null, `${noun} ${key} is in the log's snapshot (line ${line}) but not in ${exportFile}: missing`));
+  }
+  if (differing.size) {
+    for await (const { line, number, complete } of readLines(fs.createReadStream(logFile, { highWaterMark: 1 << 20 }))) {
+      const d = differing.get(number);
+      if (!d || !complete) continue;
+      const logItem = JSON.parse(splitLine(line)!.item!.toString('utf8')) as Item;
+      for (const f of ENTITIES[entity].fields) {
+        const a = logItem[f.name];
+        const b = d.item[f.name];
+        if (text(a) === text(b)) continue;
+        add(logIssue('log-drift', d.line, d.key, f.name, b === undefined ? null : typeof b === 'string' ? b : canonicalJson(b),
+          `${noun} ${d.key}: ${f.name} is ${text(a)} in the log (line ${number}), ${text(b)} in ${exportFile} (line ${d.line})`));
+      }
+      differing.delete(number);
+      if (!differing.size) break;
+    }
+  }
+  return records;
+}
