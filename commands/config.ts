@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { redactUrl } from '../src/config/redact.js';
 import { renderTable } from '../src/output/table.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
@@ -29,7 +30,7 @@ async function show(ctx: Ctx): Promise<number> {
       ...(t.passwordEnv ? { password_env: t.passwordEnv, password_set: !!ctx.env[t.passwordEnv] } : {}),
     })),
     default_target: c.file?.defaultTarget ?? null,
-    defined_targets: c.file ? Object.entries(c.file.targets).map(([name, t]) => ({ name, url: t.url })) : [],
+    defined_targets: c.file ? Object.entries(c.file.targets).map(([name, t]) => ({ name, url: redactUrl(t.url) })) : [],
     data_dir: c.dataDir,
     output: { json: !!ctx.opts.json, quiet: !!ctx.opts.quiet, verbose: !!ctx.opts.verbose, color: ctx.opts.color !== false },
   };

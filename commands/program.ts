@@ -50,7 +50,7 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     // before any subcommand exists: commander copies these settings into each new one
     program.configureOutput({
       writeOut: (s) => out.stdout.write(s),
-      writeErr: (s) => out.stderr.write(s),
+      writeErr: (s) => out.stderr.write(redact(s)),
       outputError: (s, write) => write(s),
     });
   }
