@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { redact } from '../src/config/redact.js';
 import { openDatabases } from '../src/db/connect.js';
+import { commitPhase } from '../src/db/guarded-tx.js';
 import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
 import { makePaint, wantColor } from '../src/output/paint.js';
@@ -131,17 +132,29 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
   let ctx: Ctx | undefined;
   const wantsJson = argv.includes('--json');
 
+  const code = (signal: 'SIGINT' | 'SIGTERM') => (signal === 'SIGTERM' ? 143 : 130);
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     if (controller.signal.aborted) {
-      // A second interrupt: stop waiting for a clean unwind.
-      process.exit(signal === 'SIGTERM' ? 143 : 130);
+      // A second interrupt always ends the process, whatever it is waiting for.
+      if (commitPhase(controller.signal) === 'committing') {
+        stderr.write(`error: interrupted again by ${signal} while COMMIT was in progress: whether it was committed is not known; check with egovctl audit list / registry list\n`);
+      } else if (commitPhase(controller.signal) === 'open') {
+        stderr.write(`error: interrupted again by ${signal}; nothing was committed (the server rolls back an unfinished transaction when its connection closes)\n`);
+      }
+      process.exit(code(signal));
     }
+    // Before COMMIT this rolls back (the running statement is cancelled: db/guarded-tx.ts);
+    // after it, the command finishes and says the interrupt came too late.
     controller.abort(new InterruptedError(signal, `interrupted by ${signal}; what was in progress was rolled back`));
-    // Give the command a moment to roll back and record the interruption, then close every
-    // connection (which rolls back whatever is still open) and leave.
-    setTimeout(() => {
-      void Promise.allSettled([...openDatabases()].map((k) => k.destroy())).then(() => process.exit(signal === 'SIGTERM' ? 143 : 130));
-    }, 5000).unref();
+    // The last resort, should the unwind not end (a server that does not answer): close
+    // every connection — which rolls back whatever is still open — and leave. Never while
+    // COMMIT is on its way, nor after it.
+    const lastResort = () => {
+      if (commitPhase(controller.signal) !== 'open') return;
+      stderr.write(`error: interrupted by ${signal}; the rollback did not finish in time, the connections were closed (the server rolls back what was open)\n`);
+      void Promise.allSettled([...openDatabases()].map((k) => k.destroy())).then(() => process.exit(code(signal)));
+    };
+    setTimeout(lastResort, 15_000).unref();
   };
   if (mo.signals) {
     process.on('SIGINT', () => onSignal('SIGINT'));
@@ -192,7 +205,11 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       return 2;
     }
     await program.parseAsync(argv);
-    if (controller.signal.aborted) throw controller.signal.reason;
+    if (controller.signal.aborted) {
+      if (commitPhase(controller.signal) !== 'committed') throw controller.signal.reason;
+      const sig = (controller.signal.reason as InterruptedError).signal;
+      stderr.write(`warning: the interrupt (${sig}) came after COMMIT was sent: it was not acted on; what is reported above was committed\n`);
+    }
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
