@@ -100,7 +100,7 @@ async function runImport(ctx: Ctx, entity: string, file: string, flags: ImportFl
         progress: createProgress(ctx.stderr, 'importing', { enabled: !ctx.opts.quiet }),
       });
       return { result: r, counts: countsOf(r) };
-    }, { audit: true, schema: true });
+    }, { audit: !opts.dryRun, schema: true });
     present(ctx, report);
     return 0;
   } catch (err) {

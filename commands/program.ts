@@ -4,6 +4,7 @@ import { openDatabases } from '../src/db/connect.js';
 import { commitPhase } from '../src/db/guarded-tx.js';
 import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
+import { outputError } from '../src/io/atomic-file.js';
 import { makePaint, wantColor } from '../src/output/paint.js';
 import type { Prompter } from '../src/prompts/prompter.js';
 import { toolVersion } from '../src/version.js';
@@ -130,6 +131,7 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
   const controller = new AbortController();
   let exitCode = 0;
   let ctx: Ctx | undefined;
+  let stdoutError: NodeJS.ErrnoException | null = null;
   const wantsJson = argv.includes('--json');
 
   const code = (signal: 'SIGINT' | 'SIGTERM') => (signal === 'SIGTERM' ? 143 : 130);
@@ -159,10 +161,12 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
   if (mo.signals) {
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
-    // `egovctl … | head`: the reader went away. Nothing more can be said on standard output;
-    // leave quietly rather than crash with an unhandled EPIPE.
+    // `egovctl … | head`: the reader went away. Nothing more can be said on standard output,
+    // but the command still ends as it should — an export records its audit row, saying that
+    // the reader closed the pipe — rather than the process leaving at once. Any other write
+    // error (a full disk) makes the command fail with exit 2.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') stdoutError ??= err;
     });
   }
 
@@ -210,6 +214,9 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       const sig = (controller.signal.reason as InterruptedError).signal;
       stderr.write(`warning: the interrupt (${sig}) came after COMMIT was sent: it was not acted on; what is reported above was committed\n`);
     }
+    // a failed write to a file or device is reported on the next tick: let it arrive
+    if (mo.signals) await new Promise((r) => setImmediate(r));
+    if (stdoutError && exitCode < 2) throw outputError('standard output', stdoutError);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

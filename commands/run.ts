@@ -20,6 +20,8 @@ export interface DbRunOptions {
 export interface Counted<R> {
   result: R;
   counts?: Record<string, unknown>;
+  /** for the audit row of a command that ended well but not as usual (an export cut short by its reader) */
+  message?: string;
 }
 
 /**
@@ -30,11 +32,13 @@ export async function runOnDb<R>(ctx: Ctx, target: Target, fn: (db: Db) => Promi
   return withDb(target, async (db) => {
     const started = new Date().toISOString();
     let counts: Record<string, unknown> = {};
+    let note: string | null = null;
     let error: unknown;
     try {
       if (opts.schema) await requireSchema(db);
       const out = await fn(db);
       counts = out.counts ?? {};
+      note = out.message ?? null;
       return out.result;
     } catch (err) {
       error = ctx.signal.aborted && !(err instanceof EgovError) ? ctx.signal.reason : err;
@@ -51,7 +55,7 @@ export async function runOnDb<R>(ctx: Ctx, target: Target, fn: (db: Db) => Promi
           outcome: outcomeOf(error),
           exit_code: exitCodeOf(error),
           counts,
-          message: error ? (error as Error).message : null,
+          message: error ? (error as Error).message : note,
         });
         if (reason) ctx.logger.warn(`no audit row was written on target ${target.name}: ${reason}`);
       }

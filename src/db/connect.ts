@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import type { Target } from '../config/resolve.js';
 import { redact } from '../config/redact.js';
-import { DatabaseError, EgovError } from '../errors.js';
+import { DatabaseError, EgovError, isConnectionLoss } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -15,6 +15,19 @@ export interface Db {
 }
 
 let pgTypesSet = false;
+
+/**
+ * The embedded database holds the registry and its audit trail: its directory is the
+ * user's alone (0700) and the file 0600, whatever the umask (SQLite gives its -wal and
+ * -shm files the mode of the database file).
+ */
+function privateDataFile(file: string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
+}
 
 // knex writes its own warnings ("Acquire connection error…") to the console; the tool
 // reports failures itself, once, with the target named and secrets redacted.
@@ -63,7 +76,7 @@ export function createKnex(target: Target, opts: { readOnly?: boolean } = {}): K
     });
   } else {
     const file = target.file!;
-    if (target.embedded) fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (target.embedded) privateDataFile(file);
     k = knexFactory({
       client: 'better-sqlite3',
       connection: { filename: file, options: { readonly: opts.readOnly ?? false } },
@@ -140,7 +153,7 @@ export function isDriverError(err: unknown): boolean {
   if (!e || typeof e !== 'object') return false;
   if (typeof e.severity === 'string' && typeof e.code === 'string') return true; // pg DatabaseError
   if (typeof e.code === 'string' && /^(SQLITE_|ECONN|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|EAI_)/.test(e.code)) return true;
-  return e.name === 'KnexTimeoutError';
+  return isConnectionLoss(err);
 }
 
 export async function serverVersion(db: Db): Promise<string> {

@@ -147,7 +147,11 @@ export async function writeRecordsStdout(db: Db, entity: EntityName, out: NodeJS
   try {
     return await exportRecords(db, entity, opts, stdoutSink(out));
   } catch (err) {
-    if (!isReaderClosed(err)) throw err;
+    if (!isReaderClosed(err)) {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      if (code && /^E[A-Z]+$/.test(code) && (err as { syscall?: string }).syscall) throw outputError('standard output', err);
+      throw err;
+    }
     return {
       entity, format: opts.format, gzip: !!opts.gzip, raw: !!opts.raw, rows: 0, bytes: 0, sha256: '',
       filters: opts.filters ?? NO_FILTERS, exported_at: new Date().toISOString(), schema_version: null, complete: false,
