@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { redact } from '../src/config/redact.js';
-import { openDatabases } from '../src/db/connect.js';
+import { openDatabases, setDbTimeouts } from '../src/db/connect.js';
 import { commitPhase } from '../src/db/guarded-tx.js';
 import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
@@ -72,6 +72,9 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .option('-y, --yes', 'go ahead with destructive operations without asking')
     .addOption(new Option('--concurrency <n>', 'targets worked on at once (several targets)').argParser(positiveInt('--concurrency')).default(4))
     .option('--fail-fast', 'stop at the first failing target (several targets)')
+    .addOption(new Option('--lock-timeout <seconds>', 'wait at most this long for another session\'s lock, then exit 6 naming the holder (0: no limit)').argParser(nonNegativeInt('--lock-timeout')))
+    .addOption(new Option('--statement-timeout <seconds>', 'PostgreSQL: end any statement that runs longer (default 0: no limit)').argParser(nonNegativeInt('--statement-timeout')))
+    .addOption(new Option('--idle-timeout <seconds>', 'a statement with no byte to or from the server this long is a dead link: exit 5 (default 600; 0: no limit)').argParser(nonNegativeInt('--idle-timeout')))
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -172,7 +175,8 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
 
   const bind: Bind = (handler) => async (...args: any[]) => {
     const cmd = args[args.length - 1] as Command;
-    const opts = cmd.optsWithGlobals() as GlobalOptions;
+    const opts = cmd.optsWithGlobals() as GlobalOptions & { lockTimeout?: number; statementTimeout?: number; idleTimeout?: number };
+    setDbTimeouts({ lock: opts.lockTimeout, statement: opts.statementTimeout, idle: opts.idleTimeout });
     const color = wantColor(stderr, opts.color !== false, env);
     ctx = createCtx({
       opts,

@@ -1,6 +1,6 @@
 import { writeAudit, outcomeOf, exitCodeOf } from '../src/audit/audit.js';
 import type { Target } from '../src/config/resolve.js';
-import { describeTarget, withDb, type Db } from '../src/db/connect.js';
+import { classifyDbError, describeTarget, withDb, type Db } from '../src/db/connect.js';
 import { requireSchema } from '../src/db/migrator.js';
 import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
@@ -41,7 +41,8 @@ export async function runOnDb<R>(ctx: Ctx, target: Target, fn: (db: Db) => Promi
       note = out.message ?? null;
       return out.result;
     } catch (err) {
-      error = ctx.signal.aborted && !(err instanceof EgovError) ? ctx.signal.reason : err;
+      // classified here, so that the audit row records the exit code the user gets
+      error = ctx.signal.aborted && !(err instanceof EgovError) ? ctx.signal.reason : await classifyDbError(db, err);
       if ((err as { counts?: Record<string, unknown> })?.counts) counts = (err as { counts: Record<string, unknown> }).counts;
       throw error;
     } finally {

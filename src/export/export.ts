@@ -1,6 +1,6 @@
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { databaseError, isDriverError, type Db } from '../db/connect.js';
+import { databaseError, isDriverError, isLockTimeout, type Db } from '../db/connect.js';
 import { MIGRATIONS_TABLE } from '../db/migrator.js';
 import { InterruptedError } from '../errors.js';
 import { openAtomicFile, outputError, prepareFileAtomic } from '../io/atomic-file.js';
@@ -88,7 +88,7 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
     // an abort shows up as AbortError from the pipeline: say which signal it was
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new InterruptedError();
     // said here, so that the audit row records exit 5 as the user sees it
-    if (isDriverError(err)) throw databaseError(db.target, err, 'export failed on');
+    if (isDriverError(err) && !isLockTimeout(err)) throw databaseError(db.target, err, 'export failed on');
     throw err;
   }
   progress?.update(run.rows);
