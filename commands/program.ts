@@ -137,16 +137,23 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
   let stdoutError: NodeJS.ErrnoException | null = null;
   const wantsJson = argv.includes('--json');
 
-  const code = (signal: 'SIGINT' | 'SIGTERM') => (signal === 'SIGTERM' ? 143 : 130);
+  // process.exit() waits for the thread pool, and a thread blocked in open() on a FIFO
+  // with no writer never comes back: the process would hang. Ending by the signal's own
+  // default action always works, and the shell sees 130 (SIGINT) or 143 (SIGTERM).
+  const dieBy = (signal: 'SIGINT' | 'SIGTERM') => {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     if (controller.signal.aborted) {
       // A second interrupt always ends the process, whatever it is waiting for.
       if (commitPhase(controller.signal) === 'committing') {
         stderr.write(`error: interrupted again by ${signal} while COMMIT was in progress: whether it was committed is not known; check with egovctl audit list / registry list\n`);
       } else if (commitPhase(controller.signal) === 'open') {
-        stderr.write(`error: interrupted again by ${signal}; nothing was committed (the server rolls back an unfinished transaction when its connection closes)\n`);
+        stderr.write(`error: interrupted again by ${signal}: stopped at once; nothing was committed (the server rolls back an unfinished transaction when its connection closes)\n`);
       }
-      process.exit(code(signal));
+      dieBy(signal);
+      return;
     }
     // Before COMMIT this rolls back (the running statement is cancelled: db/guarded-tx.ts);
     // after it, the command finishes and says the interrupt came too late.
@@ -157,7 +164,8 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
     const lastResort = () => {
       if (commitPhase(controller.signal) !== 'open') return;
       stderr.write(`error: interrupted by ${signal}; the rollback did not finish in time, the connections were closed (the server rolls back what was open)\n`);
-      void Promise.allSettled([...openDatabases()].map((k) => k.destroy())).then(() => process.exit(code(signal)));
+      const closing = Promise.allSettled([...openDatabases()].map((k) => k.destroy()));
+      void Promise.race([closing, new Promise((r) => setTimeout(r, 3000))]).then(() => dieBy(signal));
     };
     setTimeout(lastResort, 15_000).unref();
   };

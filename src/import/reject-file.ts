@@ -51,13 +51,14 @@ export class RejectFile {
       raw: e.raw,
       errors: e.errors.map((i) => ({ code: i.code, field: i.field, value: i.value, message: i.message })),
     });
-    if (!this.out.write(`${line}\n`)) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+    // (once() rejects on 'error': the error is kept by the listener and said by check())
+    if (!this.out.write(`${line}\n`)) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]).catch(() => {});
     this.check();
   }
 
   async close(): Promise<void> {
     if (!this.out.closed) {
-      const closed = once(this.out, 'close');
+      const closed = once(this.out, 'close').catch(() => {});
       this.out.end();
       await closed;
     }
