@@ -269,7 +269,7 @@ describe('files: special --out, stale temporaries, modes, a full disk', () => {
     const got: Buffer[] = [];
     const reader = fs.createReadStream(fifo);
     reader.on('data', (d) => got.push(d as Buffer));
-    const done = new Promise((r) => reader.on('close', r));
+    const done = new Promise<void>((r) => reader.on('close', () => r()));
     const r = await cli(['export', 'services', '--out', fifo]);
     expect(r.code, r.stderr).toBe(0);
     await done;
