@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_BASE_IRI } from '../src/config/base-iri.js';
 import { configCandidates } from '../src/config/paths.js';
 import { writeList } from './list-output.js';
+import { redactUrl } from '../src/config/redact.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -33,7 +34,7 @@ async function show(ctx: Ctx): Promise<number> {
       ...(t.passwordEnv ? { password_env: t.passwordEnv, password_set: !!ctx.env[t.passwordEnv] } : {}),
     })),
     default_target: c.file?.defaultTarget ?? null,
-    defined_targets: c.file ? Object.entries(c.file.targets).map(([name, t]) => ({ name, url: t.url })) : [],
+    defined_targets: c.file ? Object.entries(c.file.targets).map(([name, t]) => ({ name, url: redactUrl(t.url) })) : [],
     data_dir: c.dataDir,
     base_iri: c.file?.baseIri ?? DEFAULT_BASE_IRI,
     output: { json: !!ctx.opts.json, quiet: !!ctx.opts.quiet, verbose: !!ctx.opts.verbose, color: ctx.opts.color !== false },

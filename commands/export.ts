@@ -98,7 +98,10 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
           ? { ...(await writeRecordsStdout(db, entity, ctx.stdout, opts)), out: null, manifest: null }
           : await writeRecordsFile(db, entity, path.resolve(ctx.cwd, expandOut(choice.out!, target.name, date)), { ...opts, manifest: !!o.manifest, toolVersion: program.version() ?? 'unknown' });
         const counts: Record<string, unknown> = { rows: r.rows, bytes: r.bytes, sha256: r.sha256, format: r.format, out: r.out ?? '-' };
-        if (!r.complete) counts.stopped = 'standard output closed by its reader';
+        if (!r.complete) {
+          counts.stopped = 'standard output closed by its reader';
+          return { result: r, counts, message: 'the reader of standard output closed the pipe before the export ended (as `| head` does): what it read was the start of the export; the rest was not written' };
+        }
         return { result: r, counts };
       } finally {
         progress.done();

@@ -46,8 +46,8 @@ export function registerImport(program: Command, bind: Bind): void {
       'One transaction: any error and nothing is written (exit 3). With --max-errors N up to N bad',
       'records are skipped (see --reject-file) and the rest is committed. --mode replace deletes;',
       'it asks first on a terminal, needs --yes otherwise, and backs the deleted records up.',
-      'A first load of services into an empty table on PostgreSQL holds the table until it',
-      'commits: readers wait for it instead of seeing an empty registry (see the README).',
+      'A first load of services into an empty table on PostgreSQL holds services and agencies',
+      'until it commits: their readers and writers wait for it (see the README).',
       '',
       'Examples:',
       '  egovctl import agencies agencies.csv',
@@ -100,7 +100,7 @@ async function runImport(ctx: Ctx, entity: string, file: string, flags: ImportFl
         progress: createProgress(ctx.stderr, 'importing', { enabled: !ctx.opts.quiet }),
       });
       return { result: r, counts: countsOf(r) };
-    }, { audit: true, schema: true });
+    }, { audit: !opts.dryRun, schema: true });
     present(ctx, report);
     return 0;
   } catch (err) {

@@ -37,7 +37,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .command('latest')
     .description('apply all pending migrations, in one transaction')
     .option('--dry-run', 'print the SQL and change nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
+    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
     .addHelpText('after', '\nExamples:\n  egovctl migrate latest\n  egovctl migrate latest --dry-run\n  egovctl --all-targets migrate latest --json')
     .action(bind(async (ctx: Ctx, o: RunFlags) => apply(ctx, o, (db, ro) => migrator.latest(db, ro), true)));
 
@@ -45,7 +45,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .command('up [name]')
     .description('apply the next pending migration, or every pending one up to <name>')
     .option('--dry-run', 'print the SQL and change nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
+    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
     .addHelpText('after', '\nExamples:\n  egovctl migrate up\n  egovctl migrate up 20261128000001_schema_v1')
     .action(bind(async (ctx: Ctx, name: string | undefined, o: RunFlags) => apply(ctx, o, (db, ro) => migrator.up(db, name, ro), false)));
 
@@ -53,7 +53,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .command('down [name]')
     .description('undo the last applied migration, or every one down to <name> (destructive)')
     .option('--dry-run', 'say what would be undone (tables and their rows) and print the SQL; change nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
+    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
     .option('--backup <dir>', 'write the backups of dropped agencies and services (NDJSON) into this directory instead of the data directory')
     .option('--no-backup', 'drop tables holding rows without writing backups')
     .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate down --dry-run\n  egovctl migrate down --yes`)
@@ -66,7 +66,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .option('--steps <n>', 'undo the last N migrations', nonNegativeInt('--steps'))
     .option('--all', 'undo every migration: every table and its data is dropped')
     .option('--dry-run', 'say what would be undone (tables and their rows) and print the SQL; change nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'), 60)
+    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
     .option('--backup <dir>', 'write the backups of dropped agencies and services (NDJSON) into this directory instead of the data directory')
     .option('--no-backup', 'drop tables holding rows without writing backups')
     .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate rollback --dry-run\n  egovctl migrate rollback --steps 1 --yes\n  egovctl migrate rollback --all --yes --backup /srv/backups`)
@@ -115,7 +115,7 @@ interface RunFlags {
 }
 
 function runOptions(ctx: Ctx, o: RunFlags, dryRun = !!o.dryRun): migrator.RunOptions {
-  return { dryRun, lockTimeoutMs: (o.lockTimeout ?? 60) * 1000, onLog: (l) => ctx.logger.info(l) };
+  return { dryRun, lockTimeoutMs: (o.lockTimeout ?? (ctx.opts as { lockTimeout?: number }).lockTimeout ?? 60) * 1000, onLog: (l) => ctx.logger.info(l) };
 }
 
 function present(ctx: Ctx, r: migrator.RunResult & { target: string }): void {

@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { redact } from '../src/config/redact.js';
-import { openDatabases } from '../src/db/connect.js';
+import { openDatabases, setDbTimeouts } from '../src/db/connect.js';
+import { commitPhase } from '../src/db/guarded-tx.js';
 import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
+import { outputError } from '../src/io/atomic-file.js';
 import { makePaint, wantColor } from '../src/output/paint.js';
 import type { Prompter } from '../src/prompts/prompter.js';
 import { toolVersion } from '../src/version.js';
@@ -51,7 +53,7 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     // before any subcommand exists: commander copies these settings into each new one
     program.configureOutput({
       writeOut: (s) => out.stdout.write(s),
-      writeErr: (s) => out.stderr.write(s),
+      writeErr: (s) => out.stderr.write(redact(s)),
       outputError: (s, write) => write(s),
     });
   }
@@ -71,6 +73,9 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .option('-y, --yes', 'go ahead with destructive operations without asking')
     .addOption(new Option('--concurrency <n>', 'targets worked on at once (several targets)').argParser(positiveInt('--concurrency')).default(4))
     .option('--fail-fast', 'stop at the first failing target (several targets)')
+    .addOption(new Option('--lock-timeout <seconds>', 'wait at most this long for another session\'s lock, then exit 6 naming the holder (0: no limit)').argParser(nonNegativeInt('--lock-timeout')))
+    .addOption(new Option('--statement-timeout <seconds>', 'PostgreSQL: end any statement that runs longer (default 0: no limit)').argParser(nonNegativeInt('--statement-timeout')))
+    .addOption(new Option('--idle-timeout <seconds>', 'a statement with no byte to or from the server this long is a dead link: exit 5 (default 600; 0: no limit)').argParser(nonNegativeInt('--idle-timeout')))
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -147,33 +152,57 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
   const controller = new AbortController();
   let exitCode = 0;
   let ctx: Ctx | undefined;
+  let stdoutError: NodeJS.ErrnoException | null = null;
   const wantsJson = argv.includes('--json');
 
+  // process.exit() waits for the thread pool, and a thread blocked in open() on a FIFO
+  // with no writer never comes back: the process would hang. Ending by the signal's own
+  // default action always works, and the shell sees 130 (SIGINT) or 143 (SIGTERM).
+  const dieBy = (signal: 'SIGINT' | 'SIGTERM') => {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     if (controller.signal.aborted) {
-      // A second interrupt: stop waiting for a clean unwind.
-      process.exit(signal === 'SIGTERM' ? 143 : 130);
+      // A second interrupt always ends the process, whatever it is waiting for.
+      if (commitPhase(controller.signal) === 'committing') {
+        stderr.write(`error: interrupted again by ${signal} while COMMIT was in progress: whether it was committed is not known; check with egovctl audit list / registry list\n`);
+      } else if (commitPhase(controller.signal) === 'open') {
+        stderr.write(`error: interrupted again by ${signal}: stopped at once; nothing was committed (the server rolls back an unfinished transaction when its connection closes)\n`);
+      }
+      dieBy(signal);
+      return;
     }
+    // Before COMMIT this rolls back (the running statement is cancelled: db/guarded-tx.ts);
+    // after it, the command finishes and says the interrupt came too late.
     controller.abort(new InterruptedError(signal, `interrupted by ${signal}; what was in progress was rolled back`));
-    // Give the command a moment to roll back and record the interruption, then close every
-    // connection (which rolls back whatever is still open) and leave.
-    setTimeout(() => {
-      void Promise.allSettled([...openDatabases()].map((k) => k.destroy())).then(() => process.exit(signal === 'SIGTERM' ? 143 : 130));
-    }, 5000).unref();
+    // The last resort, should the unwind not end (a server that does not answer): close
+    // every connection — which rolls back whatever is still open — and leave. Never while
+    // COMMIT is on its way, nor after it.
+    const lastResort = () => {
+      if (commitPhase(controller.signal) !== 'open') return;
+      stderr.write(`error: interrupted by ${signal}; the rollback did not finish in time, the connections were closed (the server rolls back what was open)\n`);
+      const closing = Promise.allSettled([...openDatabases()].map((k) => k.destroy()));
+      void Promise.race([closing, new Promise((r) => setTimeout(r, 3000))]).then(() => dieBy(signal));
+    };
+    setTimeout(lastResort, 15_000).unref();
   };
   if (mo.signals) {
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
-    // `egovctl … | head`: the reader went away. Nothing more can be said on standard output;
-    // leave quietly rather than crash with an unhandled EPIPE.
+    // `egovctl … | head`: the reader went away. Nothing more can be said on standard output,
+    // but the command still ends as it should — an export records its audit row, saying that
+    // the reader closed the pipe — rather than the process leaving at once. Any other write
+    // error (a full disk) makes the command fail with exit 2.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') stdoutError ??= err;
     });
   }
 
   const bind: Bind = (handler) => async (...args: any[]) => {
     const cmd = args[args.length - 1] as Command;
-    const opts = cmd.optsWithGlobals() as GlobalOptions;
+    const opts = cmd.optsWithGlobals() as GlobalOptions & { lockTimeout?: number; statementTimeout?: number; idleTimeout?: number };
+    setDbTimeouts({ lock: opts.lockTimeout, statement: opts.statementTimeout, idle: opts.idleTimeout });
     // each stream's colour from that stream: `egovctl doctor > f` on a terminal writes no
     // escape codes into f, and still colours its warnings on the terminal
     const errColor = wantColor(stderr, opts.color !== false, env);
@@ -214,7 +243,14 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
       return 2;
     }
     await program.parseAsync(helpWords(argv));
-    if (controller.signal.aborted) throw controller.signal.reason;
+    if (controller.signal.aborted) {
+      if (commitPhase(controller.signal) !== 'committed') throw controller.signal.reason;
+      const sig = (controller.signal.reason as InterruptedError).signal;
+      stderr.write(`warning: the interrupt (${sig}) came after COMMIT was sent: it was not acted on; what is reported above was committed\n`);
+    }
+    // a failed write to a file or device is reported on the next tick: let it arrive
+    if (mo.signals) await new Promise((r) => setImmediate(r));
+    if (stdoutError && exitCode < 2) throw outputError('standard output', stdoutError);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

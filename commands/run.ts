@@ -1,6 +1,6 @@
 import { writeAudit, outcomeOf, exitCodeOf } from '../src/audit/audit.js';
 import type { Target } from '../src/config/resolve.js';
-import { describeTarget, withDb, type Db } from '../src/db/connect.js';
+import { classifyDbError, describeTarget, withDb, type Db } from '../src/db/connect.js';
 import { requireSchema } from '../src/db/migrator.js';
 import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
@@ -20,6 +20,8 @@ export interface DbRunOptions {
 export interface Counted<R> {
   result: R;
   counts?: Record<string, unknown>;
+  /** for the audit row of a command that ended well but not as usual (an export cut short by its reader) */
+  message?: string;
 }
 
 /**
@@ -30,14 +32,17 @@ export async function runOnDb<R>(ctx: Ctx, target: Target, fn: (db: Db) => Promi
   return withDb(target, async (db) => {
     const started = new Date().toISOString();
     let counts: Record<string, unknown> = {};
+    let note: string | null = null;
     let error: unknown;
     try {
       if (opts.schema) await requireSchema(db);
       const out = await fn(db);
       counts = out.counts ?? {};
+      note = out.message ?? null;
       return out.result;
     } catch (err) {
-      error = ctx.signal.aborted && !(err instanceof EgovError) ? ctx.signal.reason : err;
+      // classified here, so that the audit row records the exit code the user gets
+      error = ctx.signal.aborted && !(err instanceof EgovError) ? ctx.signal.reason : await classifyDbError(db, err);
       if ((err as { counts?: Record<string, unknown> })?.counts) counts = (err as { counts: Record<string, unknown> }).counts;
       throw error;
     } finally {
@@ -51,7 +56,7 @@ export async function runOnDb<R>(ctx: Ctx, target: Target, fn: (db: Db) => Promi
           outcome: outcomeOf(error),
           exit_code: exitCodeOf(error),
           counts,
-          message: error ? (error as Error).message : null,
+          message: error ? (error as Error).message : note,
         });
         if (reason) ctx.logger.warn(`no audit row was written on target ${target.name}: ${reason}`);
       }

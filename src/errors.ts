@@ -69,8 +69,26 @@ export class InternalError extends EgovError {
   readonly kind = 'internal';
 }
 
+const LOST_CODES = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENETDOWN|EHOSTDOWN|ENOTFOUND|EAI_AGAIN|57P0[1-3]|08\d\d\d)$/;
+const LOST_MESSAGES = /Connection terminated|connection error and is not queryable|Query read timeout|timeout exceeded when trying to connect|Connection ended|terminating connection|server closed the connection|Client was closed and is not queryable|Timeout acquiring a connection/i;
+
+/**
+ * A lost or unusable connection to the database (node-postgres, its socket, the server
+ * shutting down): exit 5, never "a bug" (SPEC §5).
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && LOST_CODES.test(e.code)) return true;
+  if (e.name === 'KnexTimeoutError') return true;
+  return typeof e.message === 'string' && LOST_MESSAGES.test(e.message);
+}
+
 export function toEgovError(err: unknown): EgovError {
   if (err instanceof EgovError) return err;
+  if (isConnectionLoss(err)) {
+    return new DatabaseError(`the connection to the database was lost: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new InternalError(`internal error (this is a bug in egovctl, please report it): ${message}`, { cause: err });
 }

@@ -145,7 +145,9 @@ function fromUrl(url: string, source: string, base: string, name?: string, passw
   let full = parsed.url;
   if (parsed.dialect === 'pg') {
     const u = new URL(full);
-    if (u.password) registerSecret(decodeURIComponent(u.password));
+    if (u.password) registerSecret(safeDecode(u.password));
+    // node-postgres reads ?password= (and passes ?sslpassword= on to TLS): secrets too
+    for (const key of ['password', 'sslpassword']) registerSecret(u.searchParams.get(key));
     const pw = passwordEnv ? env?.[passwordEnv] : undefined;
     if (pw) {
       registerSecret(pw);
@@ -165,6 +167,14 @@ function fromUrl(url: string, source: string, base: string, name?: string, passw
     embedded: false,
     ...(passwordEnv ? { passwordEnv } : {}),
   };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ResolvedConfig {

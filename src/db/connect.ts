@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { Target } from '../config/resolve.js';
 import { connectionHints } from './unreachable.js';
 import { redact } from '../config/redact.js';
-import { DatabaseError, EgovError } from '../errors.js';
+import { ConflictError, DatabaseError, EgovError, isConnectionLoss } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -16,6 +16,19 @@ export interface Db {
 }
 
 let pgTypesSet = false;
+
+/**
+ * The embedded database holds the registry and its audit trail: its directory is the
+ * user's alone (0700) and the file 0600, whatever the umask (SQLite gives its -wal and
+ * -shm files the mode of the database file).
+ */
+function privateDataFile(file: string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
+}
 
 // knex writes its own warnings ("Acquire connection error…") to the console; the tool
 // reports failures itself, once, with the target named and secrets redacted.
@@ -39,6 +52,49 @@ function setPgTypes(): void {
   pg.types.setTypeParser(20, (v: string) => Number(v));
 }
 
+/**
+ * Nothing waits forever (README, "Timeouts"). Seconds; 0 turns a limit off.
+ * - lock: how long a statement waits for another session's lock (PostgreSQL lock_timeout,
+ *   SQLite busy_timeout), then exit 6 naming the holder;
+ * - statement: PostgreSQL statement_timeout (off by default: an import of millions of rows
+ *   may rightly take long);
+ * - idle: a statement that sends no byte to the server and gets none back for this long is
+ *   taken for a dead link (a frozen network path answers TCP keepalive probes from some
+ *   middlebox, or has unacknowledged data, which keepalive never probes): the connection
+ *   is closed and the command exits 5. Also the server's
+ *   idle_in_transaction_session_timeout, so that a session of ours left behind by a dead
+ *   link does not hold its locks for ever.
+ */
+export interface DbTimeouts {
+  lock: number;
+  statement: number;
+  idle: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<DbTimeouts> = { lock: 60, statement: 0, idle: 600 };
+let timeouts: DbTimeouts = { ...DEFAULT_TIMEOUTS };
+
+export function setDbTimeouts(t: Partial<DbTimeouts>): void {
+  timeouts = { ...timeouts, ...Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) };
+}
+
+export function dbTimeouts(): Readonly<DbTimeouts> {
+  return timeouts;
+}
+
+/** A socket with no traffic while a statement runs: close it, so the statement fails (exit 5) instead of hanging. */
+function watchLink(conn: { connection?: { stream?: import('node:net').Socket }; activeQuery?: unknown; _queryQueue?: unknown[] }): void {
+  const sock = conn.connection?.stream;
+  if (!sock || typeof sock.setTimeout !== 'function') return;
+  sock.setKeepAlive(true, 10_000);
+  if (!timeouts.idle) return;
+  sock.setTimeout(timeouts.idle * 1000);
+  sock.on('timeout', () => {
+    if (!conn.activeQuery && !conn._queryQueue?.length) return; // idle in the pool: fine
+    sock.destroy(Object.assign(new Error(`Connection terminated: no byte to or from the server for ${timeouts.idle} s while a statement ran (--idle-timeout); the link is taken for dead`), { code: 'ETIMEDOUT' }));
+  });
+}
+
 /** Open instances, so that an interrupt can close them (which rolls back what is open). */
 const open = new Set<Knex>();
 
@@ -57,14 +113,26 @@ export function createKnex(target: Target, opts: { readOnly?: boolean } = {}): K
         connectionString: target.url,
         connectionTimeoutMillis: 10_000,
         application_name: 'egovctl',
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        ...(timeouts.lock ? { lock_timeout: timeouts.lock * 1000 } : {}),
+        ...(timeouts.statement ? { statement_timeout: timeouts.statement * 1000 } : {}),
+        ...(timeouts.idle ? { idle_in_transaction_session_timeout: timeouts.idle * 1000 } : {}),
       },
-      pool: { min: 0, max: 4 },
+      pool: {
+        min: 0,
+        max: 4,
+        afterCreate: (conn: Parameters<typeof watchLink>[0], done: (err: Error | null, conn: unknown) => void) => {
+          watchLink(conn);
+          done(null, conn);
+        },
+      },
       acquireConnectionTimeout: 15_000,
       log: quietLog,
     });
   } else {
     const file = target.file!;
-    if (target.embedded) fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (target.embedded) privateDataFile(file);
     k = knexFactory({
       client: 'better-sqlite3',
       connection: { filename: file, options: { readonly: opts.readOnly ?? false } },
@@ -76,7 +144,7 @@ export function createKnex(target: Target, opts: { readOnly?: boolean } = {}): K
         afterCreate: (conn: import('better-sqlite3').Database, done: (err: Error | null, conn: unknown) => void) => {
           try {
             conn.pragma('foreign_keys = ON');
-            conn.pragma('busy_timeout = 15000');
+            conn.pragma(`busy_timeout = ${Math.round((timeouts.lock || 24 * 3600) * 1000)}`);
             if (!opts.readOnly) conn.pragma('journal_mode = WAL');
             done(null, conn);
           } catch (err) {
@@ -127,12 +195,61 @@ export async function withDb<T>(target: Target, fn: (db: Db) => Promise<T>, opts
   try {
     return await fn(db);
   } catch (err) {
-    if (err instanceof EgovError) throw err;
-    if (isDriverError(err)) throw databaseError(target, err, 'database error on');
-    throw err;
+    throw await classifyDbError(db, err);
   } finally {
     await closeKnex(db.knex).catch(() => {});
   }
+}
+
+/**
+ * The error a user sees (and the audit row records) for what a command on `db` threw: a
+ * lock waited for too long is a conflict (6) naming its holder, a driver error or a lost
+ * connection is 5; our own errors stay as they are.
+ */
+export async function classifyDbError(db: Db, err: unknown): Promise<unknown> {
+  if (err instanceof EgovError) return err;
+  if (isLockTimeout(err)) return lockConflict(db, err);
+  if (isDriverError(err)) return databaseError(db.target, err, 'database error on');
+  return err;
+}
+
+export function isLockTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '55P03' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+/**
+ * Waited --lock-timeout for another session's lock: exit 6, naming who holds the tool's
+ * tables (PostgreSQL: pid, application_name, user, since when, lock mode, from pg_locks and
+ * pg_stat_activity) so that the operator can ask them, or end them.
+ */
+async function lockConflict(db: Db, err: unknown): Promise<EgovError> {
+  const waited = `waited ${timeouts.lock} s (--lock-timeout) for a lock on target ${describeTarget(db.target)}`;
+  if (db.dialect === 'sqlite') {
+    return new ConflictError(`${waited}: another process is writing to the database file ${db.target.file}; try again when it is done`, { cause: err });
+  }
+  const details: string[] = [];
+  let holder = 'another session';
+  try {
+    const r = await db.knex.raw(`
+      select a.pid, coalesce(a.application_name, '') as app, coalesce(a.usename::text, '') as usr,
+             coalesce(a.state, '') as state, a.xact_start, l.mode, c.relname as rel
+        from pg_locks l join pg_stat_activity a on a.pid = l.pid join pg_class c on c.oid = l.relation
+       where l.granted and l.pid <> pg_backend_pid() and c.relnamespace = current_schema()::regnamespace
+         and c.relname in ('agencies', 'services', 'applications', 'audit_log', 'registry_log', 'knex_migrations', 'knex_migrations_lock')
+         and l.mode in ('AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock', 'ShareUpdateExclusiveLock', 'RowExclusiveLock')
+       order by case l.mode when 'AccessExclusiveLock' then 0 when 'ExclusiveLock' then 1 when 'ShareRowExclusiveLock' then 2 when 'ShareLock' then 3 else 4 end, a.pid
+       limit 5`);
+    const rows = r.rows as Array<{ pid: number; app: string; usr: string; state: string; xact_start: unknown; mode: string; rel: string }>;
+    if (rows[0]) holder = `pid ${rows[0].pid} (application_name "${rows[0].app}", user ${rows[0].usr})`;
+    for (const h of rows) {
+      details.push(`- held by pid ${h.pid} (application_name "${h.app}", user ${h.usr}, ${h.state}${h.xact_start ? `, in a transaction since ${String(h.xact_start)}` : ''}): ${h.mode} on ${h.rel}`);
+    }
+  } catch {
+    // the lookup is a courtesy: the conflict stands without it
+  }
+  if (details.length) details.push(`- wait longer with --lock-timeout <seconds>, or end the holder: select pg_terminate_backend(<pid>)`);
+  return new ConflictError(redact(`${waited}; it is held by ${holder}`), { cause: err, details: details.map((d) => redact(d)) });
 }
 
 /** Errors that come from the database or its driver rather than from our own code. */
@@ -141,7 +258,7 @@ export function isDriverError(err: unknown): boolean {
   if (!e || typeof e !== 'object') return false;
   if (typeof e.severity === 'string' && typeof e.code === 'string') return true; // pg DatabaseError
   if (typeof e.code === 'string' && /^(SQLITE_|ECONN|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|EAI_)/.test(e.code)) return true;
-  return e.name === 'KnexTimeoutError';
+  return isConnectionLoss(err);
 }
 
 export async function serverVersion(db: Db): Promise<string> {

@@ -326,7 +326,9 @@ export async function previewDown(db: Db, kind: { name?: string } | { steps?: nu
     const desc = appliedDesc(applied).map((r) => r.name);
     if (!kind.name) return desc.slice(0, 1);
     const i = desc.indexOf(kind.name);
-    return i < 0 ? [] : desc.slice(0, i + 1);
+    // as `migrate up <name>` does for a name it cannot apply: a conflict (exit 6), not "nothing to do"
+    if (i < 0) throw new ConflictError(`migration ${kind.name} is not applied${listMigrationFiles().some((f) => f.name === kind.name) ? '' : ' (no migration has that name)'}`);
+    return desc.slice(0, i + 1);
   }
   return planRollback(applied, kind as { steps?: number; all?: boolean });
 }

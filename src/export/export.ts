@@ -1,6 +1,6 @@
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { databaseError, isDriverError, type Db } from '../db/connect.js';
+import { databaseError, isDriverError, isLockTimeout, type Db } from '../db/connect.js';
 import { MIGRATIONS_TABLE } from '../db/migrator.js';
 import { InterruptedError } from '../errors.js';
 import { openAtomicFile, outputError, prepareFileAtomic } from '../io/atomic-file.js';
@@ -95,7 +95,7 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
     // an abort shows up as AbortError from the pipeline: say which signal it was
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new InterruptedError();
     // said here, so that the audit row records exit 5 as the user sees it
-    if (isDriverError(err)) throw databaseError(db.target, err, 'export failed on');
+    if (isDriverError(err) && !isLockTimeout(err)) throw databaseError(db.target, err, 'export failed on');
     throw err;
   }
   progress?.update(run.rows);
@@ -154,7 +154,11 @@ export async function writeRecordsStdout(db: Db, entity: EntityName, out: NodeJS
   try {
     return await exportRecords(db, entity, opts, stdoutSink(out));
   } catch (err) {
-    if (!isReaderClosed(err)) throw err;
+    if (!isReaderClosed(err)) {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      if (code && /^E[A-Z]+$/.test(code) && (err as { syscall?: string }).syscall) throw outputError('standard output', err);
+      throw err;
+    }
     return {
       entity, format: opts.format, gzip: !!opts.gzip, raw: !!opts.raw, rows: 0, bytes: 0, sha256: '',
       filters: opts.filters ?? NO_FILTERS, exported_at: new Date().toISOString(), schema_version: null, complete: false,

@@ -13,8 +13,9 @@ import { selectRows } from './stage.js';
 // against 13.5 s, since their rebuild then came after the last record).
 //
 // The price: from the lock to the commit, the table is the import's alone (ACCESS
-// EXCLUSIVE): readers wait for the load instead of seeing an empty table, and writers of
-// the tables it references (agencies) wait too. The lock is only asked for, never waited
+// EXCLUSIVE): readers wait for the load instead of seeing an empty table. Dropping the
+// foreign key also takes ACCESS EXCLUSIVE on the table it references (agencies): its
+// readers wait too (the README says so; test/e2e/faults.test.ts checks it). The lock is only asked for, never waited
 // for (NOWAIT): when another session holds the table, the load keeps its foreign keys.
 
 const SAVEPOINT = 'egovctl_direct_load';

@@ -20,6 +20,8 @@ import { replaceAbsent } from './replace.js';
 import { CopyRows, STAGE, copyEncoder, dataColumns, plainSource, q, stageColumns, stageValues, type CopyBatch } from './stage-columns.js';
 import { createStage, indexStage, loadStage, selectRows, stagedRaw, unstage } from './stage.js';
 import { timed } from './timing.js';
+import { guardedTransaction } from '../db/guarded-tx.js';
+import { testPause } from '../db/test-pause.js';
 import type { ImportOptions, ImportReport } from './types.js';
 
 // One import: read → check each record → stage (COPY / prepared inserts) → set-based checks
@@ -163,9 +165,15 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   // A record of byte strings goes as such only with its agency stored and in force.
   const agencyOk = (c: CheckedRecord, rec: SourceRecord) => !(agencies && checkAgency(agencies, rec, c.values!));
 
+  const say = (s: string) => env.logger.warn(s);
+  let paused = false;
   async function* batches(): AsyncGenerator<CopyBatch | unknown[][]> {
     // A decoded chunk's records at a time: one await per few hundred records, not per record.
     for await (const recs of source.batches()) {
+      if (!paused && yielded > 0) {
+        paused = true;
+        await testPause('read', say, env.signal);
+      }
       for (let rec of recs) {
         yielded++;
         // Byte strings (io/utf8-bytes.ts): a record that checks out as bytes is written as
@@ -210,7 +218,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   }
 
   try {
-    return await db.knex.transaction(async (trx) => {
+    const committed = await guardedTransaction(db, env.signal, async (trx) => {
       if (db.dialect === 'sqlite') await trx.raw('PRAGMA defer_foreign_keys = ON');
       let restore: (() => Promise<void>) | null = null;
       if (tryDirect) {
@@ -258,12 +266,17 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       if (fatal) return await fail(`${source.sourceName} cannot be imported: ${log.describe()}; nothing was written`);
       if (direct) {
         if (bad > 0) return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors: ${log.describe()}; nothing was written`);
-        if (restore) await timed('foreign keys added back', restore);
+        env.signal.throwIfAborted();
+        if (restore) {
+          await testPause('fk', say, env.signal, trx, db.dialect);
+          await timed('foreign keys added back', restore);
+        }
         Object.assign(report, { inserted: staged, updated: 0, unchanged: 0 });
         report.rejected = 0;
         await reject?.close();
         progress.done();
         if (o.dryRun) throw new DryRunDone();
+        await testPause('commit', say, env.signal, trx, db.dialect);
         return finish();
       }
 
@@ -276,6 +289,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       await timed('index/analyze stage', () => indexStage(trx, db.dialect, o.maxErrors > 0));
       // Set-based checks. With --max-errors the records they name are taken out of the
       // staging table and checked again, since their absence can orphan others.
+      await testPause('checks', say, env.signal, trx, db.dialect);
       for (let round = 0; round < MAX_ROUNDS; round++) {
         env.signal.throwIfAborted();
         const found = await timed('cross errors', () => crossErrors(trx, entity, o.mode));
@@ -304,8 +318,11 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       }
       report.rejected = bad;
 
+      env.signal.throwIfAborted();
       if (o.mode === 'replace') await replaceAbsent(trx, db, o, env, report, source.sourceName);
 
+      env.signal.throwIfAborted();
+      await testPause('merge', say, env.signal, trx, db.dialect);
       progress.phase('merging');
       env.logger.debug(`import: merging ${staged} records into ${ENTITIES[entity].table}`);
       Object.assign(report, await mergeStage(trx, db.dialect, entity, staged, now));
@@ -313,8 +330,11 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       await reject?.close();
       progress.done();
       if (o.dryRun) throw new DryRunDone();
+      await testPause('commit', say, env.signal, trx, db.dialect);
       return finish();
     });
+    await testPause('after-commit', say, env.signal);
+    return committed;
   } catch (err) {
     progress.done();
     if (err instanceof DryRunDone) return finish();

@@ -6,6 +6,7 @@ import { confirmDestructive } from '../prompts/destructive.js';
 import type { ImportEnv } from './import.js';
 import { countAbsent, deleteAbsent } from './merge.js';
 import { STAGE } from './stage-columns.js';
+import { testPause } from '../db/test-pause.js';
 import type { ImportOptions, ImportReport } from './types.js';
 
 // --mode replace deletes the stored records absent from the file: SPEC §6 applies — say
@@ -37,5 +38,7 @@ async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, en
     report.backup = b.path;
     env.logger.info(`backup of the ${b.rows} deleted ${entity}: ${b.path}`);
   }
+  env.signal.throwIfAborted();
+  await testPause('delete', (s) => env.logger.warn(s), env.signal, trx, db.dialect);
   report.deleted = await deleteAbsent(trx, db.dialect, entity);
 }

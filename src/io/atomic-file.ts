@@ -1,17 +1,23 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { removeStaleTemps, tempPathFor } from './temp-name.js';
 
 // SPEC §7: a reader never sees a partial file, and a failed export leaves the previous file
 // untouched. Data goes to a temporary file beside the target (same directory, so the
 // rename cannot cross file systems), is flushed to disk, then renamed over the target.
+// Every write error is an error (a full disk must not leave an empty file in place of a
+// good one). A FIFO or a character device (/dev/stdout, a pipe to a compressor) is written
+// to as a stream, without a temporary file: there is nothing to rename over; any other
+// special file is refused.
 
 export interface AtomicFile {
   /** the final path */
   readonly path: string;
-  /** where the bytes go until commit */
+  /** where the bytes go until commit (the target itself for a FIFO or a device) */
   readonly tmpPath: string;
+  /** a FIFO or a character device: written in place, as a stream */
+  readonly streaming: boolean;
   readonly stream: fs.WriteStream;
   /** fsync, rename into place, fsync the directory (so the rename survives a crash) */
   commit(): Promise<void>;
@@ -27,16 +33,14 @@ export function outputError(file: string, err: unknown): UsageError {
     : e?.code === 'EACCES' || e?.code === 'EPERM' ? 'permission denied'
     : e?.code === 'EISDIR' ? 'it is a directory'
     : e?.code === 'ENOSPC' ? 'no space left on the device'
+    : e?.code === 'EDQUOT' ? 'the disk quota is exceeded'
+    : e?.code === 'EFBIG' ? 'the file is too large for the file system'
+    : e?.code === 'EIO' ? 'an input/output error on the device'
     : e?.code === 'EROFS' ? 'the file system is read-only'
     : (e?.message ?? String(err));
   return new UsageError(`cannot write ${file}: ${why}`, { cause: err });
 }
 
-function tmpNameFor(target: string): string {
-  const dir = path.dirname(target);
-  // hidden, and unique per run, so two exports to one name never share a temporary file
-  return path.join(dir, `.${path.basename(target)}.${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
-}
 
 const SYNC_EVERY = 32 << 20;
 
@@ -71,15 +75,60 @@ async function fsyncPath(p: string, flags: string): Promise<void> {
   }
 }
 
+function kindOf(st: fs.Stats): string {
+  return st.isSocket() ? 'a socket' : st.isBlockDevice() ? 'a block device' : st.isSymbolicLink() ? 'a symbolic link' : 'a special file';
+}
+
+/** Writes into a FIFO or a character device as it comes; commit = end of stream. */
+async function openStreaming(target: string, abs: string): Promise<AtomicFile> {
+  const stream = fs.createWriteStream(abs, { flags: 'w', highWaterMark: 1 << 20 });
+  let failed: unknown = null;
+  stream.on('error', (err) => (failed ??= err));
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  }).catch((err) => {
+    throw outputError(target, err);
+  });
+  let done = false;
+  return {
+    path: abs,
+    tmpPath: abs,
+    streaming: true,
+    stream,
+    async commit() {
+      if (done) return;
+      done = true;
+      if (!stream.closed) await new Promise<void>((resolve) => {
+        stream.once('close', () => resolve());
+        if (!stream.writableEnded) stream.end();
+      });
+      if (failed) throw outputError(target, failed);
+    },
+    async abort() {
+      done = true;
+      if (!stream.destroyed) stream.destroy();
+    },
+  };
+}
+
 export async function openAtomicFile(target: string): Promise<AtomicFile> {
   const abs = path.resolve(target);
+  let st: fs.Stats | undefined;
   try {
-    if (fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    st = fs.statSync(abs, { throwIfNoEntry: false });
+    if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
   } catch (err) {
     throw outputError(target, err);
   }
-  const tmpPath = tmpNameFor(abs);
+  if (st && (st.isFIFO() || st.isCharacterDevice())) return openStreaming(target, abs);
+  if (st && !st.isFile()) throw new UsageError(`cannot write ${target}: it is ${kindOf(st)}; an export goes to a regular file, a FIFO or a character device`);
+  removeStaleTemps(abs);
+  const tmpPath = tempPathFor(abs);
   const stream = fs.createWriteStream(tmpPath, { flags: 'wx', highWaterMark: 1 << 20 });
+  // every write error is kept, so that commit() never renames a short file into place
+  let failed: unknown = null;
+  stream.on('error', (err) => (failed ??= err));
   try {
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -98,17 +147,20 @@ export async function openAtomicFile(target: string): Promise<AtomicFile> {
   return {
     path: abs,
     tmpPath,
+    streaming: false,
     stream,
     async commit() {
       if (done) return;
       done = true;
       stopSyncing();
       try {
+        if (failed) throw failed;
         if (!stream.closed) await new Promise<void>((resolve, reject) => {
           stream.once('close', () => resolve());
           stream.once('error', reject);
           if (!stream.writableEnded) stream.end();
         });
+        if (failed) throw failed;
         // keep the permissions of the file being replaced (a 0640 export stays 0640)
         const old = fs.statSync(abs, { throwIfNoEntry: false });
         if (old) await fs.promises.chmod(tmpPath, old.mode & 0o7777);
@@ -134,7 +186,8 @@ export async function prepareFileAtomic(target: string, text: string): Promise<A
   try {
     await new Promise<void>((resolve, reject) => {
       f.stream.once('error', reject);
-      f.stream.end(text, () => resolve());
+      // the callback is also told of a failed write: never take that for success
+      f.stream.end(text, (err?: Error | null) => (err ? reject(err) : resolve()));
     });
   } catch (err) {
     await f.abort();

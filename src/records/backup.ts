@@ -5,6 +5,9 @@ import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { ENTITIES, type EntityName } from './fields.js';
 import { fromRow, toJsonText } from './db-row.js';
+import { outputError } from '../io/atomic-file.js';
+import { removeStaleTemps, tempPathFor } from '../io/temp-name.js';
+import { EgovError } from '../errors.js';
 
 // SPEC §6: before deleting records (import --mode replace, registry purge, db reset) write
 // them to a backup file in the export format. NDJSON, because it keeps every value exactly
@@ -32,8 +35,14 @@ export async function writeBackup(
   where: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
   file: string,
 ): Promise<BackupResult> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    // the backups directory, like the data directory, is the user's alone
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw outputError(file, err);
+  }
+  removeStaleTemps(file);
+  const tmp = tempPathFor(file);
   let rows = 0;
   const pageSize = 5000;
   async function* lines(): AsyncGenerator<string> {
@@ -59,6 +68,9 @@ export async function writeBackup(
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
+    // a full disk or a bad path is the user's to fix (exit 2), not a bug
+    const e = err as NodeJS.ErrnoException;
+    if (!(err instanceof EgovError) && typeof e?.code === 'string' && e.syscall) throw outputError(file, err);
     throw err;
   }
   return { path: file, rows };

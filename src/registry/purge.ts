@@ -57,7 +57,7 @@ export async function purgeServices(db: Db, c: PurgeCriteria, opts: { backupFile
       }
       throwIfAborted(opts.signal);
       return { deleted, backup };
-    });
+    }, opts.signal);
   } catch (err) {
     // Nothing was deleted: a backup of records still in the database would only mislead.
     if (backup) fs.rmSync((backup as BackupResult).path, { force: true });

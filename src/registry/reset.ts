@@ -72,7 +72,7 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
       if (db.dialect === 'pg') for (const f of PG_FUNCTIONS) await trx.raw(`drop function if exists ${f}`);
       throwIfAborted(opts.signal);
       return { dropped, backups };
-    });
+    }, opts.signal);
   } catch (err) {
     // The tables are still there: backups of data that was not dropped would mislead.
     for (const b of backups) fs.rmSync(b.path, { force: true });
