@@ -26,7 +26,7 @@ export function registerValidate(program: Command, bind: Bind): void {
     .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
   addReadOptions(file);
   file
-    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json')
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  egovctl validate file services registry.xlsx --sheet Services --json\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json')
     .action(bind(validateFileCommand));
 
   validate
@@ -74,7 +74,7 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
     try {
       return await validateFile({
         ...read,
-        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, o), format: undefined } } : {}),
+        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, o), format: undefined, sheet: undefined } } : {}),
         ...(lookup ? { agencyLookup: lookup } : {}),
         maxIssues: o.maxIssues,
         strict: !!o.strict,
