@@ -15,6 +15,7 @@ import { JsonArrayStream, LineCounter, PrefixStream } from './framing.js';
 import { buildManifest, manifestPath, type Manifest } from './manifest.js';
 import { withPgCopy, type SourceRun } from './pg-source.js';
 import { withSqliteRows } from './sqlite-source.js';
+import { xlsxStage } from './xlsx-writer.js';
 
 // The export pipeline: database → lines → framing (CSV header, JSON array) → gzip →
 // digest (bytes, sha256 of what is written) → destination. Streams all the way; the
@@ -74,16 +75,19 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
     if (progress) stages.push(new LineCounter((n) => progress.update(n)));
     if (opts.format === 'csv') stages.push(new PrefixStream(Buffer.from(csvHeader(entity))));
     if (opts.format === 'json') stages.push(new JsonArrayStream());
+    if (opts.format === 'xlsx') stages.push(xlsxStage(entity));
     if (gzip) stages.push(createGzipWriter());
     stages.push(digest, dest);
     await pipeline(stages, opts.signal ? { signal: opts.signal } : {});
   };
   const onCount = progress ? (n: number) => progress.total(n) : undefined;
   let run: SourceRun;
+  // XLSX is written from the NDJSON records (xlsx-writer.ts): typed values, no CSV escaping
+  const lines = opts.format === 'xlsx' ? 'ndjson' : opts.format;
   try {
     run = db.dialect === 'pg'
-      ? await withPgCopy(db, entity, opts.format, filters, raw, consume, onCount)
-      : await withSqliteRows(db, entity, opts.format, filters, raw, consume, onCount);
+      ? await withPgCopy(db, entity, lines, filters, raw, consume, onCount)
+      : await withSqliteRows(db, entity, lines, filters, raw, consume, onCount);
   } catch (err) {
     // an abort shows up as AbortError from the pipeline: say which signal it was
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new InterruptedError();

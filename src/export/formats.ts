@@ -1,8 +1,8 @@
 import { UsageError } from '../errors.js';
 import { isGzipName } from '../io/write-gzip.js';
 
-export type ExportFormat = 'csv' | 'json' | 'ndjson';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson'];
+export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'xlsx';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson', 'xlsx'];
 
 /** The format a file name implies (`.csv`, `.json`, `.ndjson`/`.jsonl`, each optionally `.gz`). */
 export function formatOfName(file: string): ExportFormat | null {
@@ -10,6 +10,7 @@ export function formatOfName(file: string): ExportFormat | null {
   if (base.endsWith('.csv')) return 'csv';
   if (base.endsWith('.json')) return 'json';
   if (base.endsWith('.ndjson') || base.endsWith('.jsonl')) return 'ndjson';
+  if (base.endsWith('.xlsx')) return 'xlsx';
   return null;
 }
 
@@ -29,5 +30,8 @@ export function chooseOutput(o: { format?: string; out?: string; gzip?: boolean 
     if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')}, not "${o.format}"`);
     format = o.format as ExportFormat;
   } else format = (out && formatOfName(out)) || 'csv';
-  return { format, gzip: !!o.gzip || (out !== null && isGzipName(out)), out };
+  const gzip = !!o.gzip || (out !== null && isGzipName(out));
+  // an .xlsx is a zip already: gzip around it is a file no spreadsheet program opens
+  if (format === 'xlsx' && gzip) throw new UsageError('--gzip does not apply to xlsx: an .xlsx file is already compressed (a zip)');
+  return { format, gzip, out };
 }
