@@ -44,7 +44,7 @@ export function cellValue(c: RawCell, f: FieldDef | undefined, wb: Pick<Workbook
     case 'inlineStr':
       return trimmed(decodeXString(c.v));
     case 'b':
-      return { code: 'type-error', value: c.v === '1' ? 'TRUE' : 'FALSE', message: `${c.ref} is a TRUE/FALSE cell, which is no value of ${name}: type the value as text` };
+      return { code: 'type-error', value: c.v === '1' ? 'TRUE' : 'FALSE', message: `${c.ref} is a TRUE/FALSE cell, which is no value of ${name}: type the value itself` };
     case 'e':
       return { code: 'type-error', value: c.v, message: `${c.ref} holds the error ${c.v}${c.formula ? ' (its formula failed)' : ''}, not a value of ${name}` };
     case 'd': {
