@@ -7,6 +7,7 @@
 // byte-identical, as SPEC §7 asks of every format.
 import { createRequire } from 'node:module';
 import { Duplex, Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { ENTITIES, ITEM_SEPARATOR, type EntityName, type FieldDef } from '../records/fields.js';
 import { columnName, dateToSerial, encodeXString, xmlEscape } from '../io/xlsx-cells.js';
 
@@ -108,8 +109,10 @@ async function* sheetXml(entity: EntityName, lines: AsyncIterable<Buffer>, done:
     + `<row r="1">${fields.map((f, i) => textCell(`${refs[i]}1`, f.name, STYLE.header)).join('')}</row>`;
   let r = 1;
   let rest = '';
+  // COPY's chunks end anywhere, inside a character too
+  const dec = new StringDecoder('utf8');
   for await (const chunk of lines) {
-    const text = rest + chunk.toString('utf8');
+    const text = rest + dec.write(chunk);
     const parts = text.split('\n');
     rest = parts.pop()!;
     let out = '';
@@ -123,6 +126,7 @@ async function* sheetXml(entity: EntityName, lines: AsyncIterable<Buffer>, done:
     }
     if (out) yield out;
   }
+  rest += dec.end();
   if (rest.trim() !== '') throw new Error('the export source ended in the middle of a record');
   yield `</sheetData><autoFilter ref="A1:${last}${r}"/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`;
   done(r);
