@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { Duplex, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { UsageError } from '../errors.js';
 import { ENTITIES, ITEM_SEPARATOR, type EntityName, type FieldDef } from '../records/fields.js';
 import { columnName, dateToSerial, encodeXString, xmlEscape } from '../io/xlsx-cells.js';
 
@@ -19,6 +20,9 @@ const PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 // zip entries carry a date: a fixed one keeps exports byte-identical
 const ZIP_DATE = new Date(2000, 0, 1);
+
+/** the rows of a sheet in every spreadsheet program since Excel 2007, the header included */
+const MAX_ROWS = 1_048_576;
 
 /** cellXfs indexes of styles.xml below */
 // timestamps show as ISO 8601 UTC, the text of the other formats
@@ -120,6 +124,9 @@ async function* sheetXml(entity: EntityName, lines: AsyncIterable<Buffer>, done:
       if (line === '') continue;
       const rec = JSON.parse(line) as Record<string, unknown>;
       r++;
+      if (r > MAX_ROWS) {
+        throw new UsageError(`an XLSX sheet holds at most ${MAX_ROWS - 1} records: narrow the export (--status, --agency, --changed-since) or use csv or ndjson`);
+      }
       out += `<row r="${r}">`;
       for (let i = 0; i < fields.length; i++) out += cellXml(fields[i]!, `${refs[i]}${r}`, rec[fields[i]!.name]);
       out += '</row>';
