@@ -4,7 +4,7 @@
 // cached value, codes and tax numbers a spreadsheet turned into numbers — is decided
 // here, where the cell's type is still known: such a row gets its issue and is not handed
 // on (like a malformed CSV row), so the validator never reports it a second time.
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -112,7 +112,7 @@ export async function openXlsxSource(opts: XlsxReadOptions): Promise<RecordSourc
     spooled = file = await spoolStdin(opts.stdin ?? process.stdin);
     // a run that ends before reading (a usage error, a signal) must not leave it behind
     process.once('exit', () => {
-      if (spooled) void fs.rm(spooled, { force: true }).catch(() => {});
+      if (spooled) rmSync(spooled, { force: true });
     });
   } else {
     try {

@@ -135,6 +135,10 @@ describe('cell rules', () => {
     expect(rep.issues[0]).toMatchObject({ severity: 'error', code: 'pattern-mismatch', line: 2, cell: 'G2', key: 'ZERO', field: 'tin', value: '12345678' });
     expect(String(rep.issues[0]!.message)).toContain('the leading zero was probably lost: store it as text');
     expect((await cli(url, ['export', 'agencies', '--format', 'ndjson'])).stdout).toBe('');
+    // for a person: the cell beside the line
+    const human = await runCli(['--no-color', 'validate', 'file', 'agencies', fx('agencies-lost-zero.xlsx')], { env });
+    expect(human.code).toBe(3);
+    expect(human.stdout).toContain('2 (G2)');
   });
 
   test('a formula with no cached value is a type-error (exit 3); an unknown sheet is a usage error listing the sheets (exit 2)', async () => {
