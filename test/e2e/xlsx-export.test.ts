@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { closeKnex, connect } from '../../src/db/connect.js';
-import { runCli, scratch } from '../helpers/cli.js';
+import { BIN, runCli, scratch } from '../helpers/cli.js';
 import { AGENCIES, SERVICES, seed } from '../helpers/export-data.js';
 import { createTestDatabase } from '../helpers/pg.js';
 
@@ -158,5 +159,14 @@ describe('the file, read back by exceljs', () => {
     const piped = await runCli(['--db', urls.liteA!, 'export', 'agencies', '--format', 'xlsx'], { env });
     expect(piped.code, piped.stderr).toBe(0);
     expect(piped.stdout.startsWith('PK')).toBe(true);
+  });
+
+  test('xlsx to standard output on a terminal is a usage error (exit 2): no zip bytes on the screen', () => {
+    // python3's pty.spawn puts standard output (and the rest) on a pseudo-terminal
+    const r = spawnSync('python3', ['-c', 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)', process.execPath, BIN,
+      '--db', urls.liteA!, 'export', 'agencies', '--format', 'xlsx'], { env, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/xlsx is a binary file: give --out <path>/);
+    expect(r.stdout).not.toContain('PK\u0003\u0004');
   });
 });
