@@ -25,9 +25,9 @@ interface ExportFlags {
 export function registerExport(program: Command, bind: Bind): void {
   program
     .command('export')
-    .description('export agencies or services as CSV, JSON or NDJSON: streamed, one consistent snapshot, ordered by code')
+    .description('export agencies or services as CSV, JSON, NDJSON or XLSX: streamed, one consistent snapshot, ordered by code')
     .addArgument(new Argument('<entity>', 'what to export').choices(ENTITY_NAMES))
-    .addOption(new Option('--format <format>', 'csv, json or ndjson; services also cpsv-ap (JSON-LD) (default: from the --out name, else csv)').choices(['csv', 'json', 'ndjson', 'cpsv-ap']))
+    .addOption(new Option('--format <format>', 'csv, json, ndjson or xlsx; services also cpsv-ap (JSON-LD) (default: from the --out name, else csv)').choices(['csv', 'json', 'ndjson', 'xlsx', 'cpsv-ap']))
     .option('--out <path>', 'write to this file, atomically (default: standard output; - is standard output)')
     .option('--gzip', 'compress with gzip (implied by an --out name ending in .gz)')
     .option('--manifest', 'also write <out>.manifest.json: entity, format, rows, bytes, sha256, exported_at, filters, versions')
@@ -50,6 +50,8 @@ export function registerExport(program: Command, bind: Bind): void {
       '  egovctl export services --out /srv/open-data/services.csv.gz --manifest --quiet',
       '  egovctl export services --format ndjson --status active --audience G2B,G2G',
       '  egovctl --json export agencies --out agencies.json --changed-since 2026-01-01',
+      '  egovctl export services --format xlsx --out registry.xlsx --manifest',
+      '  egovctl export agencies --format xlsx > agencies.xlsx',
       '  egovctl --all-targets export services --out /srv/export/{target}-services-{date}.csv.gz --manifest',
       '  egovctl export services --format cpsv-ap --status active --out services.jsonld --manifest',
       '',
@@ -76,6 +78,10 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   if (choice.format === 'cpsv-ap' && entity !== 'services') throw new UsageError(`--format cpsv-ap describes public services: export services, not ${entity}`);
   if (o.manifest && !choice.out) throw new UsageError('--manifest needs --out <path>: a manifest describes a file');
   const toStdout = choice.out === null;
+  // a zip's bytes on a terminal are noise that can leave it in a strange state
+  if (toStdout && choice.format === 'xlsx' && (ctx.stdout as { isTTY?: boolean }).isTTY) {
+    throw new UsageError('xlsx is a binary file: give --out <path>, or redirect standard output to a file');
+  }
   const targets = ctx.config().targets;
   if (targets.length > 1 && (toStdout || !choice.out!.includes('{target}'))) {
     throw new UsageError(`several targets need --out with a {target} placeholder, one file per target (like --out /srv/export/{target}-${entity}-{date}.csv)`);

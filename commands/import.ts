@@ -18,7 +18,8 @@ interface ImportFlags {
   maxIssues: number;
   encoding?: 'utf8' | 'utf16le' | 'cp1251';
   delimiter?: string;
-  format?: 'csv' | 'json' | 'ndjson';
+  format?: 'csv' | 'json' | 'ndjson' | 'xlsx';
+  sheet?: string;
   /** a path, false for --no-backup, undefined for the default */
   backup?: string | false;
 }
@@ -36,7 +37,8 @@ export function registerImport(program: Command, bind: Bind): void {
     .option('--reject-file <path>', 'write each record with errors here (NDJSON: line, original text, errors)')
     .addOption(new Option('--max-errors <n>', 'skip up to n records with errors and import the rest').argParser(nonNegativeInt('--max-errors')).default(0))
     .addOption(new Option('--max-issues <n>', 'list at most n issues in the report (counts stay complete)').argParser(nonNegativeInt('--max-issues')).default(1000))
-    .addOption(new Option('--format <format>', 'file format when the name cannot tell').choices(['csv', 'json', 'ndjson']))
+    .addOption(new Option('--format <format>', 'file format when the name cannot tell').choices(['csv', 'json', 'ndjson', 'xlsx']))
+    .option('--sheet <name>', 'XLSX: the worksheet to read (default: the first)')
     .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices(['utf8', 'utf16le', 'cp1251']))
     .option('--delimiter <char>', 'CSV delimiter: , or ; or tab')
     .option('--backup <path>', 'replace: back up the deleted records here (default: the data directory)')
@@ -55,6 +57,8 @@ export function registerImport(program: Command, bind: Bind): void {
       '  egovctl import services reg.csv --max-errors 10 --reject-file rejects.ndjson',
       '  egovctl import services reg.csv --mode replace --yes',
       '  gunzip -c reg.ndjson.gz | egovctl import services - --format ndjson',
+      '  egovctl import services registry.xlsx --sheet Services --dry-run',
+      '  egovctl import agencies - --format xlsx < agencies.xlsx',
     ].join('\n'))
     .action(bind(runImport));
 }
@@ -77,6 +81,7 @@ function toOptions(ctx: Ctx, entity: string, file: string, f: ImportFlags): Impo
     maxIssues: f.maxIssues,
     ...(f.rejectFile !== undefined ? { rejectFile: resolve(f.rejectFile) } : {}),
     ...(f.format ? { format: f.format } : {}),
+    ...(f.sheet !== undefined ? { sheet: f.sheet } : {}),
     ...(f.encoding ? { encoding: f.encoding } : {}),
     ...(delimiter ? { delimiter } : {}),
     ...(f.backup === false ? { backup: null } : f.backup !== undefined ? { backup: resolve(f.backup) } : {}),

@@ -7,14 +7,16 @@ import type { Ctx } from './context.js';
 // Options shared by the commands that read files (import, validate file).
 
 export interface ReadFlags {
-  format?: 'csv' | 'json' | 'ndjson';
+  format?: 'csv' | 'json' | 'ndjson' | 'xlsx';
+  sheet?: string;
   encoding?: 'utf8' | 'utf16le' | 'cp1251';
   delimiter?: string;
 }
 
 export function addReadOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--format <format>', 'file format (default: from the extension; needed for "-")').choices(['csv', 'json', 'ndjson']))
+    .addOption(new Option('--format <format>', 'file format (default: from the extension; needed for "-")').choices(['csv', 'json', 'ndjson', 'xlsx']))
+    .option('--sheet <name>', 'XLSX: the worksheet to read (default: the first)')
     .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices(['utf8', 'utf16le', 'cp1251']).default('utf8'))
     .option('--delimiter <d>', 'CSV delimiter: "," (default), ";" or "tab"');
 }
@@ -33,6 +35,7 @@ export function readOptionsFrom(ctx: Ctx, entity: EntityName, path: string, o: R
     ...(o.format ? { format: o.format } : {}),
     ...(o.encoding ? { encoding: o.encoding } : {}),
     ...(delimiter ? { delimiter } : {}),
+    ...(o.sheet !== undefined ? { sheet: o.sheet } : {}),
     stdin: ctx.stdin,
     signal: ctx.signal,
   };

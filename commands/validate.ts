@@ -27,7 +27,7 @@ export function registerValidate(program: Command, bind: Bind): void {
   addReadOptions(file);
   widenFormatOption(file).option('--out <path>', 'write the HTML report (--format html) to this file, atomically');
   file
-    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html')
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file services registry.xlsx --sheet Services --json\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html')
     .action(bind(validateFileCommand));
 
   const db = validate
@@ -82,7 +82,7 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
     try {
       return await validateFile({
         ...read,
-        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, flags), format: undefined } } : {}),
+        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, flags), format: undefined, sheet: undefined } } : {}),
         ...(lookup ? { agencyLookup: lookup } : {}),
         maxIssues: o.maxIssues,
         strict: !!o.strict,

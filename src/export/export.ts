@@ -16,6 +16,7 @@ import { JsonArrayStream, LineCounter, PrefixStream } from './framing.js';
 import { buildManifest, manifestPath, type Manifest } from './manifest.js';
 import { withPgCopy, type SourceRun } from './pg-source.js';
 import { withSqliteRows } from './sqlite-source.js';
+import { xlsxStage } from './xlsx-writer.js';
 
 // The export pipeline: database → lines → framing (CSV header, JSON array) → gzip →
 // digest (bytes, sha256 of what is written) → destination. Streams all the way; the
@@ -74,13 +75,15 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
   const progress = opts.progress;
   // CPSV-AP is made from the records' NDJSON lines, with the agencies read first
   const cpsv = opts.format === 'cpsv-ap' ? cpsvApPlan(db, entity, opts.baseIri) : null;
-  const sourceFormat: ExportFormat = cpsv ? 'ndjson' : opts.format;
+  // CPSV-AP and XLSX are written from the NDJSON records (typed values, no CSV escaping)
+  const sourceFormat: ExportFormat = cpsv || opts.format === 'xlsx' ? 'ndjson' : opts.format;
   const consume = async (lines: Readable) => {
     const stages: Array<Readable | Transform | Writable> = [lines];
     if (progress) stages.push(new LineCounter((n) => progress.update(n)));
     if (opts.format === 'csv') stages.push(new PrefixStream(Buffer.from(csvHeader(entity))));
     if (opts.format === 'json') stages.push(new JsonArrayStream());
     if (cpsv) stages.push(cpsv.stage());
+    if (opts.format === 'xlsx') stages.push(xlsxStage(entity));
     if (gzip) stages.push(createGzipWriter());
     stages.push(digest, dest);
     await pipeline(stages, opts.signal ? { signal: opts.signal } : {});

@@ -1,8 +1,8 @@
 import { UsageError } from '../errors.js';
 import { isGzipName } from '../io/write-gzip.js';
 
-export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'cpsv-ap';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson', 'cpsv-ap'];
+export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'xlsx' | 'cpsv-ap';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson', 'xlsx', 'cpsv-ap'];
 
 /** The format a file name implies (`.csv`, `.json`, `.ndjson`/`.jsonl`, `.jsonld`, each optionally `.gz`). */
 export function formatOfName(file: string): ExportFormat | null {
@@ -12,6 +12,7 @@ export function formatOfName(file: string): ExportFormat | null {
   if (base.endsWith('.ndjson') || base.endsWith('.jsonl')) return 'ndjson';
   // JSON-LD: the one JSON-LD document egovctl writes is CPSV-AP
   if (base.endsWith('.jsonld')) return 'cpsv-ap';
+  if (base.endsWith('.xlsx')) return 'xlsx';
   return null;
 }
 
@@ -31,5 +32,8 @@ export function chooseOutput(o: { format?: string; out?: string; gzip?: boolean 
     if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format takes ${EXPORT_FORMATS.join(', ')}, not "${o.format}"`);
     format = o.format as ExportFormat;
   } else format = (out && formatOfName(out)) || 'csv';
-  return { format, gzip: !!o.gzip || (out !== null && isGzipName(out)), out };
+  const gzip = !!o.gzip || (out !== null && isGzipName(out));
+  // an .xlsx is a zip already: gzip around it is a file no spreadsheet program opens
+  if (format === 'xlsx' && gzip) throw new UsageError('--gzip does not apply to xlsx: an .xlsx file is already compressed (a zip)');
+  return { format, gzip, out };
 }

@@ -109,11 +109,11 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
 async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: number, tryDirect: boolean): Promise<ImportReport> {
   const { entity } = o;
   const source = await openRecordSource({
-    entity, path: o.path, format: o.format, encoding: o.encoding, delimiter: o.delimiter, stdin: env.stdin, signal: env.signal,
+    entity, path: o.path, format: o.format, encoding: o.encoding, delimiter: o.delimiter, stdin: env.stdin, signal: env.signal, sheet: o.sheet,
     // COPY takes bytes: a CSV file's records can go there as the bytes they were.
     utf8Bytes: db.dialect === 'pg',
   });
-  const log = new IssueLog(entity, source.sourceName, o.maxIssues);
+  const log = new IssueLog(entity, source.sourceName, o.maxIssues, source.cellOf);
   const reject = o.rejectFile ? new RejectFile(o.rejectFile) : null;
   const withRaw = reject !== null;
   const cols = stageColumns(entity, withRaw);

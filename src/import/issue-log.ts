@@ -10,8 +10,8 @@ export class IssueLog {
   private readonly builder: ReportBuilder;
   readonly errorCodes = new Map<string, number>();
 
-  constructor(entity: EntityName, source: string, maxIssues: number) {
-    this.builder = new ReportBuilder(entity, source, { maxIssues });
+  constructor(entity: EntityName, source: string, maxIssues: number, cellOf?: (line: number, field: string | null) => string | null) {
+    this.builder = new ReportBuilder(entity, source, { maxIssues, cellOf });
   }
 
   add(i: Issue): void {

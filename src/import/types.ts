@@ -17,7 +17,9 @@ export interface ImportOptions {
   maxErrors: number;
   rejectFile?: string;
   maxIssues: number;
-  format?: 'csv' | 'json' | 'ndjson';
+  format?: 'csv' | 'json' | 'ndjson' | 'xlsx';
+  /** XLSX: the worksheet to read (default the first) */
+  sheet?: string;
   encoding?: 'utf8' | 'utf16le' | 'cp1251';
   delimiter?: ',' | ';' | '\t';
   /** replace: where the deleted records go; null = --no-backup; undefined = the data directory */

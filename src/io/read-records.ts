@@ -11,8 +11,8 @@ import { csvRecords } from './csv-source.js';
 import { jsonArrayRecords } from './json-source.js';
 import { ndjsonRecords } from './ndjson-source.js';
 
-export type FileFormat = 'csv' | 'json' | 'ndjson';
-export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'json', 'ndjson'];
+export type FileFormat = 'csv' | 'json' | 'ndjson' | 'xlsx';
+export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'json', 'ndjson', 'xlsx'];
 export type { Encoding } from './decode.js';
 export { ENCODINGS };
 export const DELIMITERS: ReadonlyArray<',' | ';' | '\t'> = [',', ';', '\t'];
@@ -32,6 +32,8 @@ export interface ReadOptions {
    * issues, which are always decoded. `bytes` on the source says whether it applied.
    */
   utf8Bytes?: boolean;
+  /** XLSX: the worksheet to read (default the first) */
+  sheet?: string;
 }
 
 export interface SourceRecord {
@@ -65,6 +67,8 @@ export interface RecordSource extends AsyncIterable<SourceRecord> {
    * or the record iterator, once.
    */
   batches(): AsyncIterable<SourceRecord[]>;
+  /** XLSX: the cell of a field on a line ("F17"), for issues (SPEC §11) */
+  cellOf?(line: number, field: string | null): string | null;
 }
 
 /** What a format reader needs: the decoded text and where to put what it finds. */
@@ -81,18 +85,18 @@ export interface FormatContext {
 }
 
 const EXTENSIONS: ReadonlyArray<[string, FileFormat]> = [
-  ['.csv', 'csv'], ['.json', 'json'], ['.ndjson', 'ndjson'], ['.jsonl', 'ndjson'],
+  ['.csv', 'csv'], ['.json', 'json'], ['.ndjson', 'ndjson'], ['.jsonl', 'ndjson'], ['.xlsx', 'xlsx'],
 ];
 
 export function detectFormat(path: string, format?: string): FileFormat {
   if (format !== undefined) {
     if ((FILE_FORMATS as readonly string[]).includes(format)) return format as FileFormat;
-    throw new UsageError(`unknown format ${format}: use csv, json or ndjson`);
+    throw new UsageError(`unknown format ${format}: use csv, json, ndjson or xlsx`);
   }
-  if (path === '-') throw new UsageError('reading standard input needs --format csv, json or ndjson');
+  if (path === '-') throw new UsageError('reading standard input needs --format csv, json, ndjson or xlsx');
   const name = path.toLowerCase().replace(/\.gz$/, '');
   for (const [ext, f] of EXTENSIONS) if (name.endsWith(ext)) return f;
-  throw new UsageError(`cannot tell the format of ${basename(path)} from its name: use --format csv, json or ndjson`);
+  throw new UsageError(`cannot tell the format of ${basename(path)} from its name: use --format csv, json, ndjson or xlsx`);
 }
 
 async function* decoded(bytes: AsyncIterable<Buffer>, decoder: Decoder, signal?: AbortSignal): AsyncGenerator<DecodedChunk> {
@@ -110,6 +114,8 @@ async function* flatten(batches: AsyncIterable<SourceRecord[]>): AsyncGenerator<
 
 export async function openRecordSource(opts: ReadOptions): Promise<RecordSource> {
   const format = detectFormat(opts.path, opts.format);
+  // a zip, not text: encoding and delimiter do not apply (xlsx-source.ts)
+  if (format === 'xlsx') return (await import('./xlsx-source.js')).openXlsxSource(opts);
   const encoding = opts.encoding ?? 'utf8';
   // The types say so, but the values come from the command line: check before reading.
   if (!ENCODINGS.includes(encoding)) throw new UsageError(`unknown encoding ${encoding}: use ${ENCODINGS.join(', ')}`);

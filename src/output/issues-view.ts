@@ -6,7 +6,7 @@ import { renderTable } from './table.js';
 export function renderIssues(issues: readonly Issue[], paint: Paint, width = 80): string {
   if (!issues.length) return '';
   const rows = issues.map((i) => [
-    i.line === null ? '' : i.record !== undefined ? `${i.line} (#${i.record})` : String(i.line),
+    i.line === null ? '' : i.record !== undefined ? `${i.line} (#${i.record})` : i.cell !== undefined ? `${i.line} (${i.cell})` : String(i.line),
     i.severity === 'error' ? paint.red('error') : paint.yellow('warning'),
     i.code,
     i.key ?? '',

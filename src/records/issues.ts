@@ -37,6 +37,8 @@ export interface Issue {
   line: number | null;
   /** 1-based record number inside a JSON array (SPEC §2) */
   record?: number;
+  /** the spreadsheet cell, like "F17" (XLSX, SPEC §11) */
+  cell?: string;
   /** the record's code, when known */
   key: string | null;
   field: string | null;

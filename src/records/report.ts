@@ -24,6 +24,15 @@ export function compareIssues(a: Issue, b: Issue): number {
   return (a.record ?? 0) - (b.record ?? 0);
 }
 
+/** XLSX (SPEC §11): the issue names its cell, after its line; only kept issues pay for it. */
+function withCellOf(i: Issue, cellOf: (line: number, field: string | null) => string | null): Issue {
+  if (i.cell !== undefined || i.line === null) return i;
+  const cell = cellOf(i.line, i.field);
+  if (cell === null) return i;
+  const { severity, code, line, ...rest } = i;
+  return { severity, code, line, cell, ...rest };
+}
+
 export class ReportBuilder {
   records = 0;
   errors = 0;
@@ -32,9 +41,16 @@ export class ReportBuilder {
   private readonly maxIssues: number;
   private readonly strict: boolean;
 
-  constructor(private readonly entity: EntityName, private readonly source: string, opts: { maxIssues?: number; strict?: boolean } = {}) {
+  private readonly cellOf: ((line: number, field: string | null) => string | null) | undefined;
+
+  constructor(
+    private readonly entity: EntityName,
+    private readonly source: string,
+    opts: { maxIssues?: number; strict?: boolean; cellOf?: (line: number, field: string | null) => string | null } = {},
+  ) {
     this.maxIssues = Math.max(0, opts.maxIssues ?? DEFAULT_MAX_ISSUES);
     this.strict = opts.strict ?? false;
+    this.cellOf = opts.cellOf;
   }
 
   get total(): number {
@@ -69,7 +85,7 @@ export class ReportBuilder {
       errors: this.errors,
       warnings: this.warnings,
       truncated: this.total > this.kept.length,
-      issues: this.kept.slice(),
+      issues: this.cellOf ? this.kept.map((i) => withCellOf(i, this.cellOf!)) : this.kept.slice(),
     };
   }
 }

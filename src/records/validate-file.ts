@@ -30,7 +30,7 @@ export async function validateFile(opts: ValidateFileOptions): Promise<Validatio
   // A UTF-8 CSV file is read as byte strings (io/utf8-bytes.ts): the same report, without
   // decoding records that check out as bytes.
   const source = await openRecordSource({ ...opts, utf8Bytes: opts.utf8Bytes ?? true });
-  const report = new ReportBuilder(opts.entity, source.sourceName, { maxIssues: opts.maxIssues, strict: opts.strict });
+  const report = new ReportBuilder(opts.entity, source.sourceName, { maxIssues: opts.maxIssues, strict: opts.strict, cellOf: source.cellOf });
   const cross = new CrossChecker(opts.entity);
   const checkOpts = opts.today ? { today: opts.today } : undefined;
   let records = 0;
