@@ -154,6 +154,27 @@ export interface ListWriterOptions {
  * Writes a listing as it comes, in flat memory: tab-separated lines, or a table whose
  * column widths come from its first rows (a later, longer value is cut with "…").
  */
+/**
+ * Waits until the stream takes more, or can take nothing more: a write error (a full disk
+ * for standard output) ends the wait too, or the process would sit on a promise that never
+ * settles and Node would leave with exit 13 instead of the command's own error (exit 2).
+ */
+function drained(out: NodeJS.WritableStream): Promise<void> {
+  const s = out as NodeJS.WritableStream & { destroyed?: boolean; errored?: unknown };
+  if (s.destroyed || s.errored) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('error', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('error', done);
+    out.once('close', done);
+  });
+}
+
 export function createListWriter(out: NodeJS.WritableStream, head: string[], opts: ListWriterOptions): ListWriter {
   const sample = opts.sample ?? 500;
   let held: string[][] | null = opts.tsv ? null : [];
@@ -164,7 +185,7 @@ export function createListWriter(out: NodeJS.WritableStream, head: string[], opt
     if (!buffered || (!force && buffered.length < 64 * 1024)) return;
     const chunk = buffered;
     buffered = '';
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
+    if (!out.write(chunk)) await drained(out);
   };
   const release = () => {
     widths = fitWidths(measure(head, held!), head.map(plainLength), opts.width ?? 80);

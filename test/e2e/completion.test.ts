@@ -38,7 +38,7 @@ test('bash: commands, subcommands, options, entity names, option values and targ
   expect(complete(script, ['egovctl', 'migrate', 'rollback', '--'])).not.toContain('--mode');
   expect(complete(script, ['egovctl', 'import', ''])).toEqual(['agencies', 'services']);
   expect(complete(script, ['egovctl', '--target', 'tashkent', 'validate', 'file', 's'])).toEqual(['services']);
-  expect(complete(script, ['egovctl', 'export', 'services', '--format', ''])).toEqual(['csv', 'json', 'ndjson']);
+  expect(complete(script, ['egovctl', 'export', 'services', '--format', ''])).toEqual(['csv', 'json', 'ndjson', 'xlsx', 'cpsv-ap']);
   expect(complete(script, ['egovctl', '--target', ''])).toEqual(['tashkent', 'samarqand']);
   expect(complete(script, ['egovctl', 'registry', 'list', '-t', 's'])).toEqual(['samarqand']);
   expect(complete(script, ['egovctl', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
