@@ -43,13 +43,26 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /**
- * A quoted value longer than this is taken for an unclosed quote: a registry field is at
- * most a few thousand characters, and without a limit one stray quote would make the
- * parser hold the rest of a 1 GB file in memory.
+ * A record longer than this is reported (once, with a prefix of its text) and the rest of
+ * it is dropped up to the next line end without being held: a registry record is at most
+ * some ten thousand characters, and without a limit one stray quote, or a file with no
+ * line end the reader knows, would make the parser hold the rest of a 1 GB file in memory.
+ * It also bounds the work of parsing a record again as each chunk arrives.
  */
 export const MAX_RECORD_CHARS = 1 << 20;
 
+/** How much of a record too long to keep goes into its issue. */
+export const PREFIX_CHARS = 200;
+
 const NEED_MORE = null;
+
+/** Line ends in s: LF, CRLF and a lone CR each count once. */
+function lineEnds(s: string): number {
+  let n = 0;
+  for (let k = s.indexOf('\n'); k !== -1; k = s.indexOf('\n', k + 1)) n++;
+  for (let k = s.indexOf('\r'); k !== -1; k = s.indexOf('\r', k + 1)) if (s.charCodeAt(k + 1) !== LF) n++;
+  return n;
+}
 
 export class CsvParser extends TextWindow<CsvItem> {
   private line = 1;
@@ -57,6 +70,17 @@ export class CsvParser extends TextWindow<CsvItem> {
   private readonly delimChar: string;
   /** the text is byte strings (utf8-bytes.ts): lengths are counted in characters of the text */
   private readonly bytes: boolean;
+  /** dropping the rest of a record too long to keep, up to the next line end */
+  private skipping = false;
+  /** the record left waiting for more text ended inside a quoted value */
+  private inQuote = false;
+  // The next LF, CR, delimiter and quote at or after the place last asked about, in the
+  // text of one drain: each is searched for once per occurrence, not once per value (a
+  // file without CR would otherwise be searched to its end for every line).
+  private lf = -1;
+  private cr = -1;
+  private dl = -1;
+  private qt = -1;
 
   constructor(delimiter: string = ',', bytes = false) {
     super();
@@ -71,6 +95,19 @@ export class CsvParser extends TextWindow<CsvItem> {
     return this.bytes && utf16Units(buf, start, end) < MAX_RECORD_CHARS;
   }
 
+  private next(buf: string, ch: string, i: number, cached: number): number {
+    if (cached >= i) return cached;
+    const k = buf.indexOf(ch, i);
+    return k === -1 ? buf.length : k;
+  }
+
+  /** The first line end (LF or CR) at or after i; buf.length when there is none. */
+  private lineEnd(buf: string, i: number): number {
+    this.lf = this.next(buf, '\n', i, this.lf);
+    this.cr = this.next(buf, '\r', i, this.cr);
+    return this.lf < this.cr ? this.lf : this.cr;
+  }
+
   /** The input is complete: returns the last records. */
   end(): CsvItem[] {
     return this.drain(true);
@@ -80,29 +117,60 @@ export class CsvParser extends TextWindow<CsvItem> {
     const items: CsvItem[] = [];
     const buf = this.buf;
     const len = buf.length;
+    this.lf = this.cr = this.dl = this.qt = -1;
     while (this.pos < len) {
-      // Blank lines separate nothing: skip them (a trailing one is common).
+      if (this.skipping) {
+        const e = this.lineEnd(buf, this.pos);
+        this.pos = e; // what is dropped is never kept: the window lets it go on the next push
+        if (e >= len) break;
+        this.skipping = false;
+      }
+      // Blank lines separate nothing: skip them (a trailing one is common). A lone CR
+      // ends a line as LF and CRLF do (old spreadsheet exports).
       const c = buf.charCodeAt(this.pos);
       if (c === LF) {
         this.pos++;
         this.line++;
         continue;
       }
-      if (c === CR && this.pos + 1 < len && buf.charCodeAt(this.pos + 1) === LF) {
-        this.pos += 2;
+      if (c === CR) {
+        if (this.pos + 1 >= len && !final) break; // the LF may come with the next chunk
+        this.pos += buf.charCodeAt(this.pos + 1) === LF ? 2 : 1;
         this.line++;
         continue;
       }
-      if (c === CR && this.pos + 1 >= len) {
-        if (!final) break; // the LF may come with the next chunk
-        this.pos++; // a lone CR ending the file ends nothing
+      this.inQuote = false;
+      const item = this.record(buf, len, final);
+      if (item === NEED_MORE) {
+        if (this.short(buf, this.pos, len)) break;
+        items.push(this.tooLong(buf, len));
         continue;
       }
-      const item = this.record(buf, len, final);
-      if (item === NEED_MORE) break;
       items.push(item);
     }
     return items;
+  }
+
+  /**
+   * The record at this.pos is longer than any record can be: report it with a prefix of
+   * its text, and go on from its first line end (a stray quote then costs one line), or
+   * drop text up to the next one when the window holds none.
+   */
+  private tooLong(buf: string, len: number): CsvProblem {
+    const start = this.pos;
+    const line = this.line;
+    this.lf = this.cr = -1; // asked about an earlier place than before
+    const e = this.lineEnd(buf, start + 1);
+    this.pos = e;
+    if (e >= len) this.skipping = true;
+    const shown = Math.min(e, start + PREFIX_CHARS);
+    const limit = `${MAX_RECORD_CHARS.toLocaleString('en-US')} characters`;
+    return {
+      kind: 'problem', line, start: this.base + start, end: this.base + shown, raw: buf.slice(start, shown) + (shown < e ? '…' : ''),
+      message: this.inQuote
+        ? `a quoted value opened on line ${line} is never closed within ${limit}, more than any record holds`
+        : `the record on line ${line} is longer than ${limit}, more than any record holds (is it a CSV file?)`,
+    };
   }
 
   /** Parses the record at this.pos; null when the text so far ends inside it. */
@@ -112,7 +180,6 @@ export class CsvParser extends TextWindow<CsvItem> {
     const cells: string[] = [];
     let newlines = 0; // line ends inside quoted values
     let i = start;
-    let nl = -1; // the next line end at or after i, once looked up
     for (;;) {
       if (i < len && buf.charCodeAt(i) === QUOTE) {
         // Quoted value: find the closing quote, stepping over doubled ones.
@@ -131,11 +198,12 @@ export class CsvParser extends TextWindow<CsvItem> {
           break;
         }
         if (close === -1) {
-          if (!final && this.short(buf, start, len)) return NEED_MORE;
+          this.inQuote = true;
+          if (!final) return NEED_MORE;
           return this.unclosed(buf, len, start);
         }
         let value = buf.slice(i + 1, close);
-        for (let n = value.indexOf('\n'); n !== -1; n = value.indexOf('\n', n + 1)) newlines++;
+        newlines += lineEnds(value);
         if (escaped) value = value.replaceAll('""', '"');
         cells.push(value);
         i = close + 1;
@@ -145,36 +213,44 @@ export class CsvParser extends TextWindow<CsvItem> {
           continue;
         }
         if (c === LF) return this.row(buf, start, i, i + 1, cells, newlines);
-        if (c === CR && i + 1 < len && buf.charCodeAt(i + 1) === LF) return this.row(buf, start, i, i + 2, cells, newlines);
-        if (c === -1 || (c === CR && i + 1 >= len)) {
-          if (!final) return NEED_MORE;
-          return this.row(buf, start, c === CR ? i : len, len, cells, newlines);
+        if (c === CR) {
+          if (i + 1 >= len && !final) return NEED_MORE;
+          return this.row(buf, start, i, buf.charCodeAt(i + 1) === LF ? i + 2 : i + 1, cells, newlines);
         }
-        return this.skipLine(buf, len, start, newlines, final, `unexpected text after the closing quote of value ${cells.length}`);
+        if (c === -1) {
+          if (!final) return NEED_MORE;
+          return this.row(buf, start, len, len, cells, newlines);
+        }
+        return this.skipLine(buf, len, start, i, newlines, final, `unexpected text after the closing quote of value ${cells.length}`);
       }
       // Unquoted value: up to the delimiter or the end of the line. indexOf runs natively,
-      // and the next line end is looked up once per line, not once per value.
-      if (nl < i) {
-        nl = buf.indexOf('\n', i);
-        if (nl === -1) nl = len;
+      // and each of these is looked up once per occurrence (see lf, cr, dl, qt).
+      const e = this.lineEnd(buf, i);
+      this.dl = this.next(buf, this.delimChar, i, this.dl);
+      const j = this.dl < e ? this.dl : e;
+      this.qt = this.next(buf, '"', i, this.qt);
+      if (this.qt < j) {
+        // RFC 4180: a quote only opens a value. Kept as data, `AG-01, "Pasport berish"`
+        // would store the quotes; quoting the value is what the writer meant.
+        return this.skipLine(buf, len, start, i, newlines, final,
+          `value ${cells.length + 1} holds a " but does not start with one: put the whole value in double quotes, with each " inside it doubled ("like ""this""")`);
       }
-      let j = buf.indexOf(this.delimChar, i);
-      if (j === -1 || j > nl) j = nl;
-      const c = j < len ? buf.charCodeAt(j) : -1;
       if (j >= len) {
         if (!final) return NEED_MORE;
-        cells.push(stripCr(buf.slice(i, len)));
+        cells.push(buf.slice(i, len));
         return this.row(buf, start, len, len, cells, newlines);
       }
-      if (c === delim) {
-        cells.push(buf.slice(i, j));
+      cells.push(buf.slice(i, j));
+      if (j === this.dl) {
         i = j + 1;
         continue;
       }
-      // LF: the record ends; a CR before it belongs to the line end, not the value.
-      const valueEnd = j > i && buf.charCodeAt(j - 1) === CR ? j - 1 : j;
-      cells.push(buf.slice(i, valueEnd));
-      return this.row(buf, start, valueEnd, j + 1, cells, newlines);
+      // A line end: a CR may be followed by its LF in the next chunk.
+      if (buf.charCodeAt(j) === CR) {
+        if (j + 1 >= len && !final) return NEED_MORE;
+        return this.row(buf, start, j, buf.charCodeAt(j + 1) === LF ? j + 2 : j + 1, cells, newlines);
+      }
+      return this.row(buf, start, j, j + 1, cells, newlines);
     }
   }
 
@@ -185,34 +261,26 @@ export class CsvParser extends TextWindow<CsvItem> {
     return { kind: 'row', line, start: this.base + start, end: this.base + end, raw: buf.slice(start, end), cells };
   }
 
-  /** An unclosed quote: report it and start again on the line after the record's first. */
+  /** An unclosed quote at the end of the file: report it and start again on the line after the record's first. */
   private unclosed(buf: string, len: number, start: number): CsvProblem {
     const line = this.line;
-    const lf = buf.indexOf('\n', start);
-    const end = lf === -1 ? len : lf;
-    this.pos = lf === -1 ? len : lf + 1;
-    this.line++;
+    this.lf = this.cr = -1; // asked about an earlier place than before
+    const end = this.lineEnd(buf, start);
+    this.pos = end; // drain counts the line end
+    const shown = Math.min(end, start + MAX_RECORD_CHARS);
     return {
-      kind: 'problem', line, start: this.base + start, end: this.base + end, raw: stripCr(buf.slice(start, end)),
+      kind: 'problem', line, start: this.base + start, end: this.base + shown, raw: buf.slice(start, shown),
       message: `a quoted value opened on line ${line} is never closed`,
     };
   }
 
-  /** Bad syntax after a quoted value: drop the rest of the physical line. */
-  private skipLine(buf: string, len: number, start: number, newlines: number, final: boolean, message: string): CsvProblem | null {
-    // The value before may have held line ends: find the end of the line the error is on.
-    let from = start;
-    for (let n = 0; n < newlines; n++) from = buf.indexOf('\n', from) + 1;
-    const eol = buf.indexOf('\n', from);
-    if (eol === -1 && !final) return NEED_MORE;
+  /** Bad syntax at i: drop the rest of the physical line i is on. */
+  private skipLine(buf: string, len: number, start: number, i: number, newlines: number, final: boolean, message: string): CsvProblem | null {
+    const eol = this.lineEnd(buf, i);
+    if (!final && (eol >= len || (eol === len - 1 && buf.charCodeAt(eol) === CR))) return NEED_MORE;
     const line = this.line;
-    const end = eol === -1 ? len : eol;
-    this.pos = eol === -1 ? len : eol + 1;
-    this.line += newlines + 1;
-    return { kind: 'problem', line, start: this.base + start, end: this.base + end, raw: stripCr(buf.slice(start, end)), message };
+    this.pos = eol; // drain counts the line end
+    this.line += newlines;
+    return { kind: 'problem', line, start: this.base + start, end: this.base + eol, raw: buf.slice(start, eol), message };
   }
-}
-
-function stripCr(s: string): string {
-  return s.length && s.charCodeAt(s.length - 1) === CR ? s.slice(0, -1) : s;
 }

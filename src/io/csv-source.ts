@@ -36,7 +36,7 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       }
       const header = checkHeader(ctx.entity, item.cells.map(text));
       if (header.issues.length) {
-        ctx.issues.push(...header.issues);
+        for (const i of header.issues) ctx.issues.push(i); // not push(...): 120,000 columns overflow the stack
         stop = true; // with a wrong header every value could land in the wrong field
         return null;
       }
