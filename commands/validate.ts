@@ -9,7 +9,7 @@ import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
 import { runOnDb, runTargets } from './run.js';
-import { readOptionsFrom, addReadOptions, type ReadFlags } from './options.js';
+import { ENCODING_CHOICES, readOptionsFrom, addReadOptions, type ReadFlags } from './options.js';
 
 export function registerValidate(program: Command, bind: Bind): void {
   const validate = program
@@ -21,6 +21,7 @@ export function registerValidate(program: Command, bind: Bind): void {
     .command('file <entity> <path>')
     .description('the rules on a file (agencies|services; path "-" is standard input), without a database')
     .option('--agencies <path>', 'resolve agency references against this agencies file')
+    .addOption(new Option('--agencies-encoding <encoding>', 'text encoding of the --agencies file (default: by its byte-order mark, else utf8; --encoding is for <path> only)').choices([...ENCODING_CHOICES]))
     .option('--with-db', 'also resolve references against the database')
     .option('--strict', 'warnings fail the validation too')
     .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
@@ -41,6 +42,7 @@ export function registerValidate(program: Command, bind: Bind): void {
 
 interface FileOpts extends ReadFlags {
   agencies?: string;
+  agenciesEncoding?: ReadFlags['encoding'];
   withDb?: boolean;
   strict?: boolean;
   maxIssues: number;
@@ -74,7 +76,8 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
     try {
       return await validateFile({
         ...read,
-        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, o), format: undefined } } : {}),
+        // --encoding is the main file's: the agencies file has its own (issue 13).
+        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, o), format: undefined, encoding: o.agenciesEncoding ?? 'bom' } } : {}),
         ...(lookup ? { agencyLookup: lookup } : {}),
         maxIssues: o.maxIssues,
         strict: !!o.strict,

@@ -4,7 +4,7 @@ import { issue, type Issue } from '../records/issues.js';
 
 const BYTES_SHOWN = 8;
 
-const NAMES: Record<Encoding, string> = { utf8: 'UTF-8', utf16le: 'UTF-16LE', cp1251: 'Windows-1251 (cp1251)' };
+const NAMES: Record<Encoding, string> = { utf8: 'UTF-8', utf16le: 'UTF-16LE', utf16be: 'UTF-16BE', cp1251: 'Windows-1251 (cp1251)' };
 
 export class BadBytes {
   private queue: BadByte[] = [];
@@ -50,6 +50,7 @@ export function encodingIssue(
   // mark FF FE, and older ones save Windows Cyrillic.
   const hint = encoding !== 'utf8' ? ''
     : first.offset === 0 && first.bytes === '0xFF' ? '; the file looks like UTF-16: use --encoding utf16le'
+      : first.offset === 0 && first.bytes === '0xFE' ? '; the file looks like UTF-16 (big-endian): use --encoding utf16be'
       : '; if the file was saved as Windows Cyrillic, use --encoding cp1251';
   return issue('encoding-error', at, null, bytes,
     `line ${line} has ${bad.length === 1 ? 'a byte' : 'bytes'} (${bytes}) not valid in ${NAMES[encoding]}${hint}`);
