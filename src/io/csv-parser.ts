@@ -179,6 +179,7 @@ export class CsvParser extends TextWindow<CsvItem> {
     const delim = this.delim;
     const cells: string[] = [];
     let newlines = 0; // line ends inside quoted values
+    let stray = 0; // the first value (1-based) that holds a quote without being quoted
     let i = start;
     for (;;) {
       if (i < len && buf.charCodeAt(i) === QUOTE) {
@@ -212,14 +213,14 @@ export class CsvParser extends TextWindow<CsvItem> {
           i++;
           continue;
         }
-        if (c === LF) return this.row(buf, start, i, i + 1, cells, newlines);
+        if (c === LF) return this.row(stray, buf, start, i, i + 1, cells, newlines);
         if (c === CR) {
           if (i + 1 >= len && !final) return NEED_MORE;
-          return this.row(buf, start, i, buf.charCodeAt(i + 1) === LF ? i + 2 : i + 1, cells, newlines);
+          return this.row(stray, buf, start, i, buf.charCodeAt(i + 1) === LF ? i + 2 : i + 1, cells, newlines);
         }
         if (c === -1) {
           if (!final) return NEED_MORE;
-          return this.row(buf, start, len, len, cells, newlines);
+          return this.row(stray, buf, start, len, len, cells, newlines);
         }
         return this.skipLine(buf, len, start, i, newlines, final, `unexpected text after the closing quote of value ${cells.length}`);
       }
@@ -229,16 +230,15 @@ export class CsvParser extends TextWindow<CsvItem> {
       this.dl = this.next(buf, this.delimChar, i, this.dl);
       const j = this.dl < e ? this.dl : e;
       this.qt = this.next(buf, '"', i, this.qt);
-      if (this.qt < j) {
-        // RFC 4180: a quote only opens a value. Kept as data, `AG-01, "Pasport berish"`
-        // would store the quotes; quoting the value is what the writer meant.
-        return this.skipLine(buf, len, start, i, newlines, final,
-          `value ${cells.length + 1} holds a " but does not start with one: put the whole value in double quotes, with each " inside it doubled ("like ""this""")`);
-      }
+      // RFC 4180: a quote only opens a value. Kept as data, `AG-01, "Pasport berish"`
+      // would store the quotes; quoting the value is what the writer meant. The record
+      // ends where it would with the quote as data (so no later record is lost), and is
+      // reported instead of read.
+      if (this.qt < j && stray === 0) stray = cells.length + 1;
       if (j >= len) {
         if (!final) return NEED_MORE;
         cells.push(buf.slice(i, len));
-        return this.row(buf, start, len, len, cells, newlines);
+        return this.row(stray, buf, start, len, len, cells, newlines);
       }
       cells.push(buf.slice(i, j));
       if (j === this.dl) {
@@ -248,17 +248,24 @@ export class CsvParser extends TextWindow<CsvItem> {
       // A line end: a CR may be followed by its LF in the next chunk.
       if (buf.charCodeAt(j) === CR) {
         if (j + 1 >= len && !final) return NEED_MORE;
-        return this.row(buf, start, j, buf.charCodeAt(j + 1) === LF ? j + 2 : j + 1, cells, newlines);
+        return this.row(stray, buf, start, j, buf.charCodeAt(j + 1) === LF ? j + 2 : j + 1, cells, newlines);
       }
-      return this.row(buf, start, j, j + 1, cells, newlines);
+      return this.row(stray, buf, start, j, j + 1, cells, newlines);
     }
   }
 
-  private row(buf: string, start: number, end: number, next: number, cells: string[], newlines: number): CsvRow {
+  private row(stray: number, buf: string, start: number, end: number, next: number, cells: string[], newlines: number): CsvItem {
     const line = this.line;
     this.pos = next;
     this.line += newlines + 1;
-    return { kind: 'row', line, start: this.base + start, end: this.base + end, raw: buf.slice(start, end), cells };
+    const raw = buf.slice(start, end);
+    if (stray > 0) {
+      return {
+        kind: 'problem', line, start: this.base + start, end: this.base + end, raw,
+        message: `value ${stray} holds a " but does not start with one: put the whole value in double quotes, with each " inside it doubled ("like ""this""")`,
+      };
+    }
+    return { kind: 'row', line, start: this.base + start, end: this.base + end, raw, cells };
   }
 
   /** An unclosed quote at the end of the file: report it and start again on the line after the record's first. */
