@@ -74,6 +74,8 @@ export class CsvParser extends TextWindow<CsvItem> {
   private skipping = false;
   /** the record left waiting for more text ended inside a quoted value */
   private inQuote = false;
+  /** the record left waiting for more text: its values so far, and where the next starts (from the record's start) */
+  private pending: { cells: string[]; at: number; newlines: number; stray: number } | null = null;
   // The next LF, CR, delimiter and quote at or after the place last asked about, in the
   // text of one drain: each is searched for once per occurrence, not once per value (a
   // file without CR would otherwise be searched to its end for every line).
@@ -143,6 +145,7 @@ export class CsvParser extends TextWindow<CsvItem> {
       const item = this.record(buf, len, final);
       if (item === NEED_MORE) {
         if (this.short(buf, this.pos, len)) break;
+        this.pending = null;
         items.push(this.tooLong(buf, len));
         continue;
       }
@@ -177,10 +180,25 @@ export class CsvParser extends TextWindow<CsvItem> {
   private record(buf: string, len: number, final: boolean): CsvItem | null {
     const start = this.pos;
     const delim = this.delim;
-    const cells: string[] = [];
-    let newlines = 0; // line ends inside quoted values
-    let stray = 0; // the first value (1-based) that holds a quote without being quoted
-    let i = start;
+    let cells: string[];
+    let newlines: number; // line ends inside quoted values
+    let stray: number; // the first value (1-based) that holds a quote without being quoted
+    let i: number;
+    const p = this.pending;
+    if (p !== null) {
+      // The values before the one the text ended in are parsed already: go on from there,
+      // so that a record spanning many chunks is parsed about once, not once per chunk.
+      this.pending = null;
+      cells = p.cells;
+      newlines = p.newlines;
+      stray = p.stray;
+      i = start + p.at;
+    } else {
+      cells = [];
+      newlines = 0;
+      stray = 0;
+      i = start;
+    }
     for (;;) {
       if (i < len && buf.charCodeAt(i) === QUOTE) {
         // Quoted value: find the closing quote, stepping over doubled ones.
@@ -200,28 +218,25 @@ export class CsvParser extends TextWindow<CsvItem> {
         }
         if (close === -1) {
           this.inQuote = true;
-          if (!final) return NEED_MORE;
+          if (!final) return this.wait(start, i, cells, newlines, stray);
           return this.unclosed(buf, len, start);
         }
+        const after = close + 1;
+        const c = after < len ? buf.charCodeAt(after) : -1;
+        // What follows may come with the next chunk (a CR's LF): the value again then.
+        if (!final && (c === -1 || (c === CR && after + 1 >= len))) return this.wait(start, i, cells, newlines, stray);
         let value = buf.slice(i + 1, close);
         newlines += lineEnds(value);
         if (escaped) value = value.replaceAll('""', '"');
         cells.push(value);
-        i = close + 1;
-        const c = i < len ? buf.charCodeAt(i) : -1;
+        i = after;
         if (c === delim) {
           i++;
           continue;
         }
         if (c === LF) return this.row(stray, buf, start, i, i + 1, cells, newlines);
-        if (c === CR) {
-          if (i + 1 >= len && !final) return NEED_MORE;
-          return this.row(stray, buf, start, i, buf.charCodeAt(i + 1) === LF ? i + 2 : i + 1, cells, newlines);
-        }
-        if (c === -1) {
-          if (!final) return NEED_MORE;
-          return this.row(stray, buf, start, len, len, cells, newlines);
-        }
+        if (c === CR) return this.row(stray, buf, start, i, buf.charCodeAt(i + 1) === LF ? i + 2 : i + 1, cells, newlines);
+        if (c === -1) return this.row(stray, buf, start, len, len, cells, newlines);
         return this.skipLine(buf, len, start, i, newlines, final, `unexpected text after the closing quote of value ${cells.length}`);
       }
       // Unquoted value: up to the delimiter or the end of the line. indexOf runs natively,
@@ -236,22 +251,28 @@ export class CsvParser extends TextWindow<CsvItem> {
       // reported instead of read.
       if (this.qt < j && stray === 0) stray = cells.length + 1;
       if (j >= len) {
-        if (!final) return NEED_MORE;
+        if (!final) return this.wait(start, i, cells, newlines, stray);
         cells.push(buf.slice(i, len));
         return this.row(stray, buf, start, len, len, cells, newlines);
       }
+      // A line end: a CR may be followed by its LF in the next chunk.
+      if (j !== this.dl && !final && j + 1 >= len && buf.charCodeAt(j) === CR) return this.wait(start, i, cells, newlines, stray);
       cells.push(buf.slice(i, j));
       if (j === this.dl) {
         i = j + 1;
         continue;
       }
-      // A line end: a CR may be followed by its LF in the next chunk.
       if (buf.charCodeAt(j) === CR) {
-        if (j + 1 >= len && !final) return NEED_MORE;
         return this.row(stray, buf, start, j, buf.charCodeAt(j + 1) === LF ? j + 2 : j + 1, cells, newlines);
       }
       return this.row(stray, buf, start, j, j + 1, cells, newlines);
     }
+  }
+
+  /** The text ends inside the record, in the value starting at i: keep what is parsed before it. */
+  private wait(start: number, i: number, cells: string[], newlines: number, stray: number): null {
+    this.pending = { cells, at: i - start, newlines, stray };
+    return NEED_MORE;
   }
 
   private row(stray: number, buf: string, start: number, end: number, next: number, cells: string[], newlines: number): CsvItem {

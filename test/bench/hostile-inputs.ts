@@ -41,6 +41,11 @@ const CASES: Case[] = [
     name: 'CR-only 16 MB file', format: 'csv',
     input: () => repeated(`${HEADER}\r`, `${GOOD.replace('desc', 'description of some length')}\r`, 16 * MB, ''),
   },
+  {
+    // records just under the 1 MiB limit, of 110,000 values each: parsed once, not once a chunk
+    name: '20 records of 110k values', format: 'csv',
+    input: () => repeated(`${Array.from({ length: 110_000 }, () => 'c').join(',')}\n`, `${Array.from({ length: 110_000 }, () => 'abcdefg').join(',')}\n`, 17 * MB, ''),
+  },
   { name: '120k-cell header', format: 'csv', input: () => [Buffer.from(Array.from({ length: 120_000 }, (_, i) => `c${i}`).join(',') + '\n')] },
   ...(['csv', 'ndjson'] as const).map((format): Case => ({
     name: `1 GB gzip bomb as ${format}`, format,
