@@ -3,7 +3,7 @@
 import { ENTITIES } from '../records/fields.js';
 import { issue } from '../records/issues.js';
 import { BadBytes, encodingIssue } from './bad-bytes.js';
-import { CsvParser, type CsvItem } from './csv-parser.js';
+import { CsvParser, PREFIX_CHARS, type CsvItem } from './csv-parser.js';
 import { checkHeader } from './header.js';
 import { fromBytes, trimAscii } from './utf8-bytes.js';
 import type { FormatContext, SourceRecord } from './read-records.js';
@@ -30,7 +30,7 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
         return null;
       }
       if (item.kind === 'problem') {
-        ctx.issues.push(issue('malformed-record', { line: item.line }, null, text(item.raw), `the header line is not valid CSV: ${item.message}`));
+        ctx.issues.push(issue('malformed-record', { line: item.line }, null, shown(text(item.raw)), `the header line is not valid CSV: ${item.message}`));
         stop = true;
         return null;
       }
@@ -53,13 +53,13 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       return null;
     }
     if (item.kind === 'problem') {
-      ctx.issues.push(issue('malformed-record', { line: item.line }, null, text(item.raw), item.message));
+      ctx.issues.push(issue('malformed-record', { line: item.line }, null, shown(text(item.raw)), item.message));
       ctx.skip();
       return null;
     }
     const cells = item.cells;
     if (cells.length !== columns.length) {
-      ctx.issues.push(issue('malformed-record', { line: item.line, key }, null, text(item.raw),
+      ctx.issues.push(issue('malformed-record', { line: item.line, key }, null, shown(text(item.raw)),
         `the record has ${cells.length} ${cells.length === 1 ? 'value' : 'values'} but the header has ${columns.length} columns`));
       ctx.skip();
       return null;
@@ -93,6 +93,13 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       'the file is empty: its first line must be the header with the field names'));
   }
 }
+
+/** A record's text for an issue: whole unless it is far longer than a record should be. */
+function shown(raw: string): string {
+  return raw.length > SHOWN_WHOLE ? raw.slice(0, PREFIX_CHARS) + '…' : raw;
+}
+
+const SHOWN_WHOLE = 1 << 14;
 
 /**
  * Builds the fields object of a row with one object literal, so that every record has
