@@ -114,6 +114,23 @@ describe('CR line ends (13.2)', () => {
   });
 });
 
+describe('JSON read in pieces', () => {
+  it('gives the same records and lines a byte at a time as whole (an element scanned on from where it stopped)', async () => {
+    const big = 'x'.repeat(20_000);
+    const json = `[\r\n{"code":"AG-01","name_uz":"a \\" [{ b"},\r{"code":"AG-02",\r\n"name_uz":"${big}","name_ru":["\\\\", "}"]},\n{"code":"AG-03"}]\n`;
+    const whole = await readAll({ entity: 'agencies', path: file('pieces.json', json) });
+    expect(whole.issues).toEqual([]);
+    expect(whole.records.map((r) => [r.fields.code, r.line])).toEqual([['AG-01', 2], ['AG-02', 3], ['AG-03', 5]]);
+    const bytes = Buffer.from(json);
+    for (const size of [1, 7, 4096]) {
+      const stdin = Readable.from((function* () {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      })());
+      expect(await readAll({ entity: 'agencies', path: '-', format: 'json', stdin })).toEqual(whole);
+    }
+  }, 30_000);
+});
+
 describe('a quote inside an unquoted value (13.3)', () => {
   it('is a malformed-record that says to quote the value, and the next record is read', async () => {
     const text = [AGENCY_HEADER, 'AG-01, "Pasport berish",,,ministry,,,UZ,,,,active', agency('AG-02'), 'AG-03,Say "hi",,,ministry,,,UZ,,,,active', ''].join('\n');
