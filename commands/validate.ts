@@ -27,7 +27,7 @@ export function registerValidate(program: Command, bind: Bind): void {
     .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
   addReadOptions(file);
   file
-    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json')
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  egovctl validate file services unicode.csv --encoding utf16le --agencies agencies.csv --agencies-encoding cp1251\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json')
     .action(bind(validateFileCommand));
 
   validate
