@@ -56,6 +56,9 @@ export const PREFIX_CHARS = 200;
 
 const NEED_MORE = null;
 
+/** U+2026 … as a byte string (its UTF-8 E2 80 A6, one latin1 character a byte) */
+const ELLIPSIS_BYTES = '\u00e2\u0080\u00a6';
+
 /** Line ends in s: LF, CRLF and a lone CR each count once. */
 function lineEnds(s: string): number {
   let n = 0;
@@ -166,14 +169,36 @@ export class CsvParser extends TextWindow<CsvItem> {
     const e = this.lineEnd(buf, start + 1);
     this.pos = e;
     if (e >= len) this.skipping = true;
-    const shown = Math.min(e, start + PREFIX_CHARS);
+    const shown = this.prefixEnd(buf, start, e);
     const limit = `${MAX_RECORD_CHARS.toLocaleString('en-US')} characters`;
     return {
-      kind: 'problem', line, start: this.base + start, end: this.base + shown, raw: buf.slice(start, shown) + (shown < e ? '…' : ''),
+      kind: 'problem', line, start: this.base + start, end: this.base + shown, raw: buf.slice(start, shown) + (shown < e ? (this.bytes ? ELLIPSIS_BYTES : '…') : ''),
       message: this.inQuote
         ? `a quoted value opened on line ${line} is never closed within ${limit}, more than any record holds`
         : `the record on line ${line} is longer than ${limit}, more than any record holds (is it a CSV file?)`,
     };
+  }
+
+  /**
+   * Where the first PREFIX_CHARS UTF-16 units of buf[start, e) end, never inside a
+   * character: the same prefix whether the text is byte strings or decoded.
+   */
+  private prefixEnd(buf: string, start: number, e: number): number {
+    if (!this.bytes) {
+      const k = Math.min(e, start + PREFIX_CHARS);
+      const last = buf.charCodeAt(k - 1);
+      return k < e && last >= 0xd800 && last <= 0xdbff ? k - 1 : k;
+    }
+    let units = 0;
+    let k = start;
+    for (; k < e; k++) {
+      const c = buf.charCodeAt(k);
+      if ((c & 0xc0) === 0x80) continue;
+      const u = c >= 0xf0 ? 2 : 1;
+      if (units + u > PREFIX_CHARS) break;
+      units += u;
+    }
+    return k;
   }
 
   /** Parses the record at this.pos; null when the text so far ends inside it. */

@@ -208,6 +208,17 @@ describe('checkRecordBytes against checkRecord', () => {
     await compare('services', path);
   });
 
+  it('agrees on a record too long to keep: the same prefix of it, in characters', async () => {
+    for (const lead of ['Ж', '😀', 'a']) {
+      const long = `S-1,MIN,"${lead.repeat(150)}${'Жx😀'.repeat(400_000)}",,,,G2C,,draft,,,1,portal,,,,,`;
+      const path = join(tmp, `long-${lead.length}.csv`);
+      writeFileSync(path, `${HEADER}\n${long}\nS-2,MIN,Nom,,,,G2C,,draft,,,1,portal,,,,,\n`);
+      const text = await readAll({ entity: 'services', path });
+      expect(text.issues.map((i) => [i.code, i.line])).toEqual([['malformed-record', 2]]);
+      await compare('services', path);
+    }
+  });
+
   it('takes lengths in characters, not bytes: a Cyrillic name of 300 characters (600 bytes) within 500 passes as text', async () => {
     const name = 'Ж'.repeat(300);
     const path = join(tmp, 'long.csv');
