@@ -19,6 +19,19 @@ export class BadBytes {
     for (const b of bad) this.queue.push(b);
   }
 
+  /**
+   * Forgets the invalid bytes before `offset` (text a reader has dropped without a record:
+   * the rest of a record too long to keep). Without it, a long run of invalid bytes that no
+   * record takes would pile up here, one object a byte.
+   */
+  dropBefore(offset: number): void {
+    while (this.head < this.queue.length && this.queue[this.head]!.offset < offset) this.head++;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+  }
+
   /** The invalid bytes inside [start, end) of the decoded text; earlier ones are dropped. */
   take(start: number, end: number): BadByte[] | null {
     let found: BadByte[] | null = null;

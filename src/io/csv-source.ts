@@ -79,6 +79,7 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       if (stop) return;
       if (rec) batch.push(rec);
     }
+    bad.dropBefore(parser.consumed());
     if (batch.length) yield batch;
   }
   const last: SourceRecord[] = [];

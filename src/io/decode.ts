@@ -32,7 +32,11 @@ export interface DecodedChunk {
   bad: BadByte[];
 }
 
+/** `0x00`…`0xFF`, made once: a file of garbage has an invalid byte at every position. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, v) => '0x' + v.toString(16).toUpperCase().padStart(2, '0'));
+
 function hex(b: Buffer, from: number, to: number): string {
+  if (to === from + 1) return HEX[b[from]!]!;
   const parts: string[] = [];
   for (let i = from; i < to; i++) parts.push('0x' + b[i]!.toString(16).toUpperCase().padStart(2, '0'));
   return parts.join(' ');

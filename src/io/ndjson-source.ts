@@ -93,6 +93,7 @@ export async function* ndjsonRecords(ctx: FormatContext): AsyncGenerator<SourceR
       held += text.length - from;
       if (held > MAX_LINE_CHARS) tooLong();
     }
+    if (dropping) bad.dropBefore(offset + text.length); // nothing of the line is kept, nor its bad bytes
   };
 
   for await (const chunk of ctx.text) {

@@ -74,6 +74,19 @@ describe('big values, streamed in, under a 300 MB heap', () => {
     expect(r.rssMb).toBeLessThan(300);
   }, 120_000);
 
+  test('16 MB of invalid bytes in one CSV value: one issue, the next record read, the bad bytes not piled up', async () => {
+    const r = await runPiped(['validate', 'file', 'agencies', '-', '--format', 'csv', '--json'], (function* () {
+      yield Buffer.from(`${AGENCY_HEADER}\nAG-1,`);
+      for (let k = 0; k < 16; k++) yield Buffer.alloc(MB, 0xff);
+      yield Buffer.from(`,,,ministry,,,UZ,,,,active\n${agency('AG-2')}\n`);
+    })());
+    expect(r.code, r.stderr).toBe(3);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.records).toBe(2);
+    expect(doc.errors).toBe(1);
+    expect(r.rssMb).toBeLessThan(300);
+  }, 120_000);
+
   test('a gzip bomb: refused with exit 3 before 1 GB is inflated', async () => {
     const member = gzipSync(Buffer.alloc(64 * MB), { level: 9 });
     const r = await runPiped(['validate', 'file', 'agencies', '-', '--format', 'ndjson'], Array.from({ length: 16 }, () => member));

@@ -211,6 +211,25 @@ describe('a value far beyond every limit (13.4, 12.5)', () => {
   }
 });
 
+describe('a long run of invalid bytes in a value too long to keep', () => {
+  for (const format of ['csv', 'ndjson'] as const) {
+    it(`in ${format}: one issue, and the next record is read (memory: test/e2e/hostile-inputs.test.ts)`, async () => {
+      const head = format === 'csv' ? `${AGENCY_HEADER}\nAG-01,` : '{"code":"AG-01","name_uz":"';
+      const tail = format === 'csv' ? `,,,ministry,,,UZ,,,,active\n${agency('AG-02')}\n` : '"}\n{"code":"AG-02"}\n';
+      // 8 MB of the byte FF, never valid in UTF-8
+      const stream = Readable.from((function* () {
+        yield Buffer.from(head);
+        for (let k = 0; k < 128; k++) yield Buffer.alloc(64 << 10, 0xff);
+        yield Buffer.from(tail);
+      })());
+      const { records, issues } = await readAll({ entity: 'agencies', path: '-', format, stdin: stream });
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.line).toBe(format === 'csv' ? 2 : 1);
+      expect(records.map((r) => r.fields.code)).toEqual(['AG-02']);
+    }, 60_000);
+  }
+});
+
 describe('a gzip bomb (12.5)', () => {
   it('is a data error once it inflates past 200:1, not followed to its end', async () => {
     // 64 MB of NULs compress to 64 KB; as NDJSON it is one endless line, dropped as it comes.
