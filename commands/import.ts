@@ -9,6 +9,7 @@ import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
 import { runOnDb } from './run.js';
+import { ENCODING_CHOICES } from './options.js';
 
 interface ImportFlags {
   mode: ImportMode;
@@ -16,7 +17,7 @@ interface ImportFlags {
   rejectFile?: string;
   maxErrors: number;
   maxIssues: number;
-  encoding?: 'utf8' | 'utf16le' | 'cp1251';
+  encoding?: 'utf8' | 'utf16le' | 'utf16be' | 'cp1251';
   delimiter?: string;
   format?: 'csv' | 'json' | 'ndjson' | 'xlsx';
   sheet?: string;
@@ -39,7 +40,7 @@ export function registerImport(program: Command, bind: Bind): void {
     .addOption(new Option('--max-issues <n>', 'list at most n issues in the report (counts stay complete)').argParser(nonNegativeInt('--max-issues')).default(1000))
     .addOption(new Option('--format <format>', 'file format when the name cannot tell').choices(['csv', 'json', 'ndjson', 'xlsx']))
     .option('--sheet <name>', 'XLSX: the worksheet to read (default: the first)')
-    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices(['utf8', 'utf16le', 'cp1251']))
+    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices([...ENCODING_CHOICES]))
     .option('--delimiter <char>', 'CSV delimiter: , or ; or tab')
     .option('--backup <path>', 'replace: back up the deleted records here (default: the data directory)')
     .option('--no-backup', 'replace: delete without a backup')

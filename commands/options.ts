@@ -6,10 +6,12 @@ import type { Ctx } from './context.js';
 
 // Options shared by the commands that read files (import, validate file).
 
+export const ENCODING_CHOICES = ['utf8', 'utf16le', 'utf16be', 'cp1251'] as const;
+
 export interface ReadFlags {
   format?: 'csv' | 'json' | 'ndjson' | 'xlsx';
   sheet?: string;
-  encoding?: 'utf8' | 'utf16le' | 'cp1251';
+  encoding?: 'utf8' | 'utf16le' | 'utf16be' | 'cp1251';
   delimiter?: string;
 }
 
@@ -17,7 +19,7 @@ export function addReadOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--format <format>', 'file format (default: from the extension; needed for "-")').choices(['csv', 'json', 'ndjson', 'xlsx']))
     .option('--sheet <name>', 'XLSX: the worksheet to read (default: the first)')
-    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices(['utf8', 'utf16le', 'cp1251']).default('utf8'))
+    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices([...ENCODING_CHOICES]).default('utf8'))
     .option('--delimiter <d>', 'CSV delimiter: "," (default), ";" or "tab"');
 }
 

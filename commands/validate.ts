@@ -8,7 +8,7 @@ import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
 import { runOnDb, runTargets } from './run.js';
-import { readOptionsFrom, addReadOptions, type ReadFlags } from './options.js';
+import { ENCODING_CHOICES, readOptionsFrom, addReadOptions, type ReadFlags } from './options.js';
 import { addReportOptions, reportOutFrom, widenFormatOption, type ReportFormat, type SplitFormat } from './report-output.js';
 
 export function registerValidate(program: Command, bind: Bind): void {
@@ -21,13 +21,14 @@ export function registerValidate(program: Command, bind: Bind): void {
     .command('file <entity> <path>')
     .description('the rules on a file (agencies|services; path "-" is standard input), without a database')
     .option('--agencies <path>', 'resolve agency references against this agencies file')
+    .addOption(new Option('--agencies-encoding <encoding>', 'text encoding of the --agencies file (default: by its byte-order mark, else utf8; --encoding is for <path> only)').choices([...ENCODING_CHOICES]))
     .option('--with-db', 'also resolve references against the database')
     .option('--strict', 'warnings fail the validation too')
     .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
   addReadOptions(file);
   widenFormatOption(file).option('--out <path>', 'write the HTML report (--format html) to this file, atomically');
   file
-    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file services registry.xlsx --sheet Services --json\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html')
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file services registry.xlsx --sheet Services --json\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  egovctl validate file services unicode.csv --encoding utf16le --agencies agencies.csv --agencies-encoding cp1251\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html')
     .action(bind(validateFileCommand));
 
   const db = validate
@@ -45,6 +46,7 @@ interface FileOpts extends Omit<ReadFlags, 'format'> {
   format?: SplitFormat;
   out?: string;
   agencies?: string;
+  agenciesEncoding?: ReadFlags['encoding'];
   withDb?: boolean;
   strict?: boolean;
   maxIssues: number;
@@ -82,7 +84,8 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
     try {
       return await validateFile({
         ...read,
-        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, flags), format: undefined, sheet: undefined } } : {}),
+        // --encoding is the main file's: the agencies file has its own (issue 13).
+        ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, flags), format: undefined, sheet: undefined, encoding: o.agenciesEncoding ?? 'bom' } } : {}),
         ...(lookup ? { agencyLookup: lookup } : {}),
         maxIssues: o.maxIssues,
         strict: !!o.strict,

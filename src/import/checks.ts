@@ -87,13 +87,22 @@ async function cycles(trx: Knex.Transaction, mode: ImportMode): Promise<Issue[]>
  * checked as it is read: agency-refs.ts.)
  */
 export async function crossErrors(trx: Knex.Transaction, entity: EntityName, mode: ImportMode): Promise<Issue[]> {
-  const out: Issue[] = [...(await duplicates(trx, 'code'))];
+  // Appended one by one: push(...list) passes every issue as an argument, and a file of
+  // 130,000 existing codes overflowed the stack.
+  const out: Issue[] = [];
+  const add = (list: readonly Issue[]) => {
+    for (const i of list) out.push(i);
+  };
+  add(await duplicates(trx, 'code'));
   if (entity === 'agencies') {
-    out.push(...(await duplicates(trx, 'tin')));
-    if (mode !== 'replace') out.push(...(await tinTaken(trx)));
+    add(await duplicates(trx, 'tin'));
+    if (mode !== 'replace') add(await tinTaken(trx));
   }
-  if (mode === 'insert') out.push(...(await keyExists(trx, entity)));
-  if (entity === 'agencies') out.push(...(await unknownParents(trx, mode)), ...(await cycles(trx, mode)));
+  if (mode === 'insert') add(await keyExists(trx, entity));
+  if (entity === 'agencies') {
+    add(await unknownParents(trx, mode));
+    add(await cycles(trx, mode));
+  }
   return out;
 }
 

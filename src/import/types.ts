@@ -1,5 +1,6 @@
 import type { EntityName } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
+import type { Encoding } from '../io/decode.js';
 
 // The options and the report of one import (SPEC §4, §8). The report's field names are the
 // contract; fields after duration_ms are additions SPEC §8 allows.
@@ -20,7 +21,7 @@ export interface ImportOptions {
   format?: 'csv' | 'json' | 'ndjson' | 'xlsx';
   /** XLSX: the worksheet to read (default the first) */
   sheet?: string;
-  encoding?: 'utf8' | 'utf16le' | 'cp1251';
+  encoding?: Encoding;
   delimiter?: ',' | ';' | '\t';
   /** replace: where the deleted records go; null = --no-backup; undefined = the data directory */
   backup?: string | null;

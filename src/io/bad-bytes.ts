@@ -4,7 +4,7 @@ import { issue, type Issue } from '../records/issues.js';
 
 const BYTES_SHOWN = 8;
 
-const NAMES: Record<Encoding, string> = { utf8: 'UTF-8', utf16le: 'UTF-16LE', cp1251: 'Windows-1251 (cp1251)' };
+const NAMES: Record<Encoding, string> = { utf8: 'UTF-8', utf16le: 'UTF-16LE', utf16be: 'UTF-16BE', cp1251: 'Windows-1251 (cp1251)' };
 
 export class BadBytes {
   private queue: BadByte[] = [];
@@ -17,6 +17,19 @@ export class BadBytes {
       this.head = 0;
     }
     for (const b of bad) this.queue.push(b);
+  }
+
+  /**
+   * Forgets the invalid bytes before `offset` (text a reader has dropped without a record:
+   * the rest of a record too long to keep). Without it, a long run of invalid bytes that no
+   * record takes would pile up here, one object a byte.
+   */
+  dropBefore(offset: number): void {
+    while (this.head < this.queue.length && this.queue[this.head]!.offset < offset) this.head++;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
   }
 
   /** The invalid bytes inside [start, end) of the decoded text; earlier ones are dropped. */
@@ -50,6 +63,7 @@ export function encodingIssue(
   // mark FF FE, and older ones save Windows Cyrillic.
   const hint = encoding !== 'utf8' ? ''
     : first.offset === 0 && first.bytes === '0xFF' ? '; the file looks like UTF-16: use --encoding utf16le'
+      : first.offset === 0 && first.bytes === '0xFE' ? '; the file looks like UTF-16 (big-endian): use --encoding utf16be'
       : '; if the file was saved as Windows Cyrillic, use --encoding cp1251';
   return issue('encoding-error', at, null, bytes,
     `line ${line} has ${bad.length === 1 ? 'a byte' : 'bytes'} (${bytes}) not valid in ${NAMES[encoding]}${hint}`);

@@ -20,6 +20,16 @@ export interface ByteSource {
  */
 const CHUNK = 1 << 16;
 
+/**
+ * A gzip stream that inflates past this ratio (once GZIP_RATIO_AFTER bytes have come out)
+ * is refused as a data error: a NUL-filled "bomb" of 1 MB inflates to 1 GB, and followed
+ * it filled the disk and the memory of the old readers. Deflate cannot do better than
+ * about 1032:1, so a limit of 1000:1 would never fire; registry exports compress 5–20:1,
+ * and even CSV of mostly empty cells stays far below 200:1.
+ */
+export const GZIP_MAX_RATIO = 200;
+export const GZIP_RATIO_AFTER = 16 << 20;
+
 export async function openBytes(path: string, stdin?: NodeJS.ReadableStream): Promise<ByteSource> {
   let input: NodeJS.ReadableStream;
   let bytesTotal: number | null = null;
@@ -73,13 +83,50 @@ export async function openBytes(path: string, stdin?: NodeJS.ReadableStream): Pr
     // pipeline, not pipe: a read error must reach the consumer instead of hanging it.
     const gunzip = createGunzip();
     pipeline(Readable.from(all()), gunzip, () => {});
+    let inflated = 0;
     try {
-      for await (const b of gunzip as AsyncIterable<Buffer>) yield b;
+      for await (const b of gunzip as AsyncIterable<Buffer>) {
+        inflated += b.length;
+        // bytesWritten: compressed bytes the inflater has taken in (read-ahead not counted)
+        if (inflated > GZIP_RATIO_AFTER && inflated > GZIP_MAX_RATIO * gunzip.bytesWritten) {
+          gunzip.destroy();
+          throw new DataError(`${path === '-' ? 'standard input' : path} inflates to more than ${GZIP_MAX_RATIO} times its compressed size `
+            + `(${mb(inflated)} from ${mb(gunzip.bytesWritten)}): no registry file compresses so well, so it is taken for a gzip bomb and not read further`);
+        }
+        yield b;
+      }
     } catch (err) {
+      if (err instanceof DataError) throw err;
       if (!String((err as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) throw err;
       throw new DataError(`${path === '-' ? 'standard input' : path} is not a valid gzip file: ${(err as Error).message}`, { cause: err });
     }
   }
 
   return { chunks: chunks(), bytesRead: () => read, bytesTotal };
+}
+
+function mb(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
+}
+
+/**
+ * The first bytes of a stream (at least `n` unless it is shorter) and the same stream
+ * whole again, for a look at a byte-order mark before choosing a decoder.
+ */
+export async function peek(chunks: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const got: Buffer[] = [];
+  let size = 0;
+  while (size < n) {
+    const r = await it.next();
+    if (r.done) break;
+    got.push(r.value);
+    size += r.value.length;
+  }
+  const head = Buffer.concat(got);
+  async function* again(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    yield* { [Symbol.asyncIterator]: () => it };
+  }
+  return { head, chunks: again() };
 }

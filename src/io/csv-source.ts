@@ -3,7 +3,7 @@
 import { ENTITIES } from '../records/fields.js';
 import { issue } from '../records/issues.js';
 import { BadBytes, encodingIssue } from './bad-bytes.js';
-import { CsvParser, type CsvItem } from './csv-parser.js';
+import { CsvParser, PREFIX_CHARS, type CsvItem } from './csv-parser.js';
 import { checkHeader } from './header.js';
 import { fromBytes, trimAscii } from './utf8-bytes.js';
 import type { FormatContext, SourceRecord } from './read-records.js';
@@ -30,13 +30,13 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
         return null;
       }
       if (item.kind === 'problem') {
-        ctx.issues.push(issue('malformed-record', { line: item.line }, null, text(item.raw), `the header line is not valid CSV: ${item.message}`));
+        ctx.issues.push(issue('malformed-record', { line: item.line }, null, shown(text(item.raw)), `the header line is not valid CSV: ${item.message}`));
         stop = true;
         return null;
       }
       const header = checkHeader(ctx.entity, item.cells.map(text));
       if (header.issues.length) {
-        ctx.issues.push(...header.issues);
+        for (const i of header.issues) ctx.issues.push(i); // not push(...): 120,000 columns overflow the stack
         stop = true; // with a wrong header every value could land in the wrong field
         return null;
       }
@@ -53,13 +53,13 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       return null;
     }
     if (item.kind === 'problem') {
-      ctx.issues.push(issue('malformed-record', { line: item.line }, null, text(item.raw), item.message));
+      ctx.issues.push(issue('malformed-record', { line: item.line }, null, shown(text(item.raw)), item.message));
       ctx.skip();
       return null;
     }
     const cells = item.cells;
     if (cells.length !== columns.length) {
-      ctx.issues.push(issue('malformed-record', { line: item.line, key }, null, text(item.raw),
+      ctx.issues.push(issue('malformed-record', { line: item.line, key }, null, shown(text(item.raw)),
         `the record has ${cells.length} ${cells.length === 1 ? 'value' : 'values'} but the header has ${columns.length} columns`));
       ctx.skip();
       return null;
@@ -79,6 +79,7 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       if (stop) return;
       if (rec) batch.push(rec);
     }
+    bad.dropBefore(parser.consumed());
     if (batch.length) yield batch;
   }
   const last: SourceRecord[] = [];
@@ -93,6 +94,13 @@ export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceReco
       'the file is empty: its first line must be the header with the field names'));
   }
 }
+
+/** A record's text for an issue: whole unless it is far longer than a record should be. */
+function shown(raw: string): string {
+  return raw.length > SHOWN_WHOLE ? raw.slice(0, PREFIX_CHARS) + '…' : raw;
+}
+
+const SHOWN_WHOLE = 1 << 14;
 
 /**
  * Builds the fields object of a row with one object literal, so that every record has

@@ -5,8 +5,19 @@
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
-export type Encoding = 'utf8' | 'utf16le' | 'cp1251';
-export const ENCODINGS: readonly Encoding[] = ['utf8', 'utf16le', 'cp1251'];
+export type Encoding = 'utf8' | 'utf16le' | 'utf16be' | 'cp1251';
+export const ENCODINGS: readonly Encoding[] = ['utf8', 'utf16le', 'utf16be', 'cp1251'];
+
+/**
+ * The encoding a byte-order mark announces (UTF-8 EF BB BF, UTF-16LE FF FE, UTF-16BE
+ * FE FF), else UTF-8: how a file read with no --encoding of its own (an --agencies file)
+ * is read. `head` is the file's first bytes, at least 3 unless the file is shorter.
+ */
+export function encodingFromMark(head: Buffer): Encoding {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
+  return 'utf8';
+}
 
 export interface BadByte {
   /** offset in the whole decoded text (of all chunks) where U+FFFD stands for it */
@@ -21,7 +32,11 @@ export interface DecodedChunk {
   bad: BadByte[];
 }
 
+/** `0x00`…`0xFF`, made once: a file of garbage has an invalid byte at every position. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, v) => '0x' + v.toString(16).toUpperCase().padStart(2, '0'));
+
 function hex(b: Buffer, from: number, to: number): string {
+  if (to === from + 1) return HEX[b[from]!]!;
   const parts: string[] = [];
   for (let i = from; i < to; i++) parts.push('0x' + b[i]!.toString(16).toUpperCase().padStart(2, '0'));
   return parts.join(' ');
@@ -193,18 +208,20 @@ export function createDecoder(encoding: Encoding): Decoder {
     };
   }
 
-  if (encoding === 'utf16le') {
+  if (encoding === 'utf16le' || encoding === 'utf16be') {
+    const be = encoding === 'utf16be';
     return {
       write(chunk) {
         let b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
         let keep = b.length % 2;
         // A high surrogate at the very end pairs with the first unit of the next chunk.
         if (b.length - keep >= 2) {
-          const last = b.readUInt16LE(b.length - keep - 2);
+          const last = be ? b.readUInt16BE(b.length - keep - 2) : b.readUInt16LE(b.length - keep - 2);
           if (last >= 0xd800 && last <= 0xdbff) keep += 2;
         }
         carry = keep ? Buffer.from(b.subarray(b.length - keep)) : Buffer.alloc(0);
         if (keep) b = b.subarray(0, b.length - keep);
+        if (be) b = Buffer.from(b).swap16(); // a copy: the chunk may be the caller's
         const text = stripBom(b.toString('utf16le'));
         return out(...loneSurrogates(text, produced));
       },
@@ -235,6 +252,12 @@ export function createDecoder(encoding: Encoding): Decoder {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Does the text hold a surrogate without its other half (which no encoding can write)? */
+export function hasLoneSurrogate(text: string): boolean {
+  LONE_SURROGATE.lastIndex = 0;
+  return LONE_SURROGATE.test(text);
+}
 
 /** UTF-16 with an unpaired surrogate is not valid text: replace and report each. */
 function loneSurrogates(text: string, base: number): [string, BadByte[]] {

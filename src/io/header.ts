@@ -11,11 +11,14 @@ export interface HeaderCheck {
   issues: Issue[];
 }
 
+const SUGGEST_AT_MOST = 100;
+
 export function checkHeader(entityName: EntityName, cells: readonly string[]): HeaderCheck {
   const known = fieldNames(entityName);
   const at = { line: 1 };
   const issues: Issue[] = [];
   const seen = new Set<string>();
+  let unknown = 0;
   const columns = cells.map((c) => c.trim());
   for (const name of columns) {
     if (seen.has(name)) {
@@ -24,7 +27,9 @@ export function checkHeader(entityName: EntityName, cells: readonly string[]): H
     }
     seen.add(name);
     if (!known.includes(name)) {
-      const near = closest(name, known);
+      // A suggestion for the first columns only: a header of 120,000 unknown names is no
+      // header of this entity, and their edit distances took seconds.
+      const near = unknown++ < SUGGEST_AT_MOST ? closest(name, known) : undefined;
       const shown = name === '' ? 'an empty column name' : `column ${name}`;
       issues.push(issue('header-unknown-column', at, name, name,
         `${shown} is not a field of ${entityName}${near ? `; the closest known name is ${near}` : ''}`));

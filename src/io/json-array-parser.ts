@@ -39,6 +39,13 @@ export class JsonArrayParser extends TextWindow<JsonItem> {
   private line = 1;
   private phase: Phase = 'start';
   private count = 0;
+  /** where the scan of an element not yet complete stopped, to go on from there (see elementEnd) */
+  private scan: Scan | null = null;
+
+  /** Nothing more can come out: the reader may stop reading (and holding) text. */
+  get stopped(): boolean {
+    return this.phase === 'broken';
+  }
 
   end(): JsonItem[] {
     const items = this.drain(true);
@@ -62,7 +69,12 @@ export class JsonArrayParser extends TextWindow<JsonItem> {
     while (this.pos < len && this.phase !== 'broken') {
       const c = buf.charCodeAt(this.pos);
       if (isSpace(c)) {
+        // LF, CRLF and a lone CR each end a line.
         if (c === 0x0a) this.line++;
+        else if (c === 0x0d) {
+          if (this.pos + 1 >= len && !final) break; // its LF may come with the next chunk
+          if (buf.charCodeAt(this.pos + 1) !== 0x0a) this.line++;
+        }
         this.pos++;
         continue;
       }
@@ -88,7 +100,9 @@ export class JsonArrayParser extends TextWindow<JsonItem> {
           continue;
         case 'element': {
           if (c === 0x5d && this.count > 0) {
-            // A trailing comma before ]: harmless, nothing is lost.
+            // A trailing comma before ]: not JSON (RFC 8259), and a sign that a record may
+            // have been cut out by hand: said, not guessed past.
+            items.push(this.problem(this.pos, this.pos + 1, `a comma after record ${this.count} is followed by ] and no record: JSON allows no trailing comma`));
             this.phase = 'done';
             this.pos++;
             continue;
@@ -129,21 +143,30 @@ export class JsonArrayParser extends TextWindow<JsonItem> {
   /** Cuts out the element at this.pos; null when it is not complete yet. */
   private element(buf: string, len: number, final: boolean): JsonItem | null {
     const start = this.pos;
-    const end = elementEnd(buf, start, len);
+    this.scan ??= { at: 0, depth: 0 };
+    const end = elementEnd(buf, start, len, this.scan);
     if (end === -1) {
       if (!final && len - start < MAX_ELEMENT_CHARS) return null;
+      this.scan = null;
       this.count++;
-      const p = this.problem(start, Math.min(len, start + 200), `record ${this.count} is never closed`, this.count);
+      const p = this.problem(start, Math.min(len, start + 200), final
+        ? `record ${this.count} is never closed`
+        : `record ${this.count} is not closed within ${MAX_ELEMENT_CHARS.toLocaleString('en-US')} characters, more than any record holds; nothing after it is read`, this.count);
       this.phase = 'broken';
       return p;
     }
     // A bare value running to the end of the text so far may go on in the next chunk.
-    if (!final && end >= len) return null;
+    if (!final && end >= len) {
+      this.scan = null;
+      return null;
+    }
     this.count++;
     const line = this.line;
     const raw = buf.slice(start, end);
     for (let n = raw.indexOf('\n'); n !== -1; n = raw.indexOf('\n', n + 1)) this.line++;
+    for (let n = raw.indexOf('\r'); n !== -1; n = raw.indexOf('\r', n + 1)) if (raw.charCodeAt(n + 1) !== 0x0a) this.line++;
     this.pos = end;
+    this.scan = null;
     this.phase = 'after';
     return { kind: 'element', line, record: this.count, start: this.base + start, end: this.base + end, raw };
   }
@@ -165,13 +188,20 @@ function stringEnd(buf: string, open: number): number {
   }
 }
 
+/** How far an element's scan got: offset from its start, and the depth there. */
+interface Scan {
+  at: number;
+  depth: number;
+}
+
 /**
  * Where the element starting at `start` ends (exclusive), or -1 when the text so far does
- * not hold all of it. Objects and arrays are skimmed with a native regular expression
- * from one bracket or quote to the next (3× faster than looking at every character);
- * JSON.parse checks the rest.
+ * not hold all of it; then `scan` says where to go on when more text has come, so that a
+ * long element is scanned once, not once per chunk. Objects and arrays are skimmed with a
+ * native regular expression from one bracket or quote to the next (3× faster than looking
+ * at every character); JSON.parse checks the rest.
  */
-function elementEnd(buf: string, start: number, len: number): number {
+function elementEnd(buf: string, start: number, len: number, scan: Scan): number {
   const c0 = buf.charCodeAt(start);
   if (c0 === 0x22) {
     const k = stringEnd(buf, start);
@@ -185,15 +215,23 @@ function elementEnd(buf: string, start: number, len: number): number {
     }
     return len;
   }
-  let depth = 0;
-  STRUCTURE.lastIndex = start;
+  let depth = scan.depth;
+  STRUCTURE.lastIndex = start + scan.at;
   for (;;) {
     const m = STRUCTURE.exec(buf);
-    if (m === null) return -1;
+    if (m === null) {
+      scan.at = len - start;
+      scan.depth = depth;
+      return -1;
+    }
     const c = buf.charCodeAt(m.index);
     if (c === 0x22) {
       const k = stringEnd(buf, m.index);
-      if (k === -1) return -1;
+      if (k === -1) {
+        scan.at = m.index - start; // the string again, whole, next time
+        scan.depth = depth;
+        return -1;
+      }
       STRUCTURE.lastIndex = k + 1;
     } else if (c === 0x7b || c === 0x5b) depth++;
     else if (--depth === 0) return m.index + 1;

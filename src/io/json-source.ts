@@ -5,6 +5,7 @@ import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { JsonArrayParser, type JsonItem } from './json-array-parser.js';
 import type { FormatContext, SourceRecord } from './read-records.js';
 import { parseObject } from './json-object.js';
+import { PREFIX_CHARS } from './csv-parser.js';
 
 export async function* jsonArrayRecords(ctx: FormatContext): AsyncGenerator<SourceRecord[]> {
   const parser = new JsonArrayParser();
@@ -19,17 +20,17 @@ export async function* jsonArrayRecords(ctx: FormatContext): AsyncGenerator<Sour
       return null;
     }
     if (item.kind === 'problem') {
-      ctx.issues.push(issue('malformed-record', at, null, item.raw.slice(0, 200), item.message));
+      ctx.issues.push(issue('malformed-record', at, null, item.raw.slice(0, PREFIX_CHARS), item.message));
       if (item.record !== undefined) ctx.skip();
       return null;
     }
     const parsed = parseObject(item.raw);
-    if (typeof parsed === 'string') {
-      ctx.issues.push(issue('malformed-record', at, null, item.raw.slice(0, 200), `record ${item.record} ${parsed}`));
+    if (!parsed.ok) {
+      ctx.issues.push(issue(parsed.code, at, null, parsed.value ?? item.raw.slice(0, PREFIX_CHARS), `record ${item.record} ${parsed.message}`));
       ctx.skip();
       return null;
     }
-    return { line: item.line, record: item.record, raw: item.raw, fields: parsed };
+    return { line: item.line, record: item.record, raw: item.raw, fields: parsed.value };
   };
 
   for await (const chunk of ctx.text) {
@@ -41,6 +42,9 @@ export async function* jsonArrayRecords(ctx: FormatContext): AsyncGenerator<Sour
       if (rec) batch.push(rec);
     }
     if (batch.length) yield batch;
+    // Past a broken array nothing more is read: not into memory, and not from the file
+    // (a 600 MB NDJSON file named .json was held whole, only to be ignored).
+    if (parser.stopped) return;
   }
   const last: SourceRecord[] = [];
   for (const item of parser.end()) {

@@ -5,8 +5,8 @@ import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { EntityName } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
-import { openBytes } from './byte-source.js';
-import { ENCODINGS, createByteDecoder, createDecoder, type DecodedChunk, type Decoder, type Encoding } from './decode.js';
+import { openBytes, peek } from './byte-source.js';
+import { ENCODINGS, createByteDecoder, createDecoder, encodingFromMark, type DecodedChunk, type Decoder, type Encoding } from './decode.js';
 import { csvRecords } from './csv-source.js';
 import { jsonArrayRecords } from './json-source.js';
 import { ndjsonRecords } from './ndjson-source.js';
@@ -22,7 +22,8 @@ export interface ReadOptions {
   /** '-' = standard input */
   path: string;
   format?: FileFormat;
-  encoding?: Encoding;
+  /** 'bom': by the byte-order mark, else UTF-8 (decode.ts: encodingFromMark) */
+  encoding?: Encoding | 'bom';
   delimiter?: ',' | ';' | '\t';
   /** standard input to read for path '-' (default process.stdin); tests pass their own */
   stdin?: NodeJS.ReadableStream;
@@ -116,13 +117,19 @@ export async function openRecordSource(opts: ReadOptions): Promise<RecordSource>
   const format = detectFormat(opts.path, opts.format);
   // a zip, not text: encoding and delimiter do not apply (xlsx-source.ts)
   if (format === 'xlsx') return (await import('./xlsx-source.js')).openXlsxSource(opts);
-  const encoding = opts.encoding ?? 'utf8';
+  let encoding = opts.encoding ?? 'utf8';
   // The types say so, but the values come from the command line: check before reading.
-  if (!ENCODINGS.includes(encoding)) throw new UsageError(`unknown encoding ${encoding}: use ${ENCODINGS.join(', ')}`);
+  if (encoding !== 'bom' && !ENCODINGS.includes(encoding)) throw new UsageError(`unknown encoding ${encoding}: use ${ENCODINGS.join(', ')}`);
   if (opts.delimiter !== undefined && !DELIMITERS.includes(opts.delimiter)) {
     throw new UsageError(`unknown delimiter ${JSON.stringify(opts.delimiter)}: use , ; or tab`);
   }
   const bytes = await openBytes(opts.path, opts.stdin);
+  let chunks = bytes.chunks;
+  if (encoding === 'bom') {
+    const seen = await peek(chunks, 3);
+    encoding = encodingFromMark(seen.head);
+    chunks = seen.chunks;
+  }
   const issues: Issue[] = [];
   let skipped = 0;
   const asBytes = opts.utf8Bytes === true && format === 'csv' && encoding === 'utf8';
@@ -131,7 +138,7 @@ export async function openRecordSource(opts: ReadOptions): Promise<RecordSource>
     encoding,
     delimiter: opts.delimiter ?? ',',
     bytes: asBytes,
-    text: decoded(bytes.chunks, asBytes ? createByteDecoder() : createDecoder(encoding), opts.signal),
+    text: decoded(chunks, asBytes ? createByteDecoder() : createDecoder(encoding), opts.signal),
     issues,
     skip: () => {
       skipped++;

@@ -9,6 +9,11 @@ export abstract class TextWindow<T> {
   /** offset of buf[0] in the whole stream */
   protected base = 0;
 
+  /** Offset in the whole stream of the first text not yet consumed (all before it is done with). */
+  consumed(): number {
+    return this.base + this.pos;
+  }
+
   /** Adds text; returns every item it completes. */
   push(text: string): T[] {
     if (this.pos > 0) {

@@ -87,6 +87,13 @@ function keyOf(read: Reading, raw: unknown): string | null {
   return null;
 }
 
+/** Does a value (text, or a JSON list of items) hold U+0000? */
+function holdsNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.indexOf('\u0000') !== -1;
+  if (Array.isArray(v)) return v.some((x) => typeof x === 'string' && x.indexOf('\u0000') !== -1);
+  return false;
+}
+
 type RecordIn = { line: number | null; record?: number; fields: Record<string, unknown> };
 
 export function checkRecord(entityName: EntityName, src: RecordIn, opts?: CheckOptions): CheckedRecord {
@@ -166,6 +173,16 @@ function check(read: Reading, entityName: EntityName, src: RecordIn, opts?: Chec
     const f = plan.fields[fi]!;
     const given = raw[f.name];
     const v = read.normalize(given);
+    if (v !== null && holdsNul(v)) {
+      // U+0000 is valid UTF-8 (and a JSON \u0000), but no text: PostgreSQL refuses it in
+      // text columns, so the import failed at the database with no line (issue 12).
+      issues.push(issue('encoding-error', at, f.name, valueText(given)!.replaceAll('\u0000', '\\0'),
+        `${f.name} holds the character U+0000 (NUL), which is not text and cannot be stored`));
+      failed = true;
+      (bad ??= []).push(f.name);
+      list[fi] = null;
+      continue;
+    }
     let parsed = v === null ? null : read.parse(f, v);
     if (parsed !== null && isBroken(parsed)) {
       issues.push(issue(parsed.code, at, f.name, valueText(given), parsed.message));

@@ -160,21 +160,29 @@ describe('checkRecordBytes against checkRecord', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
     };
+    // A second sequence for the cases added since (NUL, a quote in an unquoted value, a
+    // lone CR), so that the first one makes the records it always made.
+    let seed2 = 777;
+    const rnd2 = (n: number) => {
+      seed2 = (seed2 * 1103515245 + 12345) & 0x7fffffff;
+      return seed2 % n;
+    };
     const alphabet = [...EDGES, 'Лицензия', 'Oʻzbek', '"', ',', '\n', '\r\n', '|', '\\', 'G2C', '1', '.', '-'];
     const text = (max: number) => Array.from({ length: rnd(max) }, () => alphabet[rnd(alphabet.length)]).join('');
     const cell = (s: string) => `"${s.replace(/"/g, '""')}"`;
     const sets = ['G2C', 'G2B|G2G', 'G2G|G2C', ' G2C ', '\u00a0G2C', 'G2C|'];
     const lines = [HEADER];
-    for (let i = 0; i < 1500; i++) {
+    for (let i = 0; i < 2500; i++) {
       const status = ['draft', 'active', 'retired'][rnd(3)]!;
       lines.push([
         `S-${i}`, rnd(5) ? 'MIN' : ' MIN\u00a0', cell(`Nom ${text(6)}`), cell(text(6)), rnd(3) ? cell(text(3)) : '', cell(text(12)),
-        cell(sets[rnd(sets.length)]!), cell(text(2)), status, rnd(2) ? '1500' : '', rnd(4) ? '' : '0.5', String(rnd(400)),
-        'portal', status === 'active' || rnd(2) ? cell(`PQ-1 ${text(4)}`) : '', cell(`${text(3)}|${text(3)}`), cell(text(2)), status === 'active' || rnd(2) ? '2024-01-01' : '', rnd(10) ? '' : '2025-02-30',
+        cell(sets[rnd(sets.length)]!), rnd2(20) ? cell(text(2)) : `un"quoted${text(2).replace(/[",\r\n]/g, '')}`, status, rnd(2) ? '1500' : '', rnd(4) ? '' : '0.5', String(rnd(400)),
+        'portal', status === 'active' || rnd(2) ? cell(`PQ-1 ${text(4)}`) : '', cell(`${text(3)}|${text(3)}`), rnd2(40) ? cell(text(2)) : cell(`${text(2)}\u0000${['\r', '\r\n', '\n'][rnd2(3)]}`), status === 'active' || rnd(2) ? '2024-01-01' : '', rnd(10) ? '' : '2025-02-30',
       ].join(','));
     }
     const path = join(tmp, 'awkward.csv');
-    writeFileSync(path, lines.join(rnd(2) ? '\r\n' : '\n') + '\n');
+    // Line ends of every kind, mixed (a lone CR ends a line too).
+    writeFileSync(path, lines.map((l) => l + ['\n', '\r\n', '\r'][rnd2(3)]).join(''));
     awkward = path;
     const { fast, slow } = await compare('services', path);
     // Both paths taken, often.
@@ -198,6 +206,17 @@ describe('checkRecordBytes against checkRecord', () => {
     const text = await readAll({ entity: 'services', path });
     expect(text.issues.map((i) => [i.code, i.line, i.key])).toEqual([['encoding-error', 3, 'S-\ufffd\ufffdA'], ['encoding-error', 5, 'S-4']]);
     await compare('services', path);
+  });
+
+  it('agrees on a record too long to keep: the same prefix of it, in characters', async () => {
+    for (const lead of ['Ж', '😀', 'a']) {
+      const long = `S-1,MIN,"${lead.repeat(150)}${'Жx😀'.repeat(400_000)}",,,,G2C,,draft,,,1,portal,,,,,`;
+      const path = join(tmp, `long-${lead.length}.csv`);
+      writeFileSync(path, `${HEADER}\n${long}\nS-2,MIN,Nom,,,,G2C,,draft,,,1,portal,,,,,\n`);
+      const text = await readAll({ entity: 'services', path });
+      expect(text.issues.map((i) => [i.code, i.line])).toEqual([['malformed-record', 2]]);
+      await compare('services', path);
+    }
   });
 
   it('takes lengths in characters, not bytes: a Cyrillic name of 300 characters (600 bytes) within 500 passes as text', async () => {
