@@ -92,14 +92,14 @@ export async function appendAudit(db: Db, row: StoredAudit): Promise<{ id: numbe
 const PAGE = 1000;
 
 /** Rows in id order, a page at a time (never the whole trail in memory). */
-async function* chainRows(knex: Knex): AsyncGenerator<AuditRow> {
+async function* chainRows(knex: Knex, pageSize: number): AsyncGenerator<AuditRow> {
   let after = -Infinity;
   for (;;) {
-    let q = knex('audit_log').select('*').orderBy('id', 'asc').limit(PAGE);
+    let q = knex('audit_log').select('*').orderBy('id', 'asc').limit(pageSize);
     if (after !== -Infinity) q = q.where('id', '>', after);
     const page = (await q) as Array<Record<string, unknown>>;
     for (const r of page) yield auditRowFromDb(r);
-    if (page.length < PAGE) return;
+    if (page.length < pageSize) return;
     after = Number(page[page.length - 1]!.id);
   }
 }
@@ -115,10 +115,10 @@ function broken(row: { id: number } | null, field: string | null, value: string 
  * `rows` has that hash — which catches what the chain alone cannot, a rewrite of every row
  * from some row on.
  */
-export async function verifyAuditChain(db: Db, opts: { checkpoints?: AuditHead[] } = {}): Promise<LogIssue[]> {
+export async function verifyAuditChain(db: Db, opts: { checkpoints?: AuditHead[]; /** rows read per query (tests use a small one) */ pageSize?: number } = {}): Promise<LogIssue[]> {
   if (!(await db.knex.schema.hasTable('audit_log'))) return [];
   if (!(await hasAuditChain(db.knex))) throw new ConflictError(`target ${db.target.name}: the audit trail is not chained yet`, { details: ['- run: egovctl migrate latest'] });
-  return verifyRows(chainRows(db.knex), opts.checkpoints ?? [], true);
+  return verifyRows(chainRows(db.knex, opts.pageSize ?? PAGE), opts.checkpoints ?? [], true);
 }
 
 async function verifyRows(rows: AsyncIterable<AuditRow> | Iterable<AuditRow>, checkpoints: AuditHead[], fromStart: boolean): Promise<LogIssue[]> {
