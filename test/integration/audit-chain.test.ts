@@ -132,7 +132,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('audit chain on %s', (dialect) => {
     await writeRows(t.db, 5);
     const rows = await hashes(t.db);
     const json = (await listAudit(t.db, { limit: 100 })).map(auditJson) as Array<Record<string, unknown>>;
-    const forged = { ...json.find((r) => r.id === 3)!, command: 'export', outcome: 'ok', exit_code: 0, message: null, prev: rows[1]!.hash };
+    const forged: Record<string, unknown> = { ...json.find((r) => r.id === 3)!, command: 'export', outcome: 'ok', exit_code: 0, message: null, prev: rows[1]!.hash };
     const forgedHash = independentHash(forged);
     await tamper(t.db, [
       ['delete from audit_log where id = 3'],
