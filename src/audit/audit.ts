@@ -2,12 +2,14 @@ import os from 'node:os';
 import { redact } from '../config/redact.js';
 import type { Db } from '../db/connect.js';
 import { ConflictError, EgovError, InterruptedError, NotConfirmedError } from '../errors.js';
+import { appendAudit, hasAuditChain, type StoredAudit } from './audit-chain.js';
+import { auditRowFromDb, wellFormed, type AuditRow, type Outcome } from './audit-row.js';
+
+export type { AuditRow, Outcome } from './audit-row.js';
 
 // The audit trail of SPEC §7. One row per command, written when it ends — so the tool
 // never updates a row — and written on its own connection, outside the command's
 // transaction, so that a rolled-back import is still on record.
-
-export type Outcome = 'ok' | 'failed' | 'refused' | 'interrupted';
 
 export interface AuditEntry {
   command: string;
@@ -19,12 +21,6 @@ export interface AuditEntry {
   exit_code: number;
   counts: Record<string, unknown>;
   message?: string | null;
-}
-
-export interface AuditRow extends AuditEntry {
-  id: number;
-  actor: string;
-  host: string;
 }
 
 export function actor(): string {
@@ -53,19 +49,23 @@ export function exitCodeOf(err: unknown): number {
 export async function writeAudit(db: Db, entry: AuditEntry): Promise<string | null> {
   try {
     if (!(await db.knex.schema.hasTable('audit_log'))) return 'the audit table does not exist (run egovctl migrate latest)';
-    await db.knex('audit_log').insert({
-      started_at: entry.started_at,
-      finished_at: entry.finished_at,
-      command: entry.command,
-      args: redact(JSON.stringify(entry.args)),
-      actor: actor(),
-      host: os.hostname(),
-      target: redact(entry.target),
+    const row: StoredAudit = {
+      // as the database gives them back, so that the hash is of the values read later
+      started_at: new Date(entry.started_at).toISOString(),
+      finished_at: new Date(entry.finished_at).toISOString(),
+      command: wellFormed(entry.command),
+      args: redact(JSON.stringify(entry.args.map(wellFormed))),
+      actor: wellFormed(actor()),
+      host: wellFormed(os.hostname()),
+      target: wellFormed(redact(entry.target)),
       outcome: entry.outcome,
       exit_code: entry.exit_code,
       counts: JSON.stringify(entry.counts ?? {}),
-      message: entry.message ? redact(entry.message).slice(0, 2000) : null,
-    });
+      message: entry.message ? wellFormed(redact(entry.message).slice(0, 2000)) : null,
+    };
+    // a schema from before the chain (migrate down, or a run that migrates it): a plain row
+    if (await hasAuditChain(db.knex)) await appendAudit(db, row);
+    else await db.knex('audit_log').insert(row);
     return null;
   } catch (err) {
     return redact((err as Error).message ?? String(err));
@@ -84,28 +84,14 @@ export async function listAudit(db: Db, q: AuditQuery = {}): Promise<AuditRow[]>
   let query = db.knex('audit_log').select('*').orderBy('id', 'desc').limit(q.limit ?? 50);
   if (q.since) query = query.where('started_at', '>=', q.since);
   const rows = (await query) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({
-    id: Number(r.id),
-    started_at: iso(r.started_at),
-    finished_at: iso(r.finished_at),
-    command: String(r.command),
-    args: JSON.parse(String(r.args)) as string[],
-    actor: String(r.actor),
-    host: String(r.host),
-    target: String(r.target),
-    outcome: r.outcome as Outcome,
-    exit_code: r.exit_code === null || r.exit_code === undefined ? 0 : Number(r.exit_code),
-    counts: JSON.parse(String(r.counts ?? '{}')) as Record<string, unknown>,
-    message: (r.message as string | null) ?? null,
-  }));
+  return rows.map(auditRowFromDb);
 }
 
-function iso(v: unknown): string {
-  return v instanceof Date ? v.toISOString() : String(v);
-}
-
-/** The fields of SPEC §8 `audit list`, in its order (exit_code and message stay in the human view). */
-export const AUDIT_JSON_FIELDS = ['id', 'started_at', 'finished_at', 'command', 'args', 'actor', 'host', 'target', 'outcome', 'counts'] as const;
+/**
+ * The fields of `audit list --json`: SPEC §8's, in its order, then exit_code, message and
+ * the chain's prev and hash (SPEC §9) — everything a third party needs to recompute each hash.
+ */
+export const AUDIT_JSON_FIELDS = ['id', 'started_at', 'finished_at', 'command', 'args', 'actor', 'host', 'target', 'outcome', 'counts', 'exit_code', 'message', 'prev', 'hash'] as const;
 
 export function auditJson(row: AuditRow): Record<(typeof AUDIT_JSON_FIELDS)[number], unknown> {
   const out = {} as Record<(typeof AUDIT_JSON_FIELDS)[number], unknown>;

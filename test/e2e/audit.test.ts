@@ -9,7 +9,8 @@ import { auditRows, cli, openTestDb, seed, type Dialect, type TestDb } from '../
 // host, redacted arguments and counts; `audit list` in the shape of SPEC §8; and rows
 // that no client can update or delete.
 
-const KEYS = ['id', 'started_at', 'finished_at', 'command', 'args', 'actor', 'host', 'target', 'outcome', 'counts'];
+// SPEC §8's fields, then what §8 allows to be added: exit_code, message and the chain's prev and hash (§9)
+const KEYS = ['id', 'started_at', 'finished_at', 'command', 'args', 'actor', 'host', 'target', 'outcome', 'counts', 'exit_code', 'message', 'prev', 'hash'];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe.each<Dialect>(['pg', 'sqlite'])('audit on %s', (dialect) => {

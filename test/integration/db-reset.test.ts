@@ -1,13 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { listMigrationFiles } from '../../src/db/migrator.js';
 import { toJsonText } from '../../src/records/db-row.js';
+import { ROOT } from '../helpers/cli.js';
 import { AGENCIES, auditRows, cli, codes, openTestDb, seed, SERVICES, UPDATED, type Dialect, type TestDb } from '../helpers/registry-seed.js';
 
 // db reset against real PostgreSQL and SQLite: says what, refuses without an answer,
 // wants the database name typed, backs up both entities, then drops every table.
 
 const TABLES = ['services', 'agencies', 'audit_log', 'egovctl_migrations'];
+/** one row of egovctl_migrations per shipped migration */
+const MIGRATIONS = listMigrationFiles(path.join(ROOT, 'dist', 'migrations')).length;
 
 describe.each<Dialect>(['pg', 'sqlite'])('db reset on %s', (dialect) => {
   let t: TestDb;
@@ -29,12 +33,12 @@ describe.each<Dialect>(['pg', 'sqlite'])('db reset on %s', (dialect) => {
     expect(r.stderr).toContain(`About to drop every table of egovctl on target`);
     expect(r.stderr).toContain('drops table services with 8 rows');
     expect(r.stderr).toContain('drops table agencies with 3 rows');
-    expect(r.stderr).toContain('drops table egovctl_migrations with 3 rows');
+    expect(r.stderr).toContain(`drops table egovctl_migrations with ${MIGRATIONS} rows`);
     expect(r.stderr).toContain('pass --yes to proceed');
     expect(await tablesLeft()).toEqual(TABLES);
     expect(await codes(t.db)).toEqual(SERVICES.map((s) => s.code));
     const [row] = await auditRows(t);
-    expect(row).toMatchObject({ command: 'db reset', args: [], outcome: 'refused', counts: { services: 8, agencies: 3, audit_log: 0, egovctl_migrations: 3 } });
+    expect(row).toMatchObject({ command: 'db reset', args: [], outcome: 'refused', counts: { services: 8, agencies: 3, audit_log: 0, egovctl_migrations: MIGRATIONS } });
   });
 
   test('--dry-run: the plan as JSON, nothing dropped', async () => {
@@ -43,7 +47,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('db reset on %s', (dialect) => {
     expect(JSON.parse(r.stdout)).toEqual({
       target: t.shownName,
       dry_run: true,
-      tables: [{ table: 'services', rows: 8 }, { table: 'agencies', rows: 3 }, { table: 'audit_log', rows: 0 }, { table: 'egovctl_migrations', rows: 3 }],
+      tables: [{ table: 'services', rows: 8 }, { table: 'agencies', rows: 3 }, { table: 'audit_log', rows: 0 }, { table: 'egovctl_migrations', rows: MIGRATIONS }],
       dropped: 0,
       backups: [],
     });
