@@ -90,11 +90,6 @@ function watchLink(conn: { connection?: { stream?: import('node:net').Socket }; 
   sock.setTimeout(timeouts.idle * 1000);
   sock.on('timeout', () => {
     if (!conn.activeQuery && !conn._queryQueue?.length) return; // idle in the pool: fine
-    // we stopped reading (a slow reader of an export applies back-pressure): not the link's fault
-    if (sock.isPaused()) {
-      sock.setTimeout(timeouts.idle * 1000);
-      return;
-    }
     sock.destroy(Object.assign(new Error(`Connection terminated: no byte to or from the server for ${timeouts.idle} s while a statement ran (--idle-timeout); the link is taken for dead`), { code: 'ETIMEDOUT' }));
   });
 }
