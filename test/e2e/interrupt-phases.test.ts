@@ -111,6 +111,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('interrupts at each phase of an import 
   test('replace interrupted at a random moment (no hook): the outcome said is the outcome stored', async () => {
     await setState('base');
     const random = new Tally(`random-moment replace on ${dialect}`);
+    let exitRace = 0;
     // how long an uninterrupted run takes, to spread the signals over it
     const t0 = Date.now();
     expect((await cli(['import', 'services', next, '--mode', 'replace', '--yes', '--no-backup'])).code).toBe(0);
@@ -134,6 +135,14 @@ describe.each<Dialect>(['pg', 'sqlite'])('interrupts at each phase of an import 
         // committed: all of it, said so, audit ok (a signal after the process ended says nothing)
         ok = sameCodes(s, doneSnap) && row?.outcome === 'ok' && (await auditCount()) === audits + 1 && !r.stderr.includes('rolled back');
         await setState('base');
+      } else if (r.code === null && r.signal === signal) {
+        // Ended by the signal's default action: only possible once the run had ended and
+        // Node was tearing its signal handlers down on the way out (a window of moments
+        // after the report). Held when what is stored and audited is the committed run;
+        // counted apart in the figures.
+        ok = sameCodes(s, doneSnap) && row?.outcome === 'ok' && (await auditCount()) === audits + 1;
+        exitRace++;
+        await setState('base');
       } else {
         ok = sent && r.code === (signal === 'SIGTERM' ? 143 : 130) && JSON.stringify(s) === JSON.stringify(baseSnap) && row?.outcome === 'interrupted' && (await auditCount()) === audits + 1;
       }
@@ -141,6 +150,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('interrupts at each phase of an import 
       tally.record(ok && !r.hung, `random ${i}`);
     }
     random.print();
+    process.stdout.write(`fault figures: random-moment replace on ${dialect}: ${exitRace} ended by the signal during process exit after a committed run\n`);
     expect(random.failed).toEqual([]);
   }, 600_000);
 });
