@@ -129,4 +129,19 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry log writes on %s', (dialect) 
     expect(es.map((e) => `${e.op}:${e.key}`)).toEqual(['delete:ADL-0001', 'delete:ADL-0002', 'delete:ADL-0003', 'delete:SOL-0003', 'delete:TK-0001']);
     expect(es.map((e) => e.number)).toEqual([n1 + 2, n1 + 3, n1 + 4, n1 + 5, n1 + 6]);
   });
+
+  test('undoing the log migration says the history will be lost and writes the log file first; the file verifies', async () => {
+    const n = (await entries(t)).length;
+    const r = await cli(t, ['migrate', 'down', LOG_MIGRATION, '--yes', '--backup', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`the registry log's history (${n} entries) will be lost; the log file is written first to ${dir}`);
+    const file = fs.readdirSync(dir).find((f) => f.includes('-registry-log-'))!;
+    expect(r.stderr + r.stdout).toContain(`registry log (${n} entries): ${path.join(dir, file)}`);
+    expect(fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n')).toHaveLength(n);
+    expect(await t.db.knex.schema.hasTable(ENTRIES_TABLE)).toBe(false);
+    const v = await cli(t, ['registry', 'verify', '--log', path.join(dir, file), '--json']);
+    expect(JSON.parse(v.stdout)).toMatchObject({ valid: true, size: n });
+    expect(v.code).toBe(0);
+    await latest(t.db, { dir: MIGRATIONS });
+  });
 });
