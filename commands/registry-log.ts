@@ -12,6 +12,8 @@ import { verifyLog, type LogVerifyReport } from '../src/registry/log/verify-log.
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
+import { runOnDb } from './run.js';
+import { verifyDatabase } from '../src/registry/verify-db.js';
 
 // The registry log's commands that need no database: make a signing key; verify a log file
 // with its checkpoints and an export, as a third party does on a machine of their own.
@@ -40,8 +42,8 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
 
   registry
     .command('verify')
-    .description('check a registry log file, its checkpoints and an export, with no database')
-    .requiredOption('--log <file>', 'the log file (registry log --out)')
+    .description('check the registry log: in the database, or a log file with its checkpoints and an export (no database)')
+    .option('--log <file>', 'check this log file, with no database (registry log --out)')
     .option('--checkpoint <file>', 'a checkpoint (signed note) to check against the log (repeatable)', collect)
     .option('--key <verifier key>', 'a verifier key <name>+<hash>+<base64>, or a file holding one (repeatable)', collect)
     .option('--snapshot <export>', 'an NDJSON (or JSON) export that must be exactly the log\'s snapshot')
@@ -54,9 +56,14 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
       'root equals the log\'s root at its size (root-mismatch) and, with --key, that its signature',
       'verifies (bad-signature); with --snapshot, that the export holds exactly the latest version',
       'of each record (log-drift, naming the key and field). The report is the JSON of validate.',
+      'Without --log it checks the target\'s database the same way: the stored log, every stored tree',
+      'head (root-mismatch), and that the agencies and services tables hold exactly the log\'s',
+      'snapshot (log-drift: a row changed, inserted or deleted behind the tool\'s back).',
       'Exit 0 when it verifies, 3 when it does not, 2 for a usage error.',
       '',
       'Examples:',
+      '  egovctl registry verify',
+      '  egovctl --target central registry verify --checkpoint checkpoint.txt --key log.pub --json',
       '  egovctl registry verify --log registry.log --checkpoint checkpoint.txt --key "egov.uz/registry+1a2b3c4d+AXu…"',
       '  egovctl registry verify --log registry.log --snapshot services.ndjson --entity services --json',
     ].join('\n'))
@@ -75,7 +82,7 @@ async function keygen(ctx: Ctx, o: { name: string; out: string; force?: boolean 
 }
 
 interface VerifyFlags {
-  log: string;
+  log?: string;
   checkpoint?: string[];
   key?: string[];
   snapshot?: string;
@@ -101,9 +108,22 @@ function readable(ctx: Ctx, flag: string, file: string): string {
 }
 
 async function verify(ctx: Ctx, o: VerifyFlags): Promise<number> {
-  const log = readable(ctx, '--log', o.log);
   const keys = (o.key ?? []).map((k) => readVerifierKey(k));
   const checkpoints = (o.checkpoint ?? []).map((f) => ({ file: f, bytes: fs.readFileSync(readable(ctx, '--checkpoint', f)) }));
+  if (o.log === undefined) {
+    if (o.snapshot) throw new UsageError('--snapshot goes with --log: against the database, the tables are the snapshot checked');
+    const target = ctx.singleTarget();
+    const r = await runOnDb(ctx, target, async (db) => {
+      const res = await verifyDatabase(db, { checkpoints, keys, maxIssues: o.maxIssues });
+      return { result: res, counts: { entries: res.size, errors: res.errors } };
+    }, { schema: true });
+    if (ctx.opts.json) {
+      writeJson(ctx.stdout, r);
+      ctx.reported = true;
+    } else present(ctx, r, keys.length > 0);
+    return r.valid ? 0 : 3;
+  }
+  const log = readable(ctx, '--log', o.log);
   const snapshot = o.snapshot ? { file: readable(ctx, '--snapshot', o.snapshot), entity: o.entity } : null;
   const r = await verifyLog({ log, checkpoints, keys, snapshot, maxIssues: o.maxIssues });
   r.source = o.log;
@@ -117,7 +137,7 @@ async function verify(ctx: Ctx, o: VerifyFlags): Promise<number> {
 
 function present(ctx: Ctx, r: LogVerifyReport, keyed: boolean): void {
   const p = ctx.paint;
-  const lines: string[] = [`log ${r.source}: ${r.size} entr${r.size === 1 ? 'y' : 'ies'}, root ${r.root}`];
+  const lines: string[] = [`${'tables' in r ? 'target ' : 'log '}${r.source}: ${r.size} entr${r.size === 1 ? 'y' : 'ies'}, root ${r.root}`];
   for (const c of r.checkpoints) {
     if (c.size === null) continue;
     const sig = c.signature === 'verified' ? `signed by ${c.signed_by.join(', ')}` : c.signature === 'not-checked' ? 'signature not checked (no --key)' : 'signature bad';
