@@ -7,7 +7,8 @@ import { renderIssues } from '../src/output/issues-view.js';
 import { writeJson } from '../src/output/json.js';
 import type { Issue } from '../src/records/issues.js';
 import type { EntityName } from '../src/records/fields.js';
-import { readVerifierKey, writeNewKey } from '../src/registry/log/key-file.js';
+import { readSignerKeyFile, readVerifierKey, writeNewKey } from '../src/registry/log/key-file.js';
+import { currentCheckpoint, exportLog } from '../src/registry/log-publish.js';
 import { verifyLog, type LogVerifyReport } from '../src/registry/log/verify-log.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -68,6 +69,71 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
       '  egovctl registry verify --log registry.log --snapshot services.ndjson --entity services --json',
     ].join('\n'))
     .action(bind(verify));
+
+  registry
+    .command('checkpoint')
+    .description('print the registry log\'s current head as a C2SP checkpoint note, signed with --sign-key')
+    .option('--sign-key <file>', 'a private key of registry keygen: sign the note (Ed25519, Go sumdb/note format)')
+    .addHelpText('after', [
+      '',
+      'Prints <origin>\\n<size>\\n<base64 root>\\n (then, signed, a blank line and "— <name> <signature>").',
+      'The origin is the target\'s "logOrigin" in the config file, else egovctl/<database>.',
+      'Publish each checkpoint (a web page, a mailing list): a later log must contain it as a prefix.',
+      'With --json: {"origin", "size", "root", "signed", "note"}.',
+      '',
+      'Examples:',
+      '  egovctl registry checkpoint',
+      '  egovctl --target central registry checkpoint --sign-key /etc/egovctl/log.key > /srv/open-data/checkpoint.txt',
+    ].join('\n'))
+    .action(bind(checkpoint));
+
+  registry
+    .command('log')
+    .description('write the registry log file: one line per entry, entry bytes TAB item bytes')
+    .option('--from <n>', 'the first entry (default 1)', positiveInt('--from'))
+    .option('--to <m>', 'the last entry (default the last)', positiveInt('--to'))
+    .option('--out <path>', 'write to this file, atomically (default standard output)')
+    .option('--manifest', 'also write <out>.manifest.json: entries, size and root (base64), bytes, sha256')
+    .addHelpText('after', [
+      '',
+      'The file is what `registry verify --log` checks on any machine, with no database.',
+      '',
+      'Examples:',
+      '  egovctl registry log --out /srv/open-data/registry.log --manifest',
+      '  egovctl registry log --from 1001 --to 2000 > part.log',
+    ].join('\n'))
+    .action(bind(logFile));
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    if (!/^[1-9][0-9]*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`${flag}: "${v}" is not a whole number of 1 or more`);
+    return Number(v);
+  };
+}
+
+async function checkpoint(ctx: Ctx, o: { signKey?: string }): Promise<number> {
+  const signer = o.signKey ? readSignerKeyFile(readable(ctx, '--sign-key', o.signKey)) : null;
+  const target = ctx.singleTarget();
+  const r = await runOnDb(ctx, target, async (db) => ({ result: await currentCheckpoint(db, { signer }) }), { schema: true });
+  if (ctx.opts.json) writeJson(ctx.stdout, r);
+  else ctx.stdout.write(r.note);
+  return 0;
+}
+
+async function logFile(ctx: Ctx, o: { from?: number; to?: number; out?: string; manifest?: boolean }): Promise<number> {
+  if (o.manifest && !o.out) throw new UsageError('--manifest needs --out <path>: a manifest describes a file');
+  const target = ctx.singleTarget();
+  const out = o.out ? path.resolve(ctx.cwd, o.out) : null;
+  const r = await runOnDb(ctx, target, async (db) => {
+    const res = await exportLog(db, { from: o.from, to: o.to, out, manifest: !!o.manifest }, ctx.stdout);
+    return { result: res, counts: { entries: res.entries } };
+  }, { schema: true });
+  if (out) {
+    if (ctx.opts.json) writeJson(ctx.stdout, r);
+    else ctx.logger.info(`${r.entries} entr${r.entries === 1 ? 'y' : 'ies'} written to ${r.out} (size ${r.size}, root ${r.root})`);
+  }
+  return 0;
 }
 
 async function keygen(ctx: Ctx, o: { name: string; out: string; force?: boolean }): Promise<number> {
