@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openCheckpoint } from '../../src/registry/log/checkpoint.js';
 import { readVerifierKey } from '../../src/registry/log/key-file.js';
-import { ROOT, runCli, scratch } from '../helpers/cli.js';
+import { BIN, ROOT, runCli, scratch } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/pg.js';
 
 // The walk-through of issue 15 through the built binary, on both databases: import, a fee
@@ -96,7 +97,17 @@ describe.each(['pg', 'sqlite'] as const)('registry log from the database (%s, e2
     expect(bad.stdout).toContain('NOT verified');
     const badJson = await cli('registry', 'verify', '--json');
     expect(badJson.code).toBe(3);
-    expect(JSON.parse(badJson.stdout).issues).toEqual([expect.objectContaining({ code: 'log-drift', key: 'BIZ-0002', field: 'name_en' })]);
+    const issues = JSON.parse(badJson.stdout).issues as Array<{ value: string; message: string }>;
+    expect(issues).toEqual([expect.objectContaining({ code: 'log-drift', key: 'BIZ-0002', field: 'name_en', value: 'Edited by hand' })]);
+    // put back as the log has it: verifies again
+    const was = /name_en is "(.*)" in the log/.exec(issues[0]!.message)![1]!;
+    const k2 = knexFactory(dialect === 'pg' ? { client: 'pg', connection: url } : { client: 'better-sqlite3', connection: { filename: f('agency.sqlite') }, useNullAsDefault: true });
+    try {
+      await k2('services').where({ code: 'BIZ-0002' }).update({ name_en: was });
+    } finally {
+      await k2.destroy();
+    }
+    expect((await cli('registry', 'verify')).code).toBe(0);
   });
 
   test('checkpoint origin from logOrigin in the config file; a bad logOrigin is exit 2', async () => {
@@ -110,5 +121,64 @@ describe.each(['pg', 'sqlite'] as const)('registry log from the database (%s, e2
     const bad = await runCli(['--config', cfg, '--target', 'main', 'registry', 'checkpoint'], { env: home.env, cwd: home.dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('logOrigin');
+  });
+
+  const withKnex = async <T>(fn: (k: ReturnType<typeof knexFactory>) => Promise<T>): Promise<T> => {
+    const k = knexFactory(dialect === 'pg' ? { client: 'pg', connection: url } : { client: 'better-sqlite3', connection: { filename: f('agency.sqlite') }, useNullAsDefault: true });
+    try {
+      return await fn(k);
+    } finally {
+      await k.destroy();
+    }
+  };
+  const numbers = () => withKnex(async (k) => ((await k('registry_log_entries').select('number').orderBy('number')) as Array<{ number: number | string }>).map((r) => Number(r.number)));
+  /** A services file of copies of BIZ-0002 under new codes. */
+  const copies = async (prefix: string, n: number) => {
+    const e = await cli('export', 'services', '--format', 'ndjson');
+    const base = e.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.code === 'BIZ-0002')!;
+    const file = f(`${prefix}.ndjson`);
+    fs.writeFileSync(file, Array.from({ length: n }, (_, i) => JSON.stringify({ ...base, code: `${prefix}-${String(i + 1).padStart(4, '0')}` })).join('\n') + '\n');
+    return file;
+  };
+  /** Starts an import paused just before COMMIT (after its entries are appended). */
+  const pausedImport = (file: string, pauseMs: number) => {
+    const child = spawn(process.execPath, [BIN, '--db', url, 'import', 'services', file], {
+      cwd: home.dir, env: { ...home.env, EGOVCTL_TEST_PAUSE_AT: 'commit', EGOVCTL_TEST_PAUSE_MS: String(pauseMs) }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const paused = new Promise<void>((resolve) => child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (stderr.includes('test pause: commit')) resolve();
+    }));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    return { child, paused, done, stderr: () => stderr };
+  };
+
+  test('an import interrupted at its commit decision (its entries already appended) leaves none behind', async () => {
+    const before = await numbers();
+    const file = await copies('INT', 3);
+    const run = pausedImport(file, 20_000);
+    await run.paused;
+    run.child.kill('SIGINT');
+    expect(await run.done).toBe(130);
+    expect(await numbers()).toEqual(before);
+    expect((await cli('registry', 'verify')).code).toBe(0);
+  });
+
+  test.runIf(dialect === 'pg')('concurrent imports append one after the other: numbers gapless, every head verifies', async () => {
+    const before = await numbers();
+    const a = pausedImport(await copies('CONA', 40), 1500);
+    await a.paused;
+    // b reaches its append while a holds the log's lock: it waits, then follows a
+    const b = runCli(['--db', url, 'import', 'services', await copies('CONB', 40)], { env: home.env, cwd: home.dir });
+    const [ca, cb] = await Promise.all([a.done, b]);
+    expect(ca, a.stderr()).toBe(0);
+    expect(cb.code, cb.stderr).toBe(0);
+    const after = await numbers();
+    expect(after).toEqual(Array.from({ length: before.length + 80 }, (_, i) => i + 1));
+    const keys = await withKnex(async (k) => ((await k('registry_log_entries').select('key').where('number', '>', before.length).orderBy('number')) as Array<{ key: string }>).map((r) => r.key.slice(0, 4)));
+    expect(keys).toEqual([...Array(40).fill('CONA'), ...Array(40).fill('CONB')]);
+    const v = await cli('registry', 'verify', '--json');
+    expect(v.code, v.stdout).toBe(0);
   });
 });
