@@ -9,6 +9,8 @@ import type { Issue } from '../src/records/issues.js';
 import type { EntityName } from '../src/records/fields.js';
 import { readSignerKeyFile, readVerifierKey, writeNewKey } from '../src/registry/log/key-file.js';
 import { currentCheckpoint, exportLog } from '../src/registry/log-publish.js';
+import { recordHistory, type History } from '../src/registry/log-history.js';
+import { renderTable } from '../src/output/table.js';
 import { verifyLog, type LogVerifyReport } from '../src/registry/log/verify-log.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -103,6 +105,44 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
       '  egovctl registry log --from 1001 --to 2000 > part.log',
     ].join('\n'))
     .action(bind(logFile));
+
+  registerRegistryHistory(registry, bind);
+}
+
+function registerRegistryHistory(registry: Command, bind: Bind): void {
+  registry
+    .command('history <code>')
+    .description('every version of a record in the registry log, oldest first, with what changed')
+    .addOption(new Option('--entity <entity>', 'the entity of the code').choices(['agencies', 'services']).default('services'))
+    .addHelpText('after', [
+      '',
+      'Each entry: number, timestamp, actor (user@host, or migration), op (put or delete), and the',
+      'fields whose value differs from the version before (from → to). An unknown code is exit 3.',
+      'With --json: {"entity", "key", "versions": [{"number", "timestamp", "actor", "op", "item", "changes": [{"field", "from", "to"}]}]}.',
+      '',
+      'Examples:',
+      '  egovctl registry history BIZ-0001',
+      '  egovctl registry history DXM --entity agencies --json',
+    ].join('\n'))
+    .action(bind(history));
+}
+
+async function history(ctx: Ctx, code: string, o: { entity: EntityName }): Promise<number> {
+  const target = ctx.singleTarget();
+  const r = await runOnDb(ctx, target, async (db) => ({ result: await recordHistory(db, o.entity, code) }), { schema: true });
+  if (ctx.opts.json) writeJson(ctx.stdout, r);
+  else presentHistory(ctx, r);
+  return 0;
+}
+
+function presentHistory(ctx: Ctx, h: History): void {
+  const show = (v: unknown) => (v === null ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
+  const rows = h.versions.map((v) => [
+    v.number, v.timestamp, v.actor, v.op,
+    v.op === 'delete' ? 'deleted' : v.changes.filter((c) => c.field !== 'updated_at').map((c) => `${c.field}: ${show(c.from)} → ${show(c.to)}`).join('; ') || '(no field changed)',
+  ]);
+  ctx.stdout.write(`${renderTable(['entry', 'timestamp', 'actor', 'op', 'changes'], rows)}\n`);
+  ctx.logger.info(`${h.versions.length} version${h.versions.length === 1 ? '' : 's'} of ${h.entity} ${h.key}`);
 }
 
 function positiveInt(flag: string) {

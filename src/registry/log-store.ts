@@ -166,6 +166,9 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
   for (const c of sorted) {
     for (const key of [...c.deletes].sort(byCode)) await add(c.entity, 'delete', key, null);
     const puts = c.puts;
+    // A table just loaded in bulk has no statistics yet: without them the planner scanned
+    // the whole table for each batch of codes below (200,000 services: 35 s instead of 3).
+    if ('all' in puts && dialect === 'pg') await knex.raw(`analyze ${ENTITIES[c.entity].table}`);
     const codes = 'all' in puts
       ? ((await (puts.updatedAt ? knex(ENTITIES[c.entity].table).select('code').where('updated_at', puts.updatedAt) : knex(ENTITIES[c.entity].table).select('code'))) as Array<{ code: string }>).map((r) => r.code)
       : [...(puts as readonly string[])];
@@ -181,6 +184,8 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
   }
   await flush(knex, dialect, p);
   if (appended === 0) return null;
+  // The same for the log's own tables, which `registry verify` and `export --as-of` join.
+  if (appended >= 10_000 && dialect === 'pg') await knex.raw(`analyze ${ENTRIES_TABLE}, ${ITEMS_TABLE}`);
   const root = range.root().toString('base64');
   await knex(HEADS_TABLE).insert({ size: range.size, root, state: JSON.stringify(range.state()), created_at: stamp.timestamp });
   return { appended, size: range.size, root };
