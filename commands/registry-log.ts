@@ -10,6 +10,7 @@ import type { EntityName } from '../src/records/fields.js';
 import { readSignerKeyFile, readVerifierKey, writeNewKey } from '../src/registry/log/key-file.js';
 import { currentCheckpoint, exportLog } from '../src/registry/log-publish.js';
 import { recordHistory, type History } from '../src/registry/log-history.js';
+import { proveConsistency, proveInclusion } from '../src/registry/log-prove.js';
 import { renderTable } from '../src/output/table.js';
 import { verifyLog, type LogVerifyReport } from '../src/registry/log/verify-log.js';
 import type { Ctx } from './context.js';
@@ -107,6 +108,37 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
     .action(bind(logFile));
 
   registerRegistryHistory(registry, bind);
+
+  registry
+    .command('prove [code]')
+    .description('an inclusion proof of a record\'s latest entry, or (--from-size) a consistency proof')
+    .addOption(new Option('--entity <entity>', 'the entity of the code').choices(['agencies', 'services']).default('services'))
+    .option('--size <n>', 'the tree size to prove against (default the current head)', positiveInt('--size'))
+    .option('--from-size <m>', 'prove that the tree of size M is a prefix of the tree of --size', nonNegativeInt('--from-size'))
+    .addHelpText('after', [
+      '',
+      'Inclusion (RFC 6962 §2.1.1): {"size", "root", "index", "entry", "proof"} — index the 0-based leaf',
+      'of the code\'s latest entry within the first N entries, entry its bytes, proof the audit path,',
+      'bottom up, base64. Consistency (§2.1.2): {"old_size", "old_root", "size", "root", "proof"}.',
+      'Always JSON. A code with no entry is exit 3.',
+      '',
+      'Examples:',
+      '  egovctl registry prove BIZ-0001',
+      '  egovctl registry prove DXM --entity agencies --size 1200',
+      '  egovctl registry prove --from-size 1000 --size 2000',
+    ].join('\n'))
+    .action(bind(prove));
+}
+
+async function prove(ctx: Ctx, code: string | undefined, o: { entity: EntityName; size?: number; fromSize?: number }): Promise<number> {
+  if ((code === undefined) === (o.fromSize === undefined)) throw new UsageError('give a code (an inclusion proof) or --from-size <m> (a consistency proof), not both');
+  const target = ctx.singleTarget();
+  const r = await runOnDb(ctx, target, async (db) => ({
+    result: code !== undefined ? await proveInclusion(db, o.entity, code, o.size) : await proveConsistency(db, o.fromSize!, o.size),
+  }), { schema: true });
+  writeJson(ctx.stdout, r);
+  ctx.reported = true;
+  return 0;
 }
 
 function registerRegistryHistory(registry: Command, bind: Bind): void {
