@@ -48,6 +48,10 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry verify (database) on %s', (di
     const r = await cli(t, ['registry', 'verify']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('verified');
+    const doc = await cli(t, ['doctor', '--json']);
+    expect(JSON.parse(doc.stdout).registry_log).toEqual({ size: d.size, root: (d as unknown as { root: string }).root, head_verifies: true });
+    const text = await cli(t, ['doctor']);
+    expect(text.stdout + text.stderr).toMatch(new RegExp(`registry log +${d.size} entries, root \\S+, last head verifies`));
   });
 
   test('a service changed, inserted or deleted with plain SQL: log-drift naming key and field', async () => {
@@ -88,6 +92,9 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry verify (database) on %s', (di
     const d = await verify();
     expect(codes(d)).toContain('log-gap');
     expect(d.issues.find((i) => i.code === 'log-gap')!.message).toMatch(/entries 5–5 are missing/);
+    const doc = JSON.parse((await cli(t, ['doctor', '--json'])).stdout) as { registry_log: { head_verifies: boolean }; problems: string[] };
+    expect(doc.registry_log.head_verifies).toBe(false);
+    expect(doc.problems.join('\n')).toContain('does not match its stored entries');
   });
 
   test('a stored tree head that does not match: root-mismatch', async () => {
