@@ -62,7 +62,7 @@ export function registerExport(program: Command, bind: Bind): void {
       '  egovctl export services --as-of 2026-06-30T23:59:59Z --out services-2026-06-30.csv',
       '  egovctl export agencies --format ndjson --at-size 1500',
       '',
-      '--as-of / --at-size export the records as the registry log had them then (csv, json, ndjson),',
+      '--as-of / --at-size export the records as the registry log had them then (every format),',
       'byte for byte what the same export printed at that moment.',
       '',
       '--format cpsv-ap writes one JSON-LD document of CPSV-AP 3.2.0 (public services, their',
@@ -88,7 +88,6 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   if (o.asOf !== undefined && o.atSize !== undefined) throw new UsageError('--as-of and --at-size cannot be used together: each names a point of the log');
   const { parseTimestamp } = await import('../src/flag-values.js');
   const point = o.asOf !== undefined ? { asOf: parseTimestamp('--as-of', o.asOf) } : o.atSize !== undefined ? { atSize: o.atSize } : undefined;
-  if (point && choice.format === 'cpsv-ap') throw new UsageError('--as-of and --at-size export csv, json or ndjson (cpsv-ap from the registry log is not built yet)');
   if (choice.format === 'cpsv-ap' && entity !== 'services') throw new UsageError(`--format cpsv-ap describes public services: export services, not ${entity}`);
   if (o.manifest && !choice.out) throw new UsageError('--manifest needs --out <path>: a manifest describes a file');
   const toStdout = choice.out === null;

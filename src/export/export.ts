@@ -92,7 +92,7 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
   let run: SourceRun;
   try {
     run = opts.point
-      ? await withLogSnapshot(db, entity, sourceFormat, filters, raw, opts.point, consume)
+      ? await withLogSnapshot(db, entity, sourceFormat, filters, raw, opts.point, consume, cpsv?.prelude)
       : db.dialect === 'pg'
       ? await withPgCopy(db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude)
       : await withSqliteRows(db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude);

@@ -7,7 +7,7 @@ import { ENTRIES_TABLE, ITEMS_TABLE } from '../registry/log-store.js';
 import { csvLine } from './csv-cell.js';
 import type { ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
-import type { SourceRun } from './pg-source.js';
+import type { SnapshotSelect, SourceRun } from './pg-source.js';
 
 // `export … --as-of <time>` / `--at-size N` (SPEC §9): the records as they stood after the
 // first N entries — for each key its latest entry within them, if a put — ordered by code
@@ -53,6 +53,29 @@ function matches(entity: EntityName, v: RecordValues, f: ExportFilters): boolean
   return true;
 }
 
+/** The records of one entity after the first `size` entries, ordered by code as the export orders them. */
+async function* snapshotValues(db: Db, entity: EntityName, size: number): AsyncGenerator<RecordValues> {
+  const knex = db.knex;
+  let after: string | null = null;
+  for (;;) {
+    // each key's latest entry within the first `size` (index entity, key, number)
+    let q = knex(`${ENTRIES_TABLE} as e`)
+      .join(`${ITEMS_TABLE} as i`, 'i.hash', 'e.item')
+      .select('e.key', 'i.bytes')
+      .where('e.entity', entity)
+      .andWhere('e.op', 'put')
+      .andWhere('e.number', '<=', size)
+      .andWhere('e.number', knex(`${ENTRIES_TABLE} as l`).max('l.number').where('l.entity', entity).andWhereRaw('l.key = e.key').andWhere('l.number', '<=', size))
+      .orderBy('e.key')
+      .limit(PAGE);
+    if (after !== null) q = q.andWhere('e.key', '>', after);
+    const page = (await q) as Array<{ key: string; bytes: string }>;
+    for (const r of page) yield valuesOf(entity, JSON.parse(r.bytes) as Record<string, unknown>);
+    if (page.length < PAGE) return;
+    after = page[page.length - 1]!.key;
+  }
+}
+
 export async function withLogSnapshot(
   db: Db,
   entity: EntityName,
@@ -61,40 +84,29 @@ export async function withLogSnapshot(
   raw: boolean,
   point: LogPoint,
   consume: (lines: Readable) => Promise<void>,
+  prelude?: (select: SnapshotSelect) => Promise<void>,
 ): Promise<SourceRun> {
-  if (format === 'cpsv-ap') throw new UsageError('--as-of and --at-size export csv, json or ndjson (cpsv-ap from the log is not built yet)');
   const size = await sizeAt(db, point);
+  // CPSV-AP's agencies as they stood at the same point. Agencies have scalar fields only,
+  // so their canonical values are what a row of the table reads as.
+  if (prelude) {
+    const agencies: Array<Record<string, unknown>> = [];
+    for await (const v of snapshotValues(db, 'agencies', size)) agencies.push(v);
+    await prelude(async () => agencies);
+  }
+  // CPSV-AP is made from the NDJSON lines, as from the table
   const line = format === 'csv' ? (v: RecordValues) => csvLine(entity, v, raw) : (v: RecordValues) => `${toJsonText(entity, v)}\n`;
   let rows = 0;
-  const knex = db.knex;
   async function* chunks(): AsyncGenerator<Buffer> {
-    let after: string | null = null;
     let buf = '';
-    for (;;) {
-      // each key's latest entry within the first `size` (index entity, key, number)
-      let q = knex(`${ENTRIES_TABLE} as e`)
-        .join(`${ITEMS_TABLE} as i`, 'i.hash', 'e.item')
-        .select('e.key', 'i.bytes')
-        .where('e.entity', entity)
-        .andWhere('e.op', 'put')
-        .andWhere('e.number', '<=', size)
-        .andWhere('e.number', knex(`${ENTRIES_TABLE} as l`).max('l.number').where('l.entity', entity).andWhereRaw('l.key = e.key').andWhere('l.number', '<=', size))
-        .orderBy('e.key')
-        .limit(PAGE);
-      if (after !== null) q = q.andWhere('e.key', '>', after);
-      const page = (await q) as Array<{ key: string; bytes: string }>;
-      for (const r of page) {
-        const v = valuesOf(entity, JSON.parse(r.bytes) as Record<string, unknown>);
-        if (!matches(entity, v, filters)) continue;
-        rows++;
-        buf += line(v);
-        if (buf.length >= CHUNK) {
-          yield Buffer.from(buf, 'utf8');
-          buf = '';
-        }
+    for await (const v of snapshotValues(db, entity, size)) {
+      if (!matches(entity, v, filters)) continue;
+      rows++;
+      buf += line(v);
+      if (buf.length >= CHUNK) {
+        yield Buffer.from(buf, 'utf8');
+        buf = '';
       }
-      if (page.length < PAGE) break;
-      after = page[page.length - 1]!.key;
     }
     if (buf) yield Buffer.from(buf, 'utf8');
   }
