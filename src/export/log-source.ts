@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { UsageError } from '../errors.js';
 import { toJsonText } from '../records/db-row.js';
@@ -26,14 +27,14 @@ export interface LogPoint {
 }
 
 /** The log size the point names. */
-export async function sizeAt(db: Db, p: LogPoint): Promise<number> {
+export async function sizeAt(knex: Knex, p: LogPoint): Promise<number> {
   if (p.atSize !== undefined) {
-    const r = (await db.knex(ENTRIES_TABLE).max({ n: 'number' })) as Array<{ n: number | string | null }>;
+    const r = (await knex(ENTRIES_TABLE).max({ n: 'number' })) as Array<{ n: number | string | null }>;
     const last = Number(r[0]?.n ?? 0);
     if (p.atSize > last) throw new UsageError(`--at-size ${p.atSize}: the registry log holds ${last} entries`);
     return p.atSize;
   }
-  const r = (await db.knex(ENTRIES_TABLE).where('timestamp', '<=', p.asOf!).max({ n: 'number' })) as Array<{ n: number | string | null }>;
+  const r = (await knex(ENTRIES_TABLE).where('timestamp', '<=', p.asOf!).max({ n: 'number' })) as Array<{ n: number | string | null }>;
   return Number(r[0]?.n ?? 0);
 }
 
@@ -54,8 +55,7 @@ function matches(entity: EntityName, v: RecordValues, f: ExportFilters): boolean
 }
 
 /** The records of one entity after the first `size` entries, ordered by code as the export orders them. */
-async function* snapshotValues(db: Db, entity: EntityName, size: number): AsyncGenerator<RecordValues> {
-  const knex = db.knex;
+async function* snapshotValues(knex: Knex, entity: EntityName, size: number): AsyncGenerator<RecordValues> {
   let after: string | null = null;
   for (;;) {
     // each key's latest entry within the first `size` (index entity, key, number)
@@ -86,12 +86,34 @@ export async function withLogSnapshot(
   consume: (lines: Readable) => Promise<void>,
   prelude?: (select: SnapshotSelect) => Promise<void>,
 ): Promise<SourceRun> {
-  const size = await sizeAt(db, point);
+  // One read-only snapshot for the size and every page. JIT compiling the page query cost
+  // more than running it (PostgreSQL: 116 of 172 ms a page of 5,000).
+  const trx = await (db.dialect === 'pg' ? db.knex.transaction(undefined, { isolationLevel: 'repeatable read', readOnly: true }) : db.knex.transaction());
+  try {
+    if (db.dialect === 'pg') await trx.raw('set local jit = off');
+    return await snapshotRun(db, trx, entity, format, filters, raw, point, consume, prelude);
+  } finally {
+    await trx.rollback().catch(() => {});
+  }
+}
+
+async function snapshotRun(
+  db: Db,
+  trx: Knex,
+  entity: EntityName,
+  format: ExportFormat,
+  filters: ExportFilters,
+  raw: boolean,
+  point: LogPoint,
+  consume: (lines: Readable) => Promise<void>,
+  prelude?: (select: SnapshotSelect) => Promise<void>,
+): Promise<SourceRun> {
+  const size = await sizeAt(trx, point);
   // CPSV-AP's agencies as they stood at the same point. Agencies have scalar fields only,
   // so their canonical values are what a row of the table reads as.
   if (prelude) {
     const agencies: Array<Record<string, unknown>> = [];
-    for await (const v of snapshotValues(db, 'agencies', size)) agencies.push(v);
+    for await (const v of snapshotValues(trx, 'agencies', size)) agencies.push(v);
     await prelude(async () => agencies);
   }
   // CPSV-AP is made from the NDJSON lines, as from the table
@@ -99,7 +121,7 @@ export async function withLogSnapshot(
   let rows = 0;
   async function* chunks(): AsyncGenerator<Buffer> {
     let buf = '';
-    for await (const v of snapshotValues(db, entity, size)) {
+    for await (const v of snapshotValues(trx, entity, size)) {
       if (!matches(entity, v, filters)) continue;
       rows++;
       buf += line(v);

@@ -56,6 +56,8 @@ export async function verifyDatabase(db: Db, o: VerifyDbOptions): Promise<LogVer
     let extra: LogVerifyReport['issues'] = [];
     const logFile = path.join(dir, 'registry.log');
     try {
+      // JIT compiling these page queries cost more than running them (116 of 172 ms a page)
+      if (db.dialect === 'pg') await trx.raw('set local jit = off');
       const out = fs.createWriteStream(logFile);
       await writeLog(trx, out);
       out.end();
