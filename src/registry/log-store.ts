@@ -151,6 +151,8 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
   const sorted = [...changes].sort((a, b) => order.indexOf(a.entity) - order.indexOf(b.entity));
   if (sorted.every((c) => c.deletes.length === 0 && Array.isArray(c.puts) && c.puts.length === 0)) return null;
   await lockLog(knex);
+  // Many small queries follow: compiling any of them (JIT) would cost more than it saves.
+  if (dialect === 'pg') await knex.raw('set local jit = off');
   const head = await latestHead(knex);
   const range = head ? CompactRange.fromState(head.state) : CompactRange.empty();
   const p: Pending = { entries: [], items: new Map() };
