@@ -35,6 +35,7 @@ function present(ctx: Ctx, r: DoctorReport & { config_file: { path: string; sour
       `lock            ${r.locked ? p.yellow(`held${r.lock?.pid ? ` by session ${r.lock.pid}` : ''}${r.lock?.since ? ` since ${r.lock.since}` : ''}`) : 'free'}`,
       `agencies        ${r.counts.agencies ?? '-'}`,
       `services        ${r.counts.services ?? '-'}`,
+      `registry log    ${r.registry_log ? `${r.registry_log.size} entries, root ${r.registry_log.root}, last head ${r.registry_log.head_verifies ? p.green('verifies') : p.red('does NOT verify')}` : '-'}`,
     );
   }
   ctx.report.write(`${lines.join('\n')}\n`);

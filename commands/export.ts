@@ -20,6 +20,8 @@ interface ExportFlags {
   audience?: string;
   changedSince?: string;
   raw?: boolean;
+  asOf?: string;
+  atSize?: number;
 }
 
 export function registerExport(program: Command, bind: Bind): void {
@@ -36,6 +38,11 @@ export function registerExport(program: Command, bind: Bind): void {
     .option('--audience <list>', 'services only: audience includes any of G2C, G2B, G2G (comma-separated)')
     .option('--changed-since <timestamp>', 'only records changed at or after this ISO 8601 time (UTC when no offset is given)')
     .option('--raw', 'CSV: write free text exactly, without the \' guard against spreadsheet formulas')
+    .option('--as-of <timestamp>', 'the records as they stood then: after the registry log\'s last entry at or before this ISO 8601 time')
+    .option('--at-size <n>', 'the records as they stood after the registry log\'s first N entries', (v: string) => {
+      if (!/^(0|[1-9][0-9]*)$/.test(v)) throw new UsageError(`--at-size: "${v}" is not a whole number`);
+      return Number(v);
+    })
     .addHelpText('after', [
       '',
       'Data goes to standard output unless --out is given; with --out the file is written to a',
@@ -54,6 +61,11 @@ export function registerExport(program: Command, bind: Bind): void {
       '  egovctl export agencies --format xlsx > agencies.xlsx',
       '  egovctl --all-targets export services --out /srv/export/{target}-services-{date}.csv.gz --manifest',
       '  egovctl export services --format cpsv-ap --status active --out services.jsonld --manifest',
+      '  egovctl export services --as-of 2026-06-30T23:59:59Z --out services-2026-06-30.csv',
+      '  egovctl export agencies --format ndjson --at-size 1500',
+      '',
+      '--as-of / --at-size export the records as the registry log had them then (every format),',
+      'byte for byte what the same export printed at that moment.',
       '',
       '--format cpsv-ap writes one JSON-LD document of CPSV-AP 3.2.0 (public services, their',
       'competent authorities, costs, channels, legal resources, evidence and outputs), with its',
@@ -75,6 +87,9 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   const { parseFilters } = await import('../src/export/filters.js');
   const choice = chooseOutput(o);
   const filters = parseFilters(entity, o);
+  if (o.asOf !== undefined && o.atSize !== undefined) throw new UsageError('--as-of and --at-size cannot be used together: each names a point of the log');
+  const { parseTimestamp } = await import('../src/flag-values.js');
+  const point = o.asOf !== undefined ? { asOf: parseTimestamp('--as-of', o.asOf) } : o.atSize !== undefined ? { atSize: o.atSize } : undefined;
   if (choice.format === 'cpsv-ap' && entity !== 'services') throw new UsageError(`--format cpsv-ap describes public services: export services, not ${entity}`);
   if (o.manifest && !choice.out) throw new UsageError('--manifest needs --out <path>: a manifest describes a file');
   const toStdout = choice.out === null;
@@ -97,7 +112,7 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
     const dataOnTerminal = toStdout && !!(ctx.stdout as { isTTY?: boolean }).isTTY;
     const progress = targets.length === 1 && !dataOnTerminal ? createProgress(ctx.stderr, `exporting ${entity}`, { enabled: !ctx.opts.quiet }) : noProgress;
     // no terminal, no bar: and then no counting query and no line counting either
-    const opts = { format: choice.format, gzip: choice.gzip, raw: !!o.raw, filters, signal: ctx.signal, ...(progress === noProgress ? {} : { progress }), baseIri: ctx.config().file?.baseIri };
+    const opts = { format: choice.format, gzip: choice.gzip, raw: !!o.raw, filters, signal: ctx.signal, ...(progress === noProgress ? {} : { progress }), baseIri: ctx.config().file?.baseIri, ...(point ? { point } : {}) };
     return runOnDb(ctx, target, async (db) => {
       try {
         const r = toStdout

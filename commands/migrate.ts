@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Db } from '../src/db/connect.js';
@@ -13,12 +14,16 @@ import { UsageError } from '../src/errors.js';
 import { countTables, droppedTables, type DroppedTable } from '../src/db/drop-plan.js';
 import { defaultBackupPath, writeBackup } from '../src/records/backup.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
+import { ENTRIES_TABLE } from '../src/registry/log-store.js';
+import { writeLogFile } from '../src/registry/log-file.js';
 
 const UNDO_HELP = [
   'The confirmation (and --dry-run) names each table the undo drops and how many rows it holds.',
   'Agencies and services in a dropped table are first written to a backup (NDJSON, in the data',
   'directory unless --backup <dir>), in the same transaction; `egovctl migrate latest` then',
   '`egovctl import agencies <file>` and `egovctl import services <file>` restore them.',
+  'Undoing the registry log\'s migration loses its history: the log file (SPEC §9) is written',
+  'first, beside those backups (registry verify --log can still check it).',
 ].join('\n');
 
 export function registerMigrate(program: Command, bind: Bind): void {
@@ -152,6 +157,8 @@ interface UndoResult extends migrator.RunResult {
   /** the tables the undo drops, with the rows each held */
   tables: DroppedTable[];
   backups: Array<{ entity: EntityName; path: string; rows: number }>;
+  /** the registry log file written before the log's tables were dropped */
+  log_backup?: { path: string; entries: number } | null;
 }
 
 async function undo(ctx: Ctx, o: UndoFlags, what: { name?: string } | { steps?: number; all?: boolean }, run: Runner): Promise<number> {
@@ -176,6 +183,12 @@ async function undo(ctx: Ctx, o: UndoFlags, what: { name?: string } | { steps?: 
       if (backupPath) for (const e of entities) details.push(`backup of ${e} first to ${backupPath(e)}`);
       else details.push('no backup (--no-backup): the records cannot be restored');
     }
+    // The registry log's history cannot be rebuilt from the records: say so, keep its file.
+    const log = tables.find((t) => t.table === ENTRIES_TABLE);
+    const logPath = log && log.rows > 0 && backupPath ? backupPath('services').replace(/-services-([^/\\]*)\.ndjson$/, '-registry-log-$1.log') : null;
+    if (log && log.rows > 0) {
+      details.push(`the registry log's history (${log.rows} entr${log.rows === 1 ? 'y' : 'ies'}) will be lost${logPath ? `; the log file is written first to ${logPath}` : ' (--no-backup: no copy is kept)'}`);
+    }
     const decision = await confirmDestructive({
       action: `undo ${names.length} migration${names.length > 1 ? 's' : ''}`,
       target,
@@ -183,16 +196,22 @@ async function undo(ctx: Ctx, o: UndoFlags, what: { name?: string } | { steps?: 
     }, { dryRun: !!o.dryRun, yes: !!ctx.opts.yes, logger: ctx.logger, prompter: ctx.prompter });
     if (decision === 'dry-run') return { result: { ...preview, tables, backups: [] } as UndoResult };
     const backups: UndoResult['backups'] = [];
+    let logBackup: UndoResult['log_backup'] = null;
     const res = await run(db, {
       ...runOptions(ctx, o, false),
       // in the undo's own transaction, before anything is dropped (as db reset does)
       beforeRun: async (trx) => {
         if (!backupPath) return;
         for (const e of entities) backups.push({ entity: e, ...(await writeBackup(trx, e, (qb) => qb, backupPath(e))) });
+        if (logPath) {
+          fs.mkdirSync(path.dirname(logPath), { recursive: true });
+          const f = await writeLogFile(trx, logPath);
+          logBackup = { path: f.path, entries: f.entries };
+        }
       },
     });
     return {
-      result: { ...res, tables, backups } as UndoResult,
+      result: { ...res, tables, backups, log_backup: logBackup } as UndoResult,
       counts: { undone: res.migrations.length, ...(backups.length ? { backed_up: Object.fromEntries(backups.map((b) => [b.entity, b.rows])) } : {}) },
     };
   }, { audit: !o.dryRun });
@@ -203,6 +222,7 @@ async function undo(ctx: Ctx, o: UndoFlags, what: { name?: string } | { steps?: 
     present(ctx, result);
     if (!result.dryRun && result.migrations.length) {
       for (const b of result.backups) ctx.report.write(`backup of ${b.rows} ${b.entity}: ${b.path}\n`);
+      if (result.log_backup) ctx.report.write(`registry log (${result.log_backup.entries} entries): ${result.log_backup.path}\n`);
       if (o.backup === false && result.tables.some((t) => t.rows > 0)) ctx.report.write('no backup was written (--no-backup)\n');
     }
   }

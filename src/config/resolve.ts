@@ -34,13 +34,15 @@ export interface Target {
   source: string;
   embedded: boolean;
   passwordEnv?: string;
+  /** the registry log's checkpoint origin (SPEC §9); else egovctl/<database> */
+  logOrigin?: string;
 }
 
 export interface ConfigFile {
   path: string;
   source: string;
   defaultTarget?: string;
-  targets: Record<string, { url: string; passwordEnv?: string }>;
+  targets: Record<string, { url: string; passwordEnv?: string; logOrigin?: string }>;
   /** where the IRIs of a CPSV-AP export start (SPEC §11); checked by baseIriProblem */
   baseIri?: string;
 }
@@ -55,7 +57,9 @@ export interface ResolvedConfig {
 }
 
 const TOP_KEYS = ['defaultTarget', 'targets', 'baseIri'];
-const TARGET_KEYS = ['url', 'passwordEnv'];
+const TARGET_KEYS = ['url', 'passwordEnv', 'logOrigin'];
+/** A checkpoint origin: one line of printable characters, no spaces at its ends (C2SP tlog-checkpoint). */
+const LOG_ORIGIN = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -107,8 +111,15 @@ export function loadConfigFile(file: string, source: string): ConfigFile {
         if (tt.passwordEnv !== undefined && (typeof tt.passwordEnv !== 'string' || !ENV_NAME.test(tt.passwordEnv))) {
           problems.push(`${at}.passwordEnv must name an environment variable`);
         }
+        if (tt.logOrigin !== undefined && (typeof tt.logOrigin !== 'string' || !LOG_ORIGIN.test(tt.logOrigin))) {
+          problems.push(`${at}.logOrigin must be one line of text, such as "egov.uz/registry"`);
+        }
         if (typeof tt.url === 'string') {
-          out.targets[name] = { url: tt.url, ...(typeof tt.passwordEnv === 'string' ? { passwordEnv: tt.passwordEnv } : {}) };
+          out.targets[name] = {
+            url: tt.url,
+            ...(typeof tt.passwordEnv === 'string' ? { passwordEnv: tt.passwordEnv } : {}),
+            ...(typeof tt.logOrigin === 'string' && LOG_ORIGIN.test(tt.logOrigin) ? { logOrigin: tt.logOrigin } : {}),
+          };
         }
       }
     }
@@ -199,7 +210,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
     }
     return names.map((n) => {
       const t = file!.targets[n]!;
-      return fromUrl(t.url, `config file ${file!.path}, target ${n}`, fileBase, n, t.passwordEnv, env);
+      return { ...fromUrl(t.url, `config file ${file!.path}, target ${n}`, fileBase, n, t.passwordEnv, env), ...(t.logOrigin ? { logOrigin: t.logOrigin } : {}) };
     });
   };
   const list = (s: string) => [...new Set(s.split(',').map((x) => x.trim()).filter(Boolean))];

@@ -2,6 +2,7 @@ import type { Target } from '../config/resolve.js';
 import { EgovError } from '../errors.js';
 import { closeKnex, connect, serverVersion } from './connect.js';
 import { lockState, migrationStatus } from './migrator.js';
+import { logStatus, type LogStatus } from '../registry/log-status.js';
 
 export interface DoctorReport {
   target: string;
@@ -16,6 +17,8 @@ export interface DoctorReport {
   locked: boolean;
   lock: { pid: number | null; since: string | null } | null;
   counts: { agencies: number | null; services: number | null };
+  /** the registry log (SPEC §9): null before its migration */
+  registry_log: LogStatus | null;
   problems: string[];
 }
 
@@ -34,6 +37,7 @@ export async function doctor(target: Target): Promise<{ report: DoctorReport; ex
     locked: false,
     lock: null,
     counts: { agencies: null, services: null },
+    registry_log: null,
     problems: [],
   };
   let db;
@@ -58,6 +62,10 @@ export async function doctor(target: Target): Promise<{ report: DoctorReport; ex
         const [row] = await db.knex(table).count({ n: '*' });
         report.counts[table] = Number((row as { n: number | string }).n);
       }
+    }
+    report.registry_log = await logStatus(db.knex);
+    if (report.registry_log && !report.registry_log.head_verifies) {
+      report.problems.push(`the registry log's last tree head (size ${report.registry_log.size}) does not match its stored entries: run egovctl registry verify`);
     }
     if (st.pending) report.problems.push(`${st.pending} migration(s) pending: run egovctl migrate latest`);
     if (st.modified) report.problems.push(`${st.modified} applied migration(s) modified since they were applied`);

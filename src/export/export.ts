@@ -1,3 +1,4 @@
+import { withLogSnapshot, type LogPoint } from './log-source.js';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { databaseError, isDriverError, isLockTimeout, type Db } from '../db/connect.js';
@@ -39,6 +40,8 @@ export interface ExportOptions {
   progress?: ExportProgress;
   /** CPSV-AP: where node IRIs start (the config file's baseIri; default https://registry.invalid/) */
   baseIri?: string;
+  /** the records as the registry log had them at this point (log-source.ts), not the table */
+  point?: LogPoint;
 }
 
 export interface ExportResult {
@@ -91,7 +94,9 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
   const onCount = progress ? (n: number) => progress.total(n) : undefined;
   let run: SourceRun;
   try {
-    run = db.dialect === 'pg'
+    run = opts.point
+      ? await withLogSnapshot(db, entity, sourceFormat, filters, raw, opts.point, consume, cpsv?.prelude)
+      : db.dialect === 'pg'
       ? await withPgCopy(db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude)
       : await withSqliteRows(db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude);
   } catch (err) {

@@ -23,6 +23,7 @@ import { timed } from './timing.js';
 import { guardedTransaction } from '../db/guarded-tx.js';
 import { testPause } from '../db/test-pause.js';
 import type { ImportOptions, ImportReport } from './types.js';
+import { recordChanges } from '../registry/write-path.js';
 
 // One import: read → check each record → stage (COPY / prepared inserts) → set-based checks
 // against file and database together → (replace: confirm, back up, delete) → merge.
@@ -273,6 +274,8 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         }
         Object.assign(report, { inserted: staged, updated: 0, unchanged: 0 });
         report.rejected = 0;
+        // The table was empty (and locked for this run): every row in it is this run's.
+        if (!o.dryRun) await timed('registry log', () => recordChanges(trx, [{ entity, deletes: [], puts: { all: true, updatedAt: now } }], { timestamp: now }));
         await reject?.close();
         progress.done();
         if (o.dryRun) throw new DryRunDone();
@@ -319,14 +322,17 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       report.rejected = bad;
 
       env.signal.throwIfAborted();
-      if (o.mode === 'replace') await replaceAbsent(trx, db, o, env, report, source.sourceName);
+      const deleted = o.mode === 'replace' ? await replaceAbsent(trx, db, o, env, report, source.sourceName) : [];
 
       env.signal.throwIfAborted();
       await testPause('merge', say, env.signal, trx, db.dialect);
       progress.phase('merging');
       env.logger.debug(`import: merging ${staged} records into ${ENTITIES[entity].table}`);
-      Object.assign(report, await mergeStage(trx, db.dialect, entity, staged, now));
+      const { written, ...counts } = await mergeStage(trx, db.dialect, entity, staged, now);
+      Object.assign(report, counts);
       if (db.dialect === 'sqlite') await trx.raw(`drop table temp.${q(STAGE)}`);
+      // Before the commit decision, in the transaction: a run that does not commit appends nothing.
+      if (!o.dryRun) await timed('registry log', () => recordChanges(trx, [{ entity, deletes: deleted, puts: written }], { timestamp: now }));
       await reject?.close();
       progress.done();
       if (o.dryRun) throw new DryRunDone();

@@ -13,6 +13,8 @@ export interface MergeCounts {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** the codes inserted or updated: what the registry log appends (write-path.ts) */
+  written: string[];
 }
 
 const notInStage = (table: string) => `not exists (select 1 from ${STAGE} s where s.code = ${table}.code)`;
@@ -24,13 +26,13 @@ export async function countAbsent(trx: Knex.Transaction, entity: EntityName): Pr
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Deletes the stored records absent from the file; returns how many. */
-export async function deleteAbsent(trx: Knex.Transaction, dialect: Dialect, entity: EntityName): Promise<number> {
+/** Deletes the stored records absent from the file; returns their codes. */
+export async function deleteAbsent(trx: Knex.Transaction, dialect: Dialect, entity: EntityName): Promise<string[]> {
   const table = q(ENTITIES[entity].table);
-  const sql = `delete from ${table} where ${notInStage(table)}`;
-  if (dialect === 'pg') return ((await trx.raw(sql)) as { rowCount: number }).rowCount;
+  const sql = `delete from ${table} where ${notInStage(table)} returning code`;
+  if (dialect === 'pg') return ((await trx.raw(sql)) as { rows: Array<{ code: string }> }).rows.map((r) => r.code);
   const conn = (await trx.client.acquireConnection()) as BetterSqlite3.Database;
-  return conn.prepare(sql).run().changes;
+  return (conn.prepare(sql).all() as Array<{ code: string }>).map((r) => r.code);
 }
 
 /**
@@ -44,8 +46,8 @@ export async function mergeStage(trx: Knex.Transaction, dialect: Dialect, entity
   const cols = dataColumns(entity);
   const list = cols.map(q).join(', ');
   const rest = cols.filter((c) => c !== 'code');
-  let updated: number;
-  let inserted: number;
+  let updated: string[];
+  let inserted: string[];
   if (dialect === 'pg') {
     // One pass over the staging table: each staged record looks its stored one up through
     // the primary key, and only the new and the changed ones go on (materialized, so few
@@ -59,22 +61,23 @@ export async function mergeStage(trx: Knex.Transaction, dialect: Dialect, entity
         select ${cols.map((c) => `s.${q(c)}`).join(', ')}, t.code is null as fresh
         from ${STAGE} s left join ${table} t on t.code = s.code
         where t.code is null or ${changed}),
-      u as (update ${table} set ${set} from d where not d.fresh and ${table}.code = d.code returning 1),
-      i as (insert into ${table} (${list}, updated_at) select ${cols.map((c) => `d.${q(c)}`).join(', ')}, ?::timestamptz from d where d.fresh returning 1)
-      select (select count(*) from u) as updated, (select count(*) from i) as inserted`;
+      u as (update ${table} set ${set} from d where not d.fresh and ${table}.code = d.code returning ${table}.code),
+      i as (insert into ${table} (${list}, updated_at) select ${cols.map((c) => `d.${q(c)}`).join(', ')}, ?::timestamptz from d where d.fresh returning code)
+      select true as u, code from u union all select false as u, code from i`;
     await trx.raw('set local enable_hashjoin = off; set local enable_mergejoin = off');
-    const rows = await timed('merge', () => selectRows<{ updated: string; inserted: string }>(trx, sql, [now, now]));
+    const rows = await timed('merge', () => selectRows<{ u: boolean; code: string }>(trx, sql, [now, now]));
     await trx.raw('set local enable_hashjoin to default; set local enable_mergejoin to default');
-    updated = Number(rows[0]!.updated);
-    inserted = Number(rows[0]!.inserted);
+    updated = rows.filter((r) => r.u).map((r) => r.code);
+    inserted = rows.filter((r) => !r.u).map((r) => r.code);
   } else {
     // SQLite: two statements; its `is not` is null-safe per column.
     const stage = `temp.${STAGE}`;
     const changed = rest.map((c) => `${table}.${q(c)} is not s.${q(c)}`).join(' or ');
     const set = [...rest.map((c) => `${q(c)} = s.${q(c)}`), 'updated_at = ?'].join(', ');
     const conn = (await trx.client.acquireConnection()) as BetterSqlite3.Database;
-    updated = conn.prepare(`update ${table} set ${set} from ${stage} s where ${table}.code = s.code and (${changed})`).run(now).changes;
-    inserted = conn.prepare(`insert into ${table} (${list}, updated_at) select ${list}, ? from ${stage} s where not exists (select 1 from ${table} t where t.code = s.code)`).run(now).changes;
+    const codes = (sql: string) => (conn.prepare(sql).all(now) as Array<{ code: string }>).map((r) => r.code);
+    updated = codes(`update ${table} set ${set} from ${stage} s where ${table}.code = s.code and (${changed}) returning code`);
+    inserted = codes(`insert into ${table} (${list}, updated_at) select ${list}, ? from ${stage} s where not exists (select 1 from ${table} t where t.code = s.code) returning code`);
   }
-  return { inserted, updated, unchanged: staged - inserted - updated };
+  return { inserted: inserted.length, updated: updated.length, unchanged: staged - inserted.length - updated.length, written: [...updated, ...inserted] };
 }

@@ -13,10 +13,10 @@ import type { ImportOptions, ImportReport } from './types.js';
 // how many on which target, dry-run says only that, ask or need --yes, back them up first.
 
 export /** replace: say what will be deleted, ask (SPEC §6), back the records up, delete them. */
-async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, env: ImportEnv, report: ImportReport, sourceName: string): Promise<void> {
+async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, env: ImportEnv, report: ImportReport, sourceName: string): Promise<string[]> {
   const { entity } = o;
   const absent = await countAbsent(trx, entity);
-  if (absent === 0) return;
+  if (absent === 0) return [];
   const what = `${absent} ${absent === 1 ? ENTITIES[entity].noun : entity}`;
   // A target given as a URL is named by its database, not its URL: the file name stays short
   // and holds nothing that redaction would mask when the path is printed.
@@ -40,5 +40,7 @@ async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, en
   }
   env.signal.throwIfAborted();
   await testPause('delete', (s) => env.logger.warn(s), env.signal, trx, db.dialect);
-  report.deleted = await deleteAbsent(trx, db.dialect, entity);
+  const deleted = await deleteAbsent(trx, db.dialect, entity);
+  report.deleted = deleted.length;
+  return deleted;
 }

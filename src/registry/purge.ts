@@ -5,6 +5,8 @@ import { DatabaseError } from '../errors.js';
 import { writeBackup, type BackupResult } from '../records/backup.js';
 import { ENTITIES } from '../records/fields.js';
 import { throwIfAborted, transaction } from './tx.js';
+import { lockLog } from './log-store.js';
+import { recordChanges } from './write-path.js';
 
 // `registry purge`: delete services for good (SPEC §6). What is deleted is what the
 // backup holds: both happen in one transaction that sees one snapshot (repeatable read
@@ -48,13 +50,20 @@ export async function purgeServices(db: Db, c: PurgeCriteria, opts: { backupFile
   let backup: BackupResult | null = null;
   try {
     return await transaction(db, async (trx) => {
+      // First, before the snapshot this repeatable-read transaction reads is taken: the
+      // log's head read later must be the latest (log-store.ts).
+      await lockLog(trx);
       throwIfAborted(opts.signal);
       if (opts.backupFile) backup = await writeBackup(trx, 'services', pagedWhere, opts.backupFile);
       throwIfAborted(opts.signal);
+      // The codes, from the snapshot the delete sees (knex has no RETURNING on SQLite).
+      const codes = ((await where(trx(table).select('code'))) as Array<{ code: string }>).map((r) => r.code);
       const deleted = Number(await where(trx(table)).delete());
+      if (deleted !== codes.length) throw new DatabaseError(`the services changed while they were being purged (${codes.length} found, ${deleted} matched at delete); nothing was deleted — run the purge again`);
       if (backup && backup.rows !== deleted) {
         throw new DatabaseError(`the services changed while they were being purged (${backup.rows} backed up, ${deleted} matched at delete); nothing was deleted — run the purge again`);
       }
+      await recordChanges(trx, [{ entity: 'services', deletes: codes, puts: [] }], { timestamp: new Date().toISOString() });
       throwIfAborted(opts.signal);
       return { deleted, backup };
     }, opts.signal);

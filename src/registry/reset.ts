@@ -5,17 +5,18 @@ import { ConflictError } from '../errors.js';
 import { writeBackup, type BackupResult } from '../records/backup.js';
 import { ENTITIES, type EntityName } from '../records/fields.js';
 import { throwIfAborted, transaction } from './tx.js';
+import { LOG_TABLES } from './log-store.js';
 
 // `db reset`: drop every table of the tool, data included (SPEC §4, §6). One transaction
 // (both dialects have transactional DDL): the backups are written from the same snapshot,
 // and an interrupt or error leaves every table as it was.
 
 /** In drop order: services refer to agencies. */
-export const TOOL_TABLES = [ENTITIES.services.table, ENTITIES.agencies.table, 'audit_log', MIGRATIONS_TABLE] as const;
+export const TOOL_TABLES = [ENTITIES.services.table, ENTITIES.agencies.table, ...LOG_TABLES, 'audit_log', MIGRATIONS_TABLE] as const;
 /** Records worth a backup; the audit trail and the migration bookkeeping are not records. */
 export const BACKED_UP: readonly EntityName[] = ['agencies', 'services'];
 /** Created by the audit append-only migration (PostgreSQL); goes with its table. */
-const PG_FUNCTIONS = ['egovctl_audit_append_only()'];
+const PG_FUNCTIONS = ['egovctl_audit_append_only()', 'egovctl_registry_log_append_only()'];
 
 export interface TableCount {
   table: string;

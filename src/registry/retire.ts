@@ -2,6 +2,7 @@ import type { Db } from '../db/connect.js';
 import { DataError } from '../errors.js';
 import { ENTITIES } from '../records/fields.js';
 import { notFound } from './browse.js';
+import { recordChanges } from './write-path.js';
 
 // `registry retire`: status retired, effective_to set, updated_at set — in one
 // transaction, with the row locked, so that two retirements never interleave.
@@ -40,6 +41,7 @@ export async function retireService(db: Db, code: string, on: string | undefined
     }
     const updatedAt = now.toISOString();
     await trx(table).where({ code }).update({ status: 'retired', effective_to: effectiveTo, updated_at: updatedAt });
+    await recordChanges(trx, [{ entity: 'services', deletes: [], puts: [code] }], { timestamp: updatedAt });
     return { ...base, updated_at: updatedAt, changed: true };
   });
 }

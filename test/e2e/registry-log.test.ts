@@ -157,8 +157,10 @@ describe('registry verify --log', () => {
     expect(priv.code).toBe(2);
     expect(priv.stderr).toContain('private key');
     expect(priv.stderr + priv.stdout).not.toContain(fs.readFileSync(keyFile, 'utf8').trim().split('+')[4]);
-    const noLog = await runCli(['registry', 'verify'], { env: home.env });
+    // without --log it checks the database, whose tables are the snapshot: --snapshot needs --log
+    const noLog = await runCli(['registry', 'verify', '--snapshot', log], { env: home.env });
     expect(noLog.code).toBe(2);
+    expect(noLog.stderr).toContain('--snapshot goes with --log');
   });
 
   test('--key may name a file holding the verifier key', async () => {

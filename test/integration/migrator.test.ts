@@ -18,9 +18,14 @@ for (const dialect of ['pg', 'sqlite'] as const) {
   describe(`migrator on ${dialect}`, () => {
     let db: Db;
     let dir: string;
+    let base: string;
     let cleanup: () => Promise<void>;
     beforeAll(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'egovctl-mig-'));
+      // Laid out as dist/ is: a migration may import the code it shares (../src/…).
+      base = fs.mkdtempSync(path.join(os.tmpdir(), 'egovctl-mig-'));
+      dir = path.join(base, 'migrations');
+      fs.mkdirSync(dir);
+      fs.symlinkSync(path.join(ROOT, 'dist', 'src'), path.join(base, 'src'));
       for (const f of fs.readdirSync(shipped)) fs.copyFileSync(path.join(shipped, f), path.join(dir, f));
       if (dialect === 'pg') {
         const t = await createTestDatabase();
@@ -35,7 +40,7 @@ for (const dialect of ['pg', 'sqlite'] as const) {
     afterAll(async () => {
       await closeKnex(db.knex);
       await cleanup();
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(base, { recursive: true, force: true });
     });
 
     test('dry run prints the SQL and changes nothing', async () => {

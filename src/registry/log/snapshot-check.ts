@@ -25,6 +25,8 @@ export async function compareSnapshot(
   entity: EntityName,
   snapshot: KeyHashes,
   add: (i: LogIssue) => void,
+  /** how messages name the export (a temporary file stands for a table) */
+  exportName: string = exportFile,
 ): Promise<number> {
   const noun = ENTITIES[entity].noun;
   const differing = new Map<number, { key: string; line: number; item: Item }>();
@@ -38,11 +40,11 @@ export async function compareSnapshot(
     try {
       obj = JSON.parse(t);
     } catch {
-      add(logIssue('malformed-record', number, null, null, null, `${exportFile} line ${number} is not a JSON object`));
+      add(logIssue('malformed-record', number, null, null, null, `${exportName} line ${number} is not a JSON object`));
       continue;
     }
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || typeof (obj as { code?: unknown }).code !== 'string') {
-      add(logIssue('malformed-record', number, null, null, null, `${exportFile} line ${number} is not a record with a code`));
+      add(logIssue('malformed-record', number, null, null, null, `${exportName} line ${number} is not a record with a code`));
       continue;
     }
     records++;
@@ -51,26 +53,26 @@ export async function compareSnapshot(
     try {
       item = itemOf(entity, obj as Record<string, unknown>);
     } catch (err) {
-      add(logIssue('log-drift', number, key, null, null, `${exportFile} line ${number}: ${noun} ${key} cannot be read as an item: ${(err as Error).message}`));
+      add(logIssue('log-drift', number, key, null, null, `${exportName} line ${number}: ${noun} ${key} cannot be read as an item: ${(err as Error).message}`));
       continue;
     }
     const want = snapshot.get(key);
     if (!want) {
-      add(logIssue('log-drift', number, key, null, null, `${noun} ${key} (${exportFile} line ${number}) is not in the log's snapshot: extra`));
+      add(logIssue('log-drift', number, key, null, null, `${noun} ${key} (${exportName} line ${number}) is not in the log's snapshot: extra`));
       continue;
     }
     if (!snapshot.mark(key)) {
-      add(logIssue('log-drift', number, key, 'code', key, `${exportFile} line ${number}: ${noun} ${key} is in the export twice`));
+      add(logIssue('log-drift', number, key, 'code', key, `${exportName} line ${number}: ${noun} ${key} is in the export twice`));
       continue;
     }
     const h = crypto.createHash('sha256').update(itemBytes(item)).digest();
     if (!h.equals(want.hash)) {
       if (differing.size < DETAILED) differing.set(want.line, { key, line: number, item });
-      else add(logIssue('log-drift', number, key, null, null, `${noun} ${key} (${exportFile} line ${number}) differs from the log's version (line ${want.line})`));
+      else add(logIssue('log-drift', number, key, null, null, `${noun} ${key} (${exportName} line ${number}) differs from the log's version (line ${want.line})`));
     }
   }
   for (const { key, line } of snapshot.unmarked()) {
-    add(logIssue('log-drift', null, key, null, null, `${noun} ${key} is in the log's snapshot (line ${line}) but not in ${exportFile}: missing`));
+    add(logIssue('log-drift', null, key, null, null, `${noun} ${key} is in the log's snapshot (line ${line}) but not in ${exportName}: missing`));
   }
   if (differing.size) {
     for await (const { line, number, complete } of readLines(fs.createReadStream(logFile, { highWaterMark: 1 << 20 }))) {
@@ -82,7 +84,7 @@ export async function compareSnapshot(
         const b = d.item[f.name];
         if (text(a) === text(b)) continue;
         add(logIssue('log-drift', d.line, d.key, f.name, b === undefined ? null : typeof b === 'string' ? b : canonicalJson(b),
-          `${noun} ${d.key}: ${f.name} is ${text(a)} in the log (line ${number}), ${text(b)} in ${exportFile} (line ${d.line})`));
+          `${noun} ${d.key}: ${f.name} is ${text(a)} in the log (line ${number}), ${text(b)} in ${exportName} (line ${d.line})`));
       }
       differing.delete(number);
       if (!differing.size) break;

@@ -28,6 +28,10 @@ export interface VerifyLogOptions {
   checkpoints?: readonly CheckpointInput[];
   keys?: readonly VerifierKey[];
   snapshot?: { file: string; entity: EntityName } | null;
+  /** more snapshots, each of its entity (registry verify against a database: its tables) */
+  snapshots?: ReadonlyArray<{ file: string; entity: EntityName; name: string }>;
+  /** tree heads stored with the log, each checked as a checkpoint's root is */
+  heads?: ReadonlyArray<{ size: number; root: Buffer; name: string }>;
   maxIssues?: number;
 }
 
@@ -127,10 +131,35 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
     }
     pending.delete(size);
   };
-  checkAt(0, () => EMPTY_ROOT);
+  const heads = new Map<number, Array<{ root: Buffer; name: string }>>();
+  for (const h of o.heads ?? []) heads.set(h.size, [...(heads.get(h.size) ?? []), h]);
+  const checkHeads = (size: number, root: () => Buffer) => {
+    const list = heads.get(size);
+    if (!list) return;
+    const have = root();
+    for (const h of list) {
+      if (!have.equals(h.root)) {
+        issues.add(logIssue('root-mismatch', size === 0 ? null : size, null, 'root', h.root.toString('base64'),
+          `${h.name} of size ${size} says root ${h.root.toString('base64')}, the root of the first ${size} entries is ${have.toString('base64')}: the head, or an entry up to ${size}, was changed`));
+      }
+    }
+    heads.delete(size);
+  };
+  const checkAll = (size: number, root: () => Buffer) => {
+    let memo: Buffer | null = null;
+    const once = () => (memo ??= root());
+    checkAt(size, once);
+    checkHeads(size, once);
+  };
+  checkAll(0, () => EMPTY_ROOT);
 
   const snapEntity = o.snapshot?.entity ?? null;
   const snapshot = snapEntity ? new KeyHashes() : null;
+  // every snapshot's key hashes, by entity (one pass over the log serves them all)
+  const byEntity = new Map<EntityName, KeyHashes[]>();
+  if (snapshot && snapEntity) byEntity.set(snapEntity, [snapshot]);
+  const tableSnaps = (o.snapshots ?? []).map((s) => ({ ...s, hashes: new KeyHashes() }));
+  for (const s of tableSnaps) byEntity.set(s.entity, [...(byEntity.get(s.entity) ?? []), s.hashes]);
   let expected = 1;
   const stream = fs.createReadStream(o.log, { highWaterMark: 1 << 20 });
   for await (const { line, number, complete } of readLines(stream)) {
@@ -143,7 +172,7 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
       issues.add(logIssue('malformed-record', number, null, null, null, `line ${number} (entry ${expected}) has no TAB between the entry and the item`));
       range.append(leafHash(line));
       expected++;
-      checkAt(range.size, () => range.root());
+      checkAll(range.size, () => range.root());
       continue;
     }
     range.append(leafHash(parts.entry));
@@ -151,7 +180,7 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
     if ('error' in parsed) {
       issues.add(logIssue('malformed-record', number, null, null, null, `line ${number} (entry ${expected}): ${parsed.error}`));
       expected++;
-      checkAt(range.size, () => range.root());
+      checkAll(range.size, () => range.root());
       continue;
     }
     const e = parsed.entry;
@@ -173,14 +202,17 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
         } else {
           const code = itemCode(parts.item);
           if (code !== e.key) issues.add(logIssue('item-mismatch', number, e.key, 'code', code, `line ${number} (entry ${e.number}): the item's code ${code ?? '(none)'} is not the entry's key ${e.key}`));
-          if (snapshot && e.entity === snapEntity) snapshot.set(e.key, h, number);
+          for (const k of byEntity.get(e.entity) ?? []) k.set(e.key, h, number);
         }
       }
     } else {
       if (parts.item) issues.add(logIssue('malformed-record', number, e.key, null, null, `line ${number} (entry ${e.number}): a delete has an item after the TAB`));
-      if (snapshot && e.entity === snapEntity) snapshot.delete(e.key);
+      for (const k of byEntity.get(e.entity) ?? []) k.delete(e.key);
     }
-    checkAt(range.size, () => range.root());
+    checkAll(range.size, () => range.root());
+  }
+  for (const [size, list] of heads) {
+    for (const h of list) issues.add(logIssue('root-mismatch', null, null, 'size', String(size), `${h.name} is of size ${size}, but the log holds only ${range.size} entries: entries after ${range.size} were removed`));
   }
 
   for (const [size, list] of pending) {
@@ -195,6 +227,7 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
     const records = await compareSnapshot(o.log, o.snapshot.file, o.snapshot.entity, snapshot, (i) => issues.add(i));
     snap = { source: o.snapshot.file, entity: o.snapshot.entity, records };
   }
+  for (const t of tableSnaps) await compareSnapshot(o.log, t.file, t.entity, t.hashes, (i) => issues.add(i), t.name);
 
   return {
     valid: issues.errors === 0,

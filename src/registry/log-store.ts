@@ -1,0 +1,194 @@
+import os from 'node:os';
+import type { Knex } from 'knex';
+import { fromRow } from '../records/db-row.js';
+import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
+import { CompactRange, type CompactRangeState } from './log/compact-range.js';
+import { entryText, type Entry } from './log/entry.js';
+import { itemBytes, itemHash, itemOf } from './log/item.js';
+import { leafHash } from './log/merkle-hash.js';
+
+// The registry log's tables (SPEC §9) and the one function that appends to them. Entries
+// keep their canonical bytes and items theirs, so that what is verified, proved and
+// written to the log file is exactly what was hashed, never a re-serialisation.
+
+export const ENTRIES_TABLE = 'registry_log_entries';
+export const ITEMS_TABLE = 'registry_log_items';
+export const HEADS_TABLE = 'registry_log_heads';
+/** In drop order (entries name items by hash; nothing refers to heads). */
+export const LOG_TABLES = [ENTRIES_TABLE, ITEMS_TABLE, HEADS_TABLE] as const;
+
+export type LogDialect = 'pg' | 'sqlite';
+
+export function dialectOf(knex: Knex): LogDialect {
+  return knex.client.config.client === 'pg' ? 'pg' : 'sqlite';
+}
+
+/** SPEC §9: `user@host` of the operating system. */
+export function osActor(): string {
+  let user: string;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    user = process.env.USER || process.env.LOGNAME || String(process.getuid?.() ?? 'unknown');
+  }
+  return `${user}@${os.hostname()}`;
+}
+
+export interface StoredHead {
+  size: number;
+  root: string;
+  state: CompactRangeState;
+  created_at: string;
+}
+
+/**
+ * Serialises appends (PostgreSQL; SQLite's write transaction does already). Held to the end
+ * of the transaction. A repeatable-read transaction takes it before its first query, so
+ * that the head it reads is the latest; taking it again is a no-op.
+ */
+export async function lockLog(knex: Knex): Promise<void> {
+  if (dialectOf(knex) !== 'pg') return;
+  // LOCK takes no snapshot, a query (even of the catalog: hasTable) would: so try, in a savepoint.
+  await knex.raw('savepoint egovctl_log_lock');
+  try {
+    await knex.raw(`lock table ${HEADS_TABLE} in exclusive mode`);
+    await knex.raw('release savepoint egovctl_log_lock');
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P01') throw err;
+    await knex.raw('rollback to savepoint egovctl_log_lock'); // no log yet: nothing to serialise
+  }
+}
+
+export async function hasLog(knex: Knex): Promise<boolean> {
+  return knex.schema.hasTable(HEADS_TABLE);
+}
+
+/** The latest stored head, or the empty tree's. */
+export async function latestHead(knex: Knex): Promise<StoredHead | null> {
+  const row = (await knex(HEADS_TABLE).select('size', 'root', 'state', 'created_at').orderBy('size', 'desc').first()) as
+    | { size: number | string; root: string; state: string; created_at: unknown }
+    | undefined;
+  if (!row) return null;
+  return { size: Number(row.size), root: row.root, state: JSON.parse(row.state) as CompactRangeState, created_at: String(row.created_at instanceof Date ? row.created_at.toISOString() : row.created_at) };
+}
+
+/** Code order of SPEC §9: codes are ASCII, so UTF-16 order is byte order (not a collation's). */
+export function byCode(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Rows read per query when the stored versions of changed records are read back. */
+const READ_BATCH = 1000;
+/** Entries (and items) inserted per statement. */
+const WRITE_BATCH = 2000;
+
+async function storedRows(knex: Knex, entity: EntityName, codes: readonly string[]): Promise<RecordValues[]> {
+  const rows = (await knex(ENTITIES[entity].table).select('*').whereIn('code', codes as string[])) as Array<Record<string, unknown>>;
+  return rows.map((r) => fromRow(entity, r)).sort((a, b) => byCode(String(a.code), String(b.code)));
+}
+
+interface Pending {
+  entries: Array<{ e: Entry; text: string }>;
+  items: Map<string, string>;
+}
+
+async function flush(knex: Knex, dialect: LogDialect, p: Pending): Promise<void> {
+  if (p.items.size) {
+    const hashes = [...p.items.keys()];
+    const bytes = [...p.items.values()];
+    if (dialect === 'pg') {
+      await knex.raw(`insert into ${ITEMS_TABLE} (hash, bytes) select * from unnest(?::text[], ?::text[]) on conflict do nothing`, [hashes, bytes]);
+    } else {
+      for (let i = 0; i < hashes.length; i += 400) {
+        const part = hashes.slice(i, i + 400);
+        await knex.raw(`insert or ignore into ${ITEMS_TABLE} (hash, bytes) values ${part.map(() => '(?, ?)').join(', ')}`, part.flatMap((h, j) => [h, bytes[i + j]!]));
+      }
+    }
+  }
+  if (p.entries.length) {
+    const cols = ['number', 'timestamp', 'actor', 'entity', 'key', 'op', 'item', 'bytes'];
+    const vals = (x: { e: Entry; text: string }) => [x.e.number, x.e.timestamp, x.e.actor, x.e.entity, x.e.key, x.e.op, x.e.item, x.text];
+    if (dialect === 'pg') {
+      const arrays = cols.map((_, i) => p.entries.map((x) => vals(x)[i]));
+      await knex.raw(`insert into ${ENTRIES_TABLE} (${cols.map((c) => `"${c}"`).join(', ')})
+        select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])`, arrays as unknown as Knex.RawBinding[]);
+    } else {
+      for (let i = 0; i < p.entries.length; i += 100) {
+        const part = p.entries.slice(i, i + 100);
+        await knex.raw(`insert into ${ENTRIES_TABLE} (${cols.map((c) => `"${c}"`).join(', ')}) values ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, part.flatMap(vals));
+      }
+    }
+  }
+  p.entries = [];
+  p.items = new Map();
+}
+
+/** What one run changed in one entity: codes deleted, codes put (their rows are read as stored). */
+export interface EntityChanges {
+  entity: EntityName;
+  deletes: readonly string[];
+  /** the codes written; `all`: every row of the table (with updatedAt: every row of that updated_at) */
+  puts: readonly string[] | { all: true; updatedAt?: string };
+}
+
+export interface AppendResult {
+  appended: number;
+  size: number;
+  root: string;
+}
+
+/**
+ * Appends a run's entries and the new tree head, inside the run's transaction (`knex` is
+ * it). Entity by entity in ENTITIES order, deletions before puts, each in code order, every
+ * entry with the run's timestamp. PostgreSQL: the heads table is locked in exclusive mode
+ * first, so concurrent runs append one after another and numbers stay gapless (a run that
+ * rolls back releases the lock with its numbers unused); SQLite's write transaction
+ * already serialises. The head comes from the stored compact range: O(appended · log n).
+ */
+export async function appendEntries(knex: Knex, changes: readonly EntityChanges[], stamp: { timestamp: string; actor: string }): Promise<AppendResult | null> {
+  const dialect = dialectOf(knex);
+  const order = Object.keys(ENTITIES) as EntityName[];
+  const sorted = [...changes].sort((a, b) => order.indexOf(a.entity) - order.indexOf(b.entity));
+  if (sorted.every((c) => c.deletes.length === 0 && Array.isArray(c.puts) && c.puts.length === 0)) return null;
+  await lockLog(knex);
+  // Many small queries follow: compiling any of them (JIT) would cost more than it saves.
+  if (dialect === 'pg') await knex.raw('set local jit = off');
+  const head = await latestHead(knex);
+  const range = head ? CompactRange.fromState(head.state) : CompactRange.empty();
+  const p: Pending = { entries: [], items: new Map() };
+  let appended = 0;
+  const add = async (entity: EntityName, op: 'put' | 'delete', key: string, item: string | null) => {
+    const e: Entry = { number: range.size + 1, timestamp: stamp.timestamp, actor: stamp.actor, entity, op, key, item };
+    const text = entryText(e);
+    range.append(leafHash(Buffer.from(text, 'utf8')));
+    p.entries.push({ e, text });
+    appended++;
+    if (p.entries.length >= WRITE_BATCH) await flush(knex, dialect, p);
+  };
+  for (const c of sorted) {
+    for (const key of [...c.deletes].sort(byCode)) await add(c.entity, 'delete', key, null);
+    const puts = c.puts;
+    // A table just loaded in bulk has no statistics yet: without them the planner scanned
+    // the whole table for each batch of codes below (200,000 services: 35 s instead of 3).
+    if ('all' in puts && dialect === 'pg') await knex.raw(`analyze ${ENTITIES[c.entity].table}`);
+    const codes = 'all' in puts
+      ? ((await (puts.updatedAt ? knex(ENTITIES[c.entity].table).select('code').where('updated_at', puts.updatedAt) : knex(ENTITIES[c.entity].table).select('code'))) as Array<{ code: string }>).map((r) => r.code)
+      : [...(puts as readonly string[])];
+    codes.sort(byCode);
+    for (let i = 0; i < codes.length; i += READ_BATCH) {
+      for (const values of await storedRows(knex, c.entity, codes.slice(i, i + READ_BATCH))) {
+        const bytes = itemBytes(itemOf(c.entity, values));
+        const hash = itemHash(bytes);
+        p.items.set(hash, bytes.toString('utf8'));
+        await add(c.entity, 'put', String(values.code), hash);
+      }
+    }
+  }
+  await flush(knex, dialect, p);
+  if (appended === 0) return null;
+  // The same for the log's own tables, which `registry verify` and `export --as-of` join.
+  if (appended >= 10_000 && dialect === 'pg') await knex.raw(`analyze ${ENTRIES_TABLE}, ${ITEMS_TABLE}`);
+  const root = range.root().toString('base64');
+  await knex(HEADS_TABLE).insert({ size: range.size, root, state: JSON.stringify(range.state()), created_at: stamp.timestamp });
+  return { appended, size: range.size, root };
+}

@@ -1,0 +1,135 @@
+// Registry log benchmark (issue 15, item 7; SPEC §9 "Cost"):
+//   1. the first load of N services into an empty table with the log's append switched off
+//      (EGOVCTL_BENCH_NO_REGISTRY_LOG=1 — a BENCHMARK-ONLY switch read by src/registry/write-path.ts,
+//      never to be set on a real target) — the baseline;
+//   2. the same load with the log (a fresh database each, agencies imported first);
+//   3. the unchanged re-import (appends nothing);
+//   4. `export services --format ndjson`, `registry verify` of the resulting log and tables,
+//      and `export services --as-of <now>` of the same records.
+// Prints times, the ratios (targets: load with log ≤ 1.25× without; verify ≤ 3× export;
+// as-of ≤ 2× export) and peak RSS (≤ 300 MB).
+//
+//   npm run build && npx tsc -p . --outDir /tmp/egov-bench && \
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//   node /tmp/egov-bench/test/bench/registry-log.js [records=1000000] [--dir /tmp/egov-bench-data]
+// (BENCH_RECORDS in the environment lowers the default too.)
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateAgencies, generateServices } from './gen-services.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args.splice(i, 2)[1] : undefined;
+};
+const dir = flag('--dir') ?? '/tmp/egov-bench-data';
+const records = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env.BENCH_RECORDS ?? 1_000_000);
+const admin = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const bin = path.resolve('bin', 'egovctl.js');
+if (!fs.existsSync(bin)) throw new Error(`run from the repository root (no ${bin}); build first: npm run build`);
+
+const dbName = `egovctl_benchlog_${process.pid}`;
+const dbUrl = (() => {
+  const u = new URL(admin);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+})();
+
+function psql(url: string, ...sql: string[]): string {
+  return execFileSync('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...sql.flatMap((s) => ['-c', s])], { encoding: 'utf8' });
+}
+
+interface Run {
+  seconds: number;
+  peakRssMb: number | null;
+  stdout: string;
+}
+
+/** Runs a command, timing it; peak RSS from /usr/bin/time -v when there is one, else from /proc. */
+function timed(cmd: string, cmdArgs: string[], measureRss: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  const useTime = measureRss && fs.existsSync('/usr/bin/time');
+  const [file, argv] = useTime ? ['/usr/bin/time', ['-v', cmd, ...cmdArgs]] : [cmd, cmdArgs];
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    let hwm = 0;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const poll = measureRss && !useTime ? setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwm = Math.max(hwm, Number(m[1]));
+      } catch { /* gone */ }
+    }, 50) : null;
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (poll) clearInterval(poll);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`${cmd} ${cmdArgs.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`));
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      const kb = m ? Number(m[1]) : hwm;
+      resolve({ seconds, peakRssMb: measureRss && kb ? kb / 1024 : null, stdout });
+    });
+  });
+}
+
+
+async function main(): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const services = path.join(dir, `services-${records}.csv`);
+  const agencies = path.join(dir, 'agencies-200.csv');
+  if (!fs.existsSync(agencies)) await generateAgencies(200, agencies, { seed: 1 });
+  if (!fs.existsSync(services)) {
+    console.log(`generating ${records} services into ${services} …`);
+    await generateServices(records, services, { seed: 1 });
+  }
+  console.log(`file: ${services} (${(fs.statSync(services).size / 1e6).toFixed(0)} MB, ${records} records); database ${dbName}`);
+  const egov = (...a: string[]) => [bin, '--db', dbUrl, ...a];
+  const fresh = async () => {
+    psql(admin, `drop database if exists ${dbName} with (force)`, `create database ${dbName}`);
+    await timed(process.execPath, egov('migrate', 'latest'), false);
+    await timed(process.execPath, egov('import', 'agencies', agencies), false);
+    psql(dbUrl, 'checkpoint');
+  };
+  const out = path.join(dir, 'bench-export.ndjson');
+  const outAsOf = path.join(dir, 'bench-export-asof.ndjson');
+  try {
+    await fresh();
+    const noLog = await timed(process.execPath, egov('import', 'services', services, '--json'), true, { ...process.env, EGOVCTL_BENCH_NO_REGISTRY_LOG: '1' });
+    await fresh();
+    const withLog = await timed(process.execPath, egov('import', 'services', services, '--json'), true);
+    psql(dbUrl, 'checkpoint');
+    const again = await timed(process.execPath, egov('import', 'services', services, '--json'), true);
+    const r1 = JSON.parse(withLog.stdout) as Record<string, number>;
+    const r2 = JSON.parse(again.stdout) as Record<string, number>;
+    if (r1.inserted !== records || r2.unchanged !== records) throw new Error(`unexpected counts: ${JSON.stringify({ first: r1, again: r2 })}`);
+    const entries = Number(psql(dbUrl, 'select count(*) from registry_log_entries').trim());
+    const exp = await timed(process.execPath, egov('export', 'services', '--format', 'ndjson', '--out', out), true);
+    const ver = await timed(process.execPath, egov('registry', 'verify', '--json'), true).catch((e: Error) => ({ seconds: NaN, peakRssMb: null, stdout: e.message }));
+    const asOf = await timed(process.execPath, egov('export', 'services', '--format', 'ndjson', '--as-of', new Date().toISOString(), '--out', outAsOf), true).catch((e: Error) => ({ seconds: NaN, peakRssMb: null, stdout: e.message.split('\n')[0]! }));
+    const same = Number.isNaN(asOf.seconds) ? 'not run' : fs.readFileSync(out).equals(fs.readFileSync(outAsOf)) ? 'byte-identical' : 'DIFFERENT';
+    const line = (label: string, r: Run, base: Run | null, target: number | null) => {
+      const ratio = base ? r.seconds / base.seconds : null;
+      const verdict = ratio === null || target === null ? '' : ratio <= target ? `  ok (≤ ${target}×)` : `  OVER the ${target}× target by ${((ratio / target - 1) * 100).toFixed(0)} %`;
+      const rss = r.peakRssMb === null ? '' : `  peak RSS ${r.peakRssMb.toFixed(0)} MB${r.peakRssMb <= 300 ? '' : ' (over 300 MB)'}`;
+      console.log(`${label.padEnd(40)} ${r.seconds.toFixed(2).padStart(7)} s${ratio === null ? '       ' : `  ${ratio.toFixed(2).padStart(5)}×`}${verdict}${rss}`);
+    };
+    console.log(`\n${records} services, ${entries} log entries:`);
+    line('first load, log switched off (baseline)', noLog, null, null);
+    line('first load with the log', withLog, noLog, 1.25);
+    line('unchanged re-import (vs first load)', again, withLog, null);
+    line('export services --format ndjson', exp, null, null);
+    line('registry verify (vs export)', ver, exp, 3);
+    if (Number.isNaN(ver.seconds)) console.log(`  registry verify: ${ver.stdout.slice(0, 300)}`);
+    line(`export --as-of (vs export; ${same})`, asOf, exp, 2);
+    if (Number.isNaN(asOf.seconds)) console.log(`  export --as-of: ${asOf.stdout}`);
+  } finally {
+    psql(admin, `drop database if exists ${dbName} with (force)`);
+    for (const f of [out, outAsOf]) fs.rmSync(f, { force: true });
+  }
+}
+
+await main();
