@@ -8,6 +8,7 @@ import { writeJson } from '../src/output/json.js';
 import type { Issue } from '../src/records/issues.js';
 import type { EntityName } from '../src/records/fields.js';
 import { readSignerKeyFile, readVerifierKey, writeNewKey } from '../src/registry/log/key-file.js';
+import { auditChainCheck, checkpointAudit } from '../src/registry/audit-link.js';
 import { currentCheckpoint, exportLog } from '../src/registry/log-publish.js';
 import { recordHistory, type History } from '../src/registry/log-history.js';
 import { proveConsistency, proveInclusion } from '../src/registry/log-prove.js';
@@ -187,7 +188,7 @@ function positiveInt(flag: string) {
 async function checkpoint(ctx: Ctx, o: { signKey?: string }): Promise<number> {
   const signer = o.signKey ? readSignerKeyFile(readable(ctx, '--sign-key', o.signKey)) : null;
   const target = ctx.singleTarget();
-  const r = await runOnDb(ctx, target, async (db) => ({ result: await currentCheckpoint(db, { signer }) }), { schema: true });
+  const r = await runOnDb(ctx, target, async (db) => ({ result: await currentCheckpoint(db, { signer, audit: await checkpointAudit(db) }) }), { schema: true });
   if (ctx.opts.json) writeJson(ctx.stdout, r);
   else ctx.stdout.write(r.note);
   return 0;
@@ -252,7 +253,7 @@ async function verify(ctx: Ctx, o: VerifyFlags): Promise<number> {
     if (o.snapshot) throw new UsageError('--snapshot goes with --log: against the database, the tables are the snapshot checked');
     const target = ctx.singleTarget();
     const r = await runOnDb(ctx, target, async (db) => {
-      const res = await verifyDatabase(db, { checkpoints, keys, maxIssues: o.maxIssues });
+      const res = await verifyDatabase(db, { checkpoints, keys, maxIssues: o.maxIssues, extraChecks: auditChainCheck(db, checkpoints) });
       return { result: res, counts: { entries: res.size, errors: res.errors } };
     }, { schema: true });
     if (ctx.opts.json) {
