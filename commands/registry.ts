@@ -155,7 +155,7 @@ async function retire(ctx: Ctx, codeText: string, o: { on?: string }): Promise<n
   const on = o.on === undefined ? undefined : parseDate('--on', o.on);
   const target = ctx.singleTarget();
   const r = await runOnDb(ctx, target, async (db) => {
-    const res = await retireService(db, code, on, today());
+    const res = await retireService(db, code, on, today(), { signal: ctx.signal, say: (l) => ctx.logger.warn(l) });
     return { result: res, counts: { retired: res.changed ? 1 : 0 } };
   }, { audit: true, schema: true });
   if (ctx.opts.json) writeJson(ctx.stdout, { target: target.name, ...r });

@@ -1,4 +1,6 @@
 import type { Db } from '../db/connect.js';
+import { guardedTransaction } from '../db/guarded-tx.js';
+import { testPause } from '../db/test-pause.js';
 import { DataError } from '../errors.js';
 import { ENTITIES } from '../records/fields.js';
 import { notFound } from './browse.js';
@@ -22,9 +24,12 @@ export interface RetireResult {
  * `on` is the last day in force; when not given, a service already retired keeps its
  * date and any other gets `today`.
  */
-export async function retireService(db: Db, code: string, on: string | undefined, today: string, now = new Date()): Promise<RetireResult> {
+export async function retireService(db: Db, code: string, on: string | undefined, today: string, opts: { now?: Date; signal?: AbortSignal; say?: (line: string) => void } = {}): Promise<RetireResult> {
+  const now = opts.now ?? new Date();
+  const signal = opts.signal;
   const table = ENTITIES.services.table;
-  return db.knex.transaction(async (trx) => {
+  // an interrupt before COMMIT rolls back; after it, the retirement stands (db/guarded-tx.ts)
+  return guardedTransaction(db, signal, async (trx) => {
     let q = trx(table).select('status', 'effective_from', 'effective_to', 'updated_at').where({ code });
     if (db.dialect === 'pg') q = q.forUpdate();
     const row = (await q.first()) as { status: string; effective_from: string | null; effective_to: string | null; updated_at: string } | undefined;
@@ -42,6 +47,7 @@ export async function retireService(db: Db, code: string, on: string | undefined
     const updatedAt = now.toISOString();
     await trx(table).where({ code }).update({ status: 'retired', effective_to: effectiveTo, updated_at: updatedAt });
     await recordChanges(trx, [{ entity: 'services', deletes: [], puts: [code] }], { timestamp: updatedAt });
+    if (signal) await testPause('commit', opts.say ?? (() => {}), signal, trx, db.dialect);
     return { ...base, updated_at: updatedAt, changed: true };
   });
 }
