@@ -116,7 +116,7 @@ describe.each(['pg', 'sqlite'] as const)('registry log from the database (%s, e2
     const r = await runCli(['--config', cfg, '--target', 'main', 'registry', 'checkpoint', '--json'], { env: home.env, cwd: home.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ origin: 'egov.uz/registry', signed: false });
-    expect(JSON.parse(r.stdout).note).toMatch(/^egov\.uz\/registry\n[0-9]+\n[A-Za-z0-9+/=]{44}\n$/);
+    expect(JSON.parse(r.stdout).note).toMatch(/^egov\.uz\/registry\n[0-9]+\n[A-Za-z0-9+/=]{44}\naudit [0-9]+ (sha-256:[0-9a-f]{64}|null)\n$/);
     fs.writeFileSync(cfg, JSON.stringify({ targets: { main: { url, logOrigin: 'two\nlines' } } }));
     const bad = await runCli(['--config', cfg, '--target', 'main', 'registry', 'checkpoint'], { env: home.env, cwd: home.dir });
     expect(bad.code).toBe(2);
