@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Db } from '../db/connect.js';
+import { countTables, type DroppedTable } from '../db/drop-plan.js';
 import { LOCK_KEY, MIGRATIONS_TABLE } from '../db/migrator.js';
 import { ConflictError } from '../errors.js';
 import { writeBackup, type BackupResult } from '../records/backup.js';
@@ -18,20 +19,11 @@ export const BACKED_UP: readonly EntityName[] = ['agencies', 'services'];
 /** Created by the audit append-only migration (PostgreSQL); goes with its table. */
 const PG_FUNCTIONS = ['egovctl_audit_append_only()', 'egovctl_registry_log_append_only()'];
 
-export interface TableCount {
-  table: string;
-  rows: number;
-}
+export type TableCount = DroppedTable;
 
 /** The tool's tables that exist, with their row counts. */
-export async function planReset(db: Db): Promise<TableCount[]> {
-  const out: TableCount[] = [];
-  for (const table of TOOL_TABLES) {
-    if (!(await db.knex.schema.hasTable(table))) continue;
-    const [row] = await db.knex(table).count({ n: '*' });
-    out.push({ table, rows: Number((row as { n: number | string }).n) });
-  }
-  return out;
+export function planReset(db: Db): Promise<TableCount[]> {
+  return countTables(db, TOOL_TABLES);
 }
 
 export interface ResetResult {
