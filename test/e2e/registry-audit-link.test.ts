@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Db } from '../../src/db/connect.js';
+import { tamperAudit } from '../helpers/audit-tamper.js';
 import { runCli } from '../helpers/cli.js';
 import { openTestDb, type Dialect, type TestDb } from '../helpers/registry-seed.js';
 
@@ -10,19 +10,6 @@ import { openTestDb, type Dialect, type TestDb } from '../helpers/registry-seed.
 // and a checkpoint whose audit line the chain no longer passes through is caught too.
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-/** Plain SQL with the append-only trigger dropped, as a superuser could, then put back. */
-async function tamper(db: Db, sql: string, bindings: unknown[]): Promise<void> {
-  await db.knex.transaction(async (trx) => {
-    const pg = db.dialect === 'pg';
-    const triggers = pg ? [] : ((await trx('sqlite_master').select('name', 'sql').where({ type: 'trigger', tbl_name: 'audit_log' })) as Array<{ name: string; sql: string }>);
-    if (pg) await trx.raw('drop trigger audit_log_append_only on audit_log');
-    else for (const t of triggers) await trx.raw(`drop trigger "${t.name}"`);
-    await trx.raw(sql, bindings as never);
-    if (pg) await trx.raw('create trigger audit_log_append_only before update or delete on audit_log for each row execute function egovctl_audit_append_only()');
-    else for (const t of triggers) await trx.raw(t.sql);
-  });
-}
 
 describe.each<Dialect>(['pg', 'sqlite'])('registry log and audit chain on %s', (dialect) => {
   let t: TestDb;
@@ -60,7 +47,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('registry log and audit chain on %s', (
   test('an audit row edited with plain SQL is audit-chain-broken naming that row; exit 3', async () => {
     const rows = (await t.db.knex('audit_log').select('id').orderBy('id')) as Array<{ id: number }>;
     const victim = Number(rows[1]!.id);
-    await tamper(t.db, 'update audit_log set outcome = ? where id = ?', ['failed', victim]);
+    await tamperAudit(t.db, [['update audit_log set outcome = ? where id = ?', ['failed', victim]]]);
     const r = await run(['--json', 'registry', 'verify']);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout) as { valid: boolean; issues: Array<{ code: string; key: string | null }> };

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import canonicalize from 'canonicalize';
+import { tamperAudit } from '../helpers/audit-tamper.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { auditHead, verifyAuditChain, verifyAuditExport } from '../../src/audit/audit-chain.js';
 import { auditJson, listAudit, writeAudit, type AuditEntry } from '../../src/audit/audit.js';
@@ -44,18 +45,7 @@ function independentHash(row: Record<string, unknown>): string {
   return `sha-256:${crypto.createHash('sha256').update(canonicalize(rest)!, 'utf8').digest('hex')}`;
 }
 
-/** Runs plain SQL with the append-only trigger dropped (as a superuser could), then puts it back. */
-async function tamper(db: Db, statements: Array<[string, unknown[]?]>): Promise<void> {
-  await db.knex.transaction(async (trx) => {
-    const pg = db.dialect === 'pg';
-    const triggers = pg ? [] : ((await trx('sqlite_master').select('name', 'sql').where({ type: 'trigger', tbl_name: 'audit_log' })) as Array<{ name: string; sql: string }>);
-    if (pg) await trx.raw('drop trigger audit_log_append_only on audit_log');
-    else for (const t of triggers) await trx.raw(`drop trigger "${t.name}"`);
-    for (const [sql, b] of statements) await trx.raw(sql, (b ?? []) as never);
-    if (pg) await trx.raw('create trigger audit_log_append_only before update or delete on audit_log for each row execute function egovctl_audit_append_only()');
-    else for (const t of triggers) await trx.raw(t.sql);
-  });
-}
+const tamper = tamperAudit;
 
 async function hashes(db: Db): Promise<Array<{ id: number; prev: string | null; hash: string | null }>> {
   return (await db.knex('audit_log').select('id', 'prev', 'hash').orderBy('id')).map((r) => ({ id: Number(r.id), prev: r.prev ?? null, hash: r.hash ?? null }));
