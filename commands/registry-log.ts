@@ -7,18 +7,16 @@ import { renderIssues } from '../src/output/issues-view.js';
 import { writeJson } from '../src/output/json.js';
 import type { Issue } from '../src/records/issues.js';
 import type { EntityName } from '../src/records/fields.js';
-import { readSignerKeyFile, readVerifierKey, writeNewKey } from '../src/registry/log/key-file.js';
-import { auditChainCheck, checkpointAudit } from '../src/registry/audit-link.js';
-import { currentCheckpoint, exportLog } from '../src/registry/log-publish.js';
-import { recordHistory, type History } from '../src/registry/log-history.js';
-import { proveConsistency, proveInclusion } from '../src/registry/log-prove.js';
+import type { History } from '../src/registry/log-history.js';
 import { renderTable } from '../src/output/table.js';
-import { verifyLog, type LogVerifyReport } from '../src/registry/log/verify-log.js';
+import type { LogVerifyReport } from '../src/registry/log/verify-log.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
 import { runOnDb } from './run.js';
-import { verifyDatabase } from '../src/registry/verify-db.js';
+
+// The log's code loads when one of these commands runs, not at start-up (`egovctl --help`
+// and every other command do without it).
 
 // The registry log's commands that need no database: make a signing key; verify a log file
 // with its checkpoints and an export, as a third party does on a machine of their own.
@@ -132,6 +130,7 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
 }
 
 async function prove(ctx: Ctx, code: string | undefined, o: { entity: EntityName; size?: number; fromSize?: number }): Promise<number> {
+  const { proveConsistency, proveInclusion } = await import('../src/registry/log-prove.js');
   if ((code === undefined) === (o.fromSize === undefined)) throw new UsageError('give a code (an inclusion proof) or --from-size <m> (a consistency proof), not both');
   const target = ctx.singleTarget();
   const r = await runOnDb(ctx, target, async (db) => ({
@@ -161,6 +160,7 @@ function registerRegistryHistory(registry: Command, bind: Bind): void {
 }
 
 async function history(ctx: Ctx, code: string, o: { entity: EntityName }): Promise<number> {
+  const { recordHistory } = await import('../src/registry/log-history.js');
   const target = ctx.singleTarget();
   const r = await runOnDb(ctx, target, async (db) => ({ result: await recordHistory(db, o.entity, code) }), { schema: true });
   if (ctx.opts.json) writeJson(ctx.stdout, r);
@@ -186,6 +186,9 @@ function positiveInt(flag: string) {
 }
 
 async function checkpoint(ctx: Ctx, o: { signKey?: string }): Promise<number> {
+  const { readSignerKeyFile } = await import('../src/registry/log/key-file.js');
+  const { currentCheckpoint } = await import('../src/registry/log-publish.js');
+  const { checkpointAudit } = await import('../src/registry/audit-link.js');
   const signer = o.signKey ? readSignerKeyFile(readable(ctx, '--sign-key', o.signKey)) : null;
   const target = ctx.singleTarget();
   const r = await runOnDb(ctx, target, async (db) => ({ result: await currentCheckpoint(db, { signer, audit: await checkpointAudit(db) }) }), { schema: true });
@@ -195,6 +198,7 @@ async function checkpoint(ctx: Ctx, o: { signKey?: string }): Promise<number> {
 }
 
 async function logFile(ctx: Ctx, o: { from?: number; to?: number; out?: string; manifest?: boolean }): Promise<number> {
+  const { exportLog } = await import('../src/registry/log-publish.js');
   if (o.manifest && !o.out) throw new UsageError('--manifest needs --out <path>: a manifest describes a file');
   const target = ctx.singleTarget();
   const out = o.out ? path.resolve(ctx.cwd, o.out) : null;
@@ -210,6 +214,7 @@ async function logFile(ctx: Ctx, o: { from?: number; to?: number; out?: string; 
 }
 
 async function keygen(ctx: Ctx, o: { name: string; out: string; force?: boolean }): Promise<number> {
+  const { writeNewKey } = await import('../src/registry/log/key-file.js');
   const out = path.resolve(ctx.cwd, o.out);
   const r = writeNewKey(o.name, out, !!o.force);
   if (ctx.opts.json) writeJson(ctx.stdout, r);
@@ -247,12 +252,16 @@ function readable(ctx: Ctx, flag: string, file: string): string {
 }
 
 async function verify(ctx: Ctx, o: VerifyFlags): Promise<number> {
+  const { readVerifierKey } = await import('../src/registry/log/key-file.js');
+  const { verifyLog } = await import('../src/registry/log/verify-log.js');
   const keys = (o.key ?? []).map((k) => readVerifierKey(k));
   const checkpoints = (o.checkpoint ?? []).map((f) => ({ file: f, bytes: fs.readFileSync(readable(ctx, '--checkpoint', f)) }));
   if (o.log === undefined) {
     if (o.snapshot) throw new UsageError('--snapshot goes with --log: against the database, the tables are the snapshot checked');
     const target = ctx.singleTarget();
     const r = await runOnDb(ctx, target, async (db) => {
+      const { verifyDatabase } = await import('../src/registry/verify-db.js');
+      const { auditChainCheck } = await import('../src/registry/audit-link.js');
       const res = await verifyDatabase(db, { checkpoints, keys, maxIssues: o.maxIssues, extraChecks: auditChainCheck(db, checkpoints) });
       return { result: res, counts: { entries: res.size, errors: res.errors } };
     }, { schema: true });
