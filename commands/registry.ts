@@ -23,7 +23,7 @@ const STATUSES = ENTITIES.services.fields.find((f) => f.name === 'status')!.valu
 export function registerRegistry(program: Command, bind: Bind): void {
   const registry = program
     .command('registry')
-    .description('browse the register of services; retire and purge services')
+    .description('browse, retire and purge services; the registry log: history, log, checkpoint, prove, verify, keygen')
     .addHelpText('after', '\nExamples:\n  egovctl registry list --status active --audience G2B\n  egovctl registry show ADL-0003\n  egovctl registry retire ADL-0003 --on 2026-12-31\n  egovctl registry purge --status retired --before 2025-01-01 --dry-run');
 
   registry
