@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_BASE_IRI } from '../src/config/base-iri.js';
+import { DEFAULT_TIME_ZONE } from '../src/time/zone.js';
 import { configCandidates } from '../src/config/paths.js';
 import { writeList } from './list-output.js';
 import { redactUrl } from '../src/config/redact.js';
@@ -37,6 +38,7 @@ async function show(ctx: Ctx): Promise<number> {
     defined_targets: c.file ? Object.entries(c.file.targets).map(([name, t]) => ({ name, url: redactUrl(t.url) })) : [],
     data_dir: c.dataDir,
     base_iri: c.file?.baseIri ?? DEFAULT_BASE_IRI,
+    time_zone: c.file?.timeZone ?? DEFAULT_TIME_ZONE,
     output: { json: !!ctx.opts.json, quiet: !!ctx.opts.quiet, verbose: !!ctx.opts.verbose, color: ctx.opts.color !== false },
   };
   if (ctx.opts.json) {
@@ -53,6 +55,7 @@ async function show(ctx: Ctx): Promise<number> {
   if (doc.default_target) rows.push(['defaultTarget', doc.default_target, 'config file']);
   for (const t of doc.defined_targets) rows.push([`defined target ${t.name}`, t.url, 'config file']);
   rows.push(['baseIri', doc.base_iri, c.file?.baseIri ? 'config file' : 'default (CPSV-AP export IRIs)']);
+  rows.push(['timeZone', doc.time_zone, c.file?.timeZone ? 'config file' : 'default (deadlines and the discipline report)']);
   rows.push(['data directory', c.dataDir, ctx.env.XDG_DATA_HOME ? 'env XDG_DATA_HOME' : '~/.local/share']);
   await writeList(ctx, ['setting', 'value', 'from'], rows);
   return 0;

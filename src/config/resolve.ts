@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { editDistance } from '../io/closest.js';
 import { baseIriProblem } from './base-iri.js';
+import { timeZoneProblem } from '../time/zone.js';
 import { configCandidates, defaultSqlitePath, dataDir } from './paths.js';
 import { redactUrl, registerSecret } from './redact.js';
 import { parseDbUrl, type Dialect } from './url.js';
@@ -45,6 +46,8 @@ export interface ConfigFile {
   targets: Record<string, { url: string; passwordEnv?: string; logOrigin?: string }>;
   /** where the IRIs of a CPSV-AP export start (SPEC §11); checked by baseIriProblem */
   baseIri?: string;
+  /** the registry's time zone (SPEC §10), an IANA name; checked by timeZoneProblem */
+  timeZone?: string;
 }
 
 export interface ResolvedConfig {
@@ -56,7 +59,7 @@ export interface ResolvedConfig {
   dataDir: string;
 }
 
-const TOP_KEYS = ['defaultTarget', 'targets', 'baseIri'];
+const TOP_KEYS = ['defaultTarget', 'targets', 'baseIri', 'timeZone'];
 const TARGET_KEYS = ['url', 'passwordEnv', 'logOrigin'];
 /** A checkpoint origin: one line of printable characters, no spaces at its ends (C2SP tlog-checkpoint). */
 const LOG_ORIGIN = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
@@ -135,6 +138,11 @@ export function loadConfigFile(file: string, source: string): ConfigFile {
     const problem = baseIriProblem(obj.baseIri);
     if (problem) problems.push(`"baseIri" ${problem}`);
     else out.baseIri = obj.baseIri as string;
+  }
+  if (obj.timeZone !== undefined) {
+    const problem = timeZoneProblem(obj.timeZone);
+    if (problem) problems.push(`"timeZone" ${problem}`);
+    else out.timeZone = obj.timeZone as string;
   }
   if (problems.length) {
     throw new UsageError(`the config file ${file} has ${problems.length} problem${problems.length > 1 ? 's' : ''}:`, {

@@ -24,7 +24,7 @@ const TEXT_TYPES: readonly PgType[] = ['text', 'character varying'];
 
 const TYPES: Record<FieldType, readonly PgType[]> = {
   identifier: TEXT_TYPES, text: TEXT_TYPES, enum: TEXT_TYPES, set: TEXT_TYPES, list: TEXT_TYPES,
-  tin: TEXT_TYPES, url: TEXT_TYPES, email: TEXT_TYPES, phone: TEXT_TYPES,
+  tin: TEXT_TYPES, appid: TEXT_TYPES, url: TEXT_TYPES, email: TEXT_TYPES, phone: TEXT_TYPES,
   decimal: ['numeric'], integer: ['integer'], date: ['date'], timestamp: ['timestamp with time zone'],
 };
 

@@ -1,7 +1,7 @@
 // One raw value (a CSV cell, a JSON value) → its canonical typed form, or the rule it
 // breaks. Everything a rule needs to know about a field comes from its FieldDef.
 import {
-  DATE_PATTERN, IDENTIFIER_MAX, IDENTIFIER_MIN, IDENTIFIER_PATTERN, ITEM_SEPARATOR, PHONE_PATTERN, TIN_PATTERN,
+  DATE_PATTERN, IDENTIFIER_MAX, APPLICATION_ID_MAX, APPLICATION_ID_PATTERN, IDENTIFIER_MIN, IDENTIFIER_PATTERN, ITEM_SEPARATOR, PHONE_PATTERN, TIN_PATTERN,
   type FieldDef, type FieldValue,
 } from './fields.js';
 import { compareDecimal, decimalFromNumber, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
@@ -201,6 +201,16 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
       if (f.maxLength !== undefined) {
         const n = charCount(s, f.maxLength);
         if (n > f.maxLength) return broken('out-of-range', `${f.name} is ${n} characters long; at most ${f.maxLength} are allowed`);
+      }
+      return s;
+    }
+    case 'appid': {
+      const s = asText(f, v);
+      if (typeof s !== 'string') return s;
+      const max = f.maxLength ?? APPLICATION_ID_MAX;
+      if (s.length > max) return broken('out-of-range', `${f.name} is ${s.length} characters long; at most ${max} are allowed`);
+      if (!APPLICATION_ID_PATTERN.test(s)) {
+        return broken('pattern-mismatch', `${f.name} ${s} is not a valid application number: use Latin letters, digits and . _ / -, starting with a letter or digit`);
       }
       return s;
     }

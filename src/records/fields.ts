@@ -1,8 +1,15 @@
 // The field table of SPEC.md §1, once. The validator, the CSV header check, the export
 // column order, the database schema and the help text all read it: change a rule here.
 
-export type EntityName = 'agencies' | 'services';
-export const ENTITY_NAMES: readonly EntityName[] = ['agencies', 'services'];
+export type EntityName = 'agencies' | 'services' | 'applications';
+export const ENTITY_NAMES: readonly EntityName[] = ['agencies', 'services', 'applications'];
+/** The entities of the registry log (SPEC §9): applications are not in it. */
+export type RegistryEntityName = 'agencies' | 'services';
+export const REGISTRY_ENTITY_NAMES: readonly RegistryEntityName[] = ['agencies', 'services'];
+
+export function isRegistryEntity(name: string): name is RegistryEntityName {
+  return (REGISTRY_ENTITY_NAMES as readonly string[]).includes(name);
+}
 
 export type FieldType =
   | 'identifier' // ^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$, 2–32 characters
@@ -17,7 +24,8 @@ export type FieldType =
   | 'tin' // exactly 9 digits, kept as text
   | 'url'
   | 'email'
-  | 'phone'; // +998 and 9 digits
+  | 'phone' // +998 and 9 digits
+  | 'appid'; // application number: ^[A-Za-z0-9][A-Za-z0-9._/-]*$, at most 64 characters
 
 export interface FieldDef {
   readonly name: string;
@@ -55,6 +63,8 @@ export const IDENTIFIER_MAX = 32;
 export const TIN_PATTERN = /^[0-9]{9}$/;
 export const PHONE_PATTERN = /^\+998[0-9]{9}$/;
 export const DATE_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+export const APPLICATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+export const APPLICATION_ID_MAX = 64;
 
 export const AGENCY_KINDS = ['ministry', 'committee', 'agency', 'inspection', 'center', 'khokimiyat', 'other'] as const;
 export const REGIONS = [
@@ -65,6 +75,10 @@ export const AGENCY_STATUSES = ['active', 'abolished'] as const;
 export const AUDIENCES = ['G2C', 'G2B', 'G2G'] as const;
 export const SERVICE_STATUSES = ['draft', 'active', 'suspended', 'retired'] as const;
 export const CHANNELS = ['portal', 'mobile', 'center', 'office', 'api'] as const;
+export const APPLICATION_STATUSES = ['received', 'in_progress', 'completed', 'rejected', 'withdrawn'] as const;
+/** Application statuses that are a decision (decided_at required) and that are open (decided_at empty). */
+export const DECIDED_STATUSES = ['completed', 'rejected'] as const;
+export const OPEN_STATUSES = ['received', 'in_progress'] as const;
 
 /** Characters that make a spreadsheet read a cell as a formula (SPEC §7). */
 export const FORMULA_START = ['=', '+', '-', '@'] as const;
@@ -116,6 +130,20 @@ export const SERVICE_FIELDS: readonly FieldDef[] = [
   { name: 'updated_at', type: 'timestamp', required: false, managed: true, description: 'last change, set by the tool' },
 ];
 
+export const APPLICATION_FIELDS: readonly FieldDef[] = [
+  { name: 'id', type: 'appid', required: true, unique: true, maxLength: APPLICATION_ID_MAX, description: 'the application number as the portal or the agency gave it' },
+  { name: 'service_code', type: 'identifier', required: true, references: 'services', description: 'the service applied for' },
+  { name: 'handled_by', type: 'identifier', required: false, references: 'agencies', description: "the agency that handles it; empty means the service's agency" },
+  { name: 'audience', type: 'enum', required: true, values: AUDIENCES, description: 'G2C, G2B or G2G' },
+  { name: 'channel', type: 'enum', required: true, values: CHANNELS, description: 'portal, mobile, center, office or api' },
+  { name: 'region', type: 'enum', required: true, values: REGIONS, description: 'UZ or an ISO 3166-2:UZ region' },
+  { name: 'submitted_at', type: 'timestamp', required: true, description: 'when it was submitted, not after the import' },
+  { name: 'due_on', type: 'date', required: false, description: 'the deadline; when empty, set on import (README, "Deadlines")' },
+  { name: 'status', type: 'enum', required: true, values: APPLICATION_STATUSES, description: 'received, in_progress, completed, rejected or withdrawn' },
+  { name: 'decided_at', type: 'timestamp', required: false, description: 'when it was decided: required when completed or rejected, empty while open' },
+  { name: 'updated_at', type: 'timestamp', required: false, managed: true, description: 'last change, set by the tool' },
+];
+
 export interface EntityDef {
   readonly name: EntityName;
   /** the database table */
@@ -123,12 +151,18 @@ export interface EntityDef {
   /** singular, for messages */
   readonly noun: string;
   readonly fields: readonly FieldDef[];
-  readonly key: 'code';
+  /** the natural key: code, or id for applications */
+  readonly key: 'code' | 'id';
+  /** in the registry log (SPEC §9) */
+  readonly logged: boolean;
+  /** import modes the entity takes (applications: no replace) */
+  readonly modes: readonly ('upsert' | 'insert' | 'replace')[];
 }
 
 export const ENTITIES: Readonly<Record<EntityName, EntityDef>> = {
-  agencies: { name: 'agencies', table: 'agencies', noun: 'agency', fields: AGENCY_FIELDS, key: 'code' },
-  services: { name: 'services', table: 'services', noun: 'service', fields: SERVICE_FIELDS, key: 'code' },
+  agencies: { name: 'agencies', table: 'agencies', noun: 'agency', fields: AGENCY_FIELDS, key: 'code', logged: true, modes: ['upsert', 'insert', 'replace'] },
+  services: { name: 'services', table: 'services', noun: 'service', fields: SERVICE_FIELDS, key: 'code', logged: true, modes: ['upsert', 'insert', 'replace'] },
+  applications: { name: 'applications', table: 'applications', noun: 'application', fields: APPLICATION_FIELDS, key: 'id', logged: false, modes: ['upsert', 'insert'] },
 };
 
 export function entity(name: string): EntityDef {
@@ -181,6 +215,14 @@ export interface RecordRules {
   readonly expectOneOf?: readonly string[];
   /** [from, to]: to not before from (date-order); to past while active (expired-but-active) */
   readonly period?: readonly [string, string];
+  /**
+   * A decision of an application (SPEC §1): `field` is required under the `decided`
+   * statuses (missing-value), empty under the `open` ones (date-order) and not before
+   * `after` (date-order).
+   */
+  readonly decision?: { readonly field: string; readonly after: string; readonly decided: readonly string[]; readonly open: readonly string[] };
+  /** timestamps that may not be after the time of the import or validation (out-of-range) */
+  readonly notFuture?: readonly string[];
 }
 
 export const RECORD_RULES: Readonly<Record<EntityName, RecordRules>> = {
@@ -191,5 +233,12 @@ export const RECORD_RULES: Readonly<Record<EntityName, RecordRules>> = {
     exclusive: ['fee_uzs', 'fee_bhm_percent'],
     expectOneOf: ['fee_uzs', 'fee_bhm_percent'],
     period: ['effective_from', 'effective_to'],
+  },
+  // Applications have no "active" status: no when-active fields, no expired-but-active.
+  applications: {
+    statusField: 'status',
+    activeStatus: '',
+    decision: { field: 'decided_at', after: 'submitted_at', decided: DECIDED_STATUSES, open: OPEN_STATUSES },
+    notFuture: ['submitted_at'],
   },
 };

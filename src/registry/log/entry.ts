@@ -1,4 +1,4 @@
-import { ENTITY_NAMES, type EntityName } from '../../records/fields.js';
+import { REGISTRY_ENTITY_NAMES, type EntityName } from '../../records/fields.js';
 import { canonicalBytes, canonicalJson } from './canonical-json.js';
 import { ITEM_HASH_PATTERN } from './item.js';
 
@@ -44,7 +44,7 @@ export function entryProblem(e: Record<string, unknown>): string | null {
   if (typeof e.number !== 'number' || !Number.isSafeInteger(e.number) || e.number < 1) return '"number" is not a whole number of 1 or more';
   if (typeof e.timestamp !== 'string' || !TIMESTAMP.test(e.timestamp) || Number.isNaN(Date.parse(e.timestamp))) return '"timestamp" is not an ISO 8601 UTC time with milliseconds';
   if (typeof e.actor !== 'string' || e.actor === '') return '"actor" is not a non-empty string';
-  if (typeof e.entity !== 'string' || !(ENTITY_NAMES as readonly string[]).includes(e.entity)) return `"entity" is not one of ${ENTITY_NAMES.join(', ')}`;
+  if (typeof e.entity !== 'string' || !(REGISTRY_ENTITY_NAMES as readonly string[]).includes(e.entity)) return `"entity" is not one of ${REGISTRY_ENTITY_NAMES.join(', ')}`;
   if (typeof e.key !== 'string' || e.key === '') return '"key" is not a non-empty string';
   if (e.op === 'put') {
     if (typeof e.item !== 'string' || !ITEM_HASH_PATTERN.test(e.item)) return '"item" of a put is not sha-256:<64 lowercase hex digits>';

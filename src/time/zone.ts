@@ -1,0 +1,100 @@
+// The registry's time zone (SPEC §10): the config file's `timeZone`, an IANA name, default
+// Asia/Tashkent. Deadlines, the discipline report's periods and its months are local dates
+// in that zone. Intl does the zone arithmetic; offsets are cached per quarter hour (every
+// offset change in the tz database falls on a quarter hour of UTC), so that ten million
+// timestamps cost ten million additions, not ten million Intl calls.
+
+export const DEFAULT_TIME_ZONE = 'Asia/Tashkent';
+
+const DAY_MS = 86_400_000;
+const QUARTER_MS = 900_000;
+
+/** Why a time-zone name is not usable, or null when it is. */
+export function timeZoneProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name === '') return 'must be an IANA time-zone name such as "Asia/Tashkent"';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return null;
+  } catch {
+    return `"${name}" is not a time zone this system knows (an IANA name such as "Asia/Tashkent" or "UTC")`;
+  }
+}
+
+export class TimeZone {
+  private readonly fmt: Intl.DateTimeFormat;
+  /** quarter-hour index → offset in ms (local − UTC) */
+  private readonly offsets = new Map<number, number>();
+
+  constructor(readonly name: string = DEFAULT_TIME_ZONE) {
+    const problem = timeZoneProblem(name);
+    if (problem) throw new RangeError(`timeZone ${problem}`);
+    this.fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: name, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+  }
+
+  /** local − UTC, in ms, at instant `ms`. */
+  offsetAt(ms: number): number {
+    const q = Math.floor(ms / QUARTER_MS);
+    let off = this.offsets.get(q);
+    if (off === undefined) {
+      off = this.computeOffset(q * QUARTER_MS);
+      if (this.offsets.size > 100_000) this.offsets.clear();
+      this.offsets.set(q, off);
+    }
+    return off;
+  }
+
+  private computeOffset(ms: number): number {
+    const parts: Record<string, number> = {};
+    for (const p of this.fmt.formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+    return asUtc - Math.floor(ms / 1000) * 1000;
+  }
+
+  /** The local date (YYYY-MM-DD) of an instant: epoch ms or ISO 8601 text. */
+  localDate(instant: number | string): string {
+    const ms = typeof instant === 'number' ? instant : Date.parse(instant);
+    return isoDate(ms + this.offsetAt(ms));
+  }
+
+  /** The local month (YYYY-MM) of an instant. */
+  localMonth(instant: number | string): string {
+    return this.localDate(instant).slice(0, 7);
+  }
+
+  /** The instant (epoch ms) at which local date `date` begins. */
+  startOf(date: string): number {
+    const local = Date.parse(`${date}T00:00:00Z`);
+    // The offset at local midnight, found in two steps: exact unless midnight itself falls
+    // in a gap (a clock set forward at 00:00), when the date begins at the transition,
+    // which is on a quarter hour.
+    let ms = local - this.offsetAt(local);
+    ms = local - this.offsetAt(ms);
+    if (this.localDate(ms) !== date) {
+      ms = Math.ceil(ms / QUARTER_MS) * QUARTER_MS;
+      for (let i = 0; i < 200 && this.localDate(ms) < date; i++) ms += QUARTER_MS;
+    }
+    return ms;
+  }
+}
+
+/** YYYY-MM-DD of epoch ms in UTC. */
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** date + n days (YYYY-MM-DD). */
+export function addDays(date: string, n: number): string {
+  return isoDate(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS);
+}
+
+/** b − a in whole days (dates YYYY-MM-DD). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
+}
+
+/** Today's local date in the zone. */
+export function todayIn(zone: TimeZone, now: number = Date.now()): string {
+  return zone.localDate(now);
+}
