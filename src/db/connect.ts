@@ -59,7 +59,8 @@ function setPgTypes(): void {
  * - statement: PostgreSQL statement_timeout (off by default: an import of millions of rows
  *   may rightly take long);
  * - idle: a statement that sends no byte to the server and gets none back for this long is
- *   taken for a dead link (a frozen network path answers TCP keepalive probes from some
+ *   taken for a dead link (unless the server's bytes wait unread in our buffer: then it is
+ *   our reader that is slow — `export | less` — not the link) (a frozen network path answers TCP keepalive probes from some
  *   middlebox, or has unacknowledged data, which keepalive never probes): the connection
  *   is closed and the command exits 5. Also the server's
  *   idle_in_transaction_session_timeout, so that a session of ours left behind by a dead
@@ -83,14 +84,20 @@ export function dbTimeouts(): Readonly<DbTimeouts> {
 }
 
 /** A socket with no traffic while a statement runs: close it, so the statement fails (exit 5) instead of hanging. */
-function watchLink(conn: { connection?: { stream?: import('node:net').Socket }; activeQuery?: unknown; _queryQueue?: unknown[] }): void {
+function watchLink(conn: { connection?: { stream?: import('node:net').Socket }; _activeQuery?: unknown; _queryQueue?: unknown[] }): void {
   const sock = conn.connection?.stream;
   if (!sock || typeof sock.setTimeout !== 'function') return;
   sock.setKeepAlive(true, 10_000);
   if (!timeouts.idle) return;
   sock.setTimeout(timeouts.idle * 1000);
   sock.on('timeout', () => {
-    if (!conn.activeQuery && !conn._queryQueue?.length) return; // idle in the pool: fine
+    if (!conn._activeQuery && !conn._queryQueue?.length) return; // idle in the pool: fine (the underscored fields: pg 8.23 warns on stderr for activeQuery)
+    // Bytes from the server wait unread in our buffer: the link is alive and the reader
+    // downstream is slow (`export | less` left on a page). Not a dead link; look again later.
+    if (sock.readableLength > 0) {
+      sock.setTimeout(timeouts.idle * 1000);
+      return;
+    }
     sock.destroy(Object.assign(new Error(`Connection terminated: no byte to or from the server for ${timeouts.idle} s while a statement ran (--idle-timeout); the link is taken for dead`), { code: 'ETIMEDOUT' }));
   });
 }
