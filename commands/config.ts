@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_BASE_IRI } from '../src/config/base-iri.js';
 import { DEFAULT_TIME_ZONE } from '../src/time/zone.js';
+import { dbTimeouts } from '../src/db/connect.js';
 import { configCandidates } from '../src/config/paths.js';
 import { writeList } from './list-output.js';
 import { redactUrl } from '../src/config/redact.js';
@@ -39,6 +40,7 @@ async function show(ctx: Ctx): Promise<number> {
     data_dir: c.dataDir,
     base_iri: c.file?.baseIri ?? DEFAULT_BASE_IRI,
     time_zone: c.file?.timeZone ?? DEFAULT_TIME_ZONE,
+    timeouts: dbTimeouts(),
     output: { json: !!ctx.opts.json, quiet: !!ctx.opts.quiet, verbose: !!ctx.opts.verbose, color: ctx.opts.color !== false },
   };
   if (ctx.opts.json) {
@@ -56,6 +58,11 @@ async function show(ctx: Ctx): Promise<number> {
   for (const t of doc.defined_targets) rows.push([`defined target ${t.name}`, t.url, 'config file']);
   rows.push(['baseIri', doc.base_iri, c.file?.baseIri ? 'config file' : 'default (CPSV-AP export IRIs)']);
   rows.push(['timeZone', doc.time_zone, c.file?.timeZone ? 'config file' : 'default (deadlines and the discipline report)']);
+  const flagged = ctx.opts as { lockTimeout?: number; statementTimeout?: number; idleTimeout?: number };
+  for (const [key, flag, given] of [['lock', '--lock-timeout', flagged.lockTimeout], ['statement', '--statement-timeout', flagged.statementTimeout], ['idle', '--idle-timeout', flagged.idleTimeout]] as const) {
+    const from = given !== undefined ? `flag ${flag}` : c.file?.timeouts?.[key] !== undefined ? 'config file' : 'default';
+    rows.push([`timeouts.${key}`, `${doc.timeouts[key]} s${doc.timeouts[key] === 0 ? ' (no limit)' : ''}`, from]);
+  }
   rows.push(['data directory', c.dataDir, ctx.env.XDG_DATA_HOME ? 'env XDG_DATA_HOME' : '~/.local/share']);
   await writeList(ctx, ['setting', 'value', 'from'], rows);
   return 0;

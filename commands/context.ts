@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { resolveConfig, type ResolvedConfig, type Target } from '../src/config/resolve.js';
 import { UsageError } from '../src/errors.js';
+import { setDbTimeouts } from '../src/db/connect.js';
 import { createLogger, type Logger, type Paint } from '../src/output/logger.js';
 import { outputWidth } from '../src/output/table.js';
 import { createPrompter, type Prompter } from '../src/prompts/prompter.js';
@@ -103,6 +104,16 @@ export function createCtx(init: CtxInit): Ctx {
         init.env,
         init.cwd,
       );
+      // the config file's timeouts, where no flag set them (flags win)
+      const t = config.file?.timeouts;
+      if (t) {
+        const o = init.opts as { lockTimeout?: number; statementTimeout?: number; idleTimeout?: number };
+        setDbTimeouts({
+          ...(o.lockTimeout === undefined ? { lock: t.lock } : {}),
+          ...(o.statementTimeout === undefined ? { statement: t.statement } : {}),
+          ...(o.idleTimeout === undefined ? { idle: t.idle } : {}),
+        });
+      }
       return config;
     },
     singleTarget() {

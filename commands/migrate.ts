@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Db } from '../src/db/connect.js';
+import { dbTimeouts } from '../src/db/connect.js';
 import * as migrator from '../src/db/migrator.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
 import { writeList } from './list-output.js';
@@ -120,7 +121,7 @@ interface RunFlags {
 }
 
 function runOptions(ctx: Ctx, o: RunFlags, dryRun = !!o.dryRun): migrator.RunOptions {
-  return { dryRun, lockTimeoutMs: (o.lockTimeout ?? (ctx.opts as { lockTimeout?: number }).lockTimeout ?? 60) * 1000, onLog: (l) => ctx.logger.info(l) };
+  return { dryRun, lockTimeoutMs: (o.lockTimeout ?? dbTimeouts().lock) * 1000, onLog: (l) => ctx.logger.info(l) };
 }
 
 function present(ctx: Ctx, r: migrator.RunResult & { target: string }): void {

@@ -48,6 +48,8 @@ export interface ConfigFile {
   baseIri?: string;
   /** the registry's time zone (SPEC §10), an IANA name; checked by timeZoneProblem */
   timeZone?: string;
+  /** seconds, as the global flags --lock-timeout, --statement-timeout, --idle-timeout (which win) */
+  timeouts?: { lock?: number; statement?: number; idle?: number };
 }
 
 export interface ResolvedConfig {
@@ -59,7 +61,8 @@ export interface ResolvedConfig {
   dataDir: string;
 }
 
-const TOP_KEYS = ['defaultTarget', 'targets', 'baseIri', 'timeZone'];
+const TOP_KEYS = ['defaultTarget', 'targets', 'baseIri', 'timeZone', 'timeouts'];
+const TIMEOUT_KEYS = ['lock', 'statement', 'idle'] as const;
 const TARGET_KEYS = ['url', 'passwordEnv', 'logOrigin'];
 /** A checkpoint origin: one line of printable characters, no spaces at its ends (C2SP tlog-checkpoint). */
 const LOG_ORIGIN = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
@@ -138,6 +141,19 @@ export function loadConfigFile(file: string, source: string): ConfigFile {
     const problem = baseIriProblem(obj.baseIri);
     if (problem) problems.push(`"baseIri" ${problem}`);
     else out.baseIri = obj.baseIri as string;
+  }
+  if (obj.timeouts !== undefined) {
+    const t = obj.timeouts;
+    if (typeof t !== 'object' || t === null || Array.isArray(t)) problems.push('"timeouts" must be an object like {"lock": 60, "statement": 0, "idle": 600} (seconds)');
+    else {
+      const got: { lock?: number; statement?: number; idle?: number } = {};
+      for (const [key, v] of Object.entries(t as Record<string, unknown>)) {
+        if (!(TIMEOUT_KEYS as readonly string[]).includes(key)) problems.push(`timeouts: unknown key "${key}"${hint(key, [...TIMEOUT_KEYS])}`);
+        else if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2_147_483) problems.push(`timeouts.${key} must be a whole number of seconds, 0 or more (0: no limit)`);
+        else got[key as (typeof TIMEOUT_KEYS)[number]] = v;
+      }
+      out.timeouts = got;
+    }
   }
   if (obj.timeZone !== undefined) {
     const problem = timeZoneProblem(obj.timeZone);

@@ -106,6 +106,21 @@ describe('the config file is untrusted: every problem at once, exit 2', () => {
     expect(all).toContain('"nope"');
     expect(e.details).toHaveLength(3);
   });
+  test('timeZone and timeouts: bad values and unknown keys are each named', () => {
+    const e = problems({ timeZone: 'Mars/Olympus', timeouts: { lock: -1, idle: 1.5, stmt: 5 } });
+    const all = e.details.join('\n');
+    expect(all).toContain('"timeZone" "Mars/Olympus" is not a time zone');
+    expect(all).toContain('timeouts.lock must be a whole number of seconds');
+    expect(all).toContain('timeouts.idle must be a whole number of seconds');
+    expect(all).toContain('timeouts: unknown key "stmt"');
+    expect(e.details).toHaveLength(4);
+    expect(problems({ timeouts: 30 }).details.join('\n')).toContain('"timeouts" must be an object');
+  });
+  test('good timeZone and timeouts are kept', () => {
+    const c = resolveConfig({}, {}, dirWith({ timeZone: 'UTC', timeouts: { lock: 5, statement: 0, idle: 120 } }));
+    expect(c.file?.timeZone).toBe('UTC');
+    expect(c.file?.timeouts).toEqual({ lock: 5, statement: 0, idle: 120 });
+  });
   test('not JSON', () => {
     expect(problems('{ "targets": ').message).toContain('not valid JSON');
   });
