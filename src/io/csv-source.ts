@@ -6,7 +6,7 @@ import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { CsvParser, PREFIX_CHARS, type CsvItem } from './csv-parser.js';
 import { checkHeader } from './header.js';
 import { fromBytes, trimAscii } from './utf8-bytes.js';
-import type { FormatContext, SourceRecord } from './read-records.js';
+import type { FormatContext, SourceRecord } from './record-source.js';
 
 export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceRecord[]> {
   const parser = new CsvParser(ctx.delimiter, ctx.bytes);

@@ -3,7 +3,7 @@
 import { issue } from '../records/issues.js';
 import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { JsonArrayParser, type JsonItem } from './json-array-parser.js';
-import type { FormatContext, SourceRecord } from './read-records.js';
+import type { FormatContext, SourceRecord } from './record-source.js';
 import { parseObject } from './json-object.js';
 import { PREFIX_CHARS } from './csv-parser.js';
 

@@ -6,7 +6,7 @@ import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { PREFIX_CHARS } from './csv-parser.js';
 import { MAX_ELEMENT_CHARS } from './json-array-parser.js';
 import { parseObject } from './json-object.js';
-import type { FormatContext, SourceRecord } from './read-records.js';
+import type { FormatContext, SourceRecord } from './record-source.js';
 
 /** A line longer than this is reported with a prefix and dropped, not held. */
 export const MAX_LINE_CHARS = MAX_ELEMENT_CHARS;

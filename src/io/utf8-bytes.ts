@@ -10,7 +10,7 @@
 // a byte string can be taken as it is, and decode it when it cannot.
 
 import { decodeUtf8 } from './decode.js';
-import type { SourceRecord } from './read-records.js';
+import type { SourceRecord } from './record-source.js';
 
 /** An ASCII string is its own byte string. */
 const NOT_ASCII = /[^\x00-\x7f]/;

@@ -14,7 +14,7 @@ import { ENTITIES, field as fieldOf, type EntityName, type FieldDef } from '../r
 import { issue, type Issue, type RuleCode } from '../records/issues.js';
 import { csvCell } from '../export/csv-cell.js';
 import { checkHeader } from './header.js';
-import type { ReadOptions, RecordSource, SourceRecord } from './read-records.js';
+import type { ReadOptions, RecordSource, SourceRecord } from './record-source.js';
 import { columnName, decodeXString, numberText, serialToDate } from './xlsx-cells.js';
 import { sheetRows, type RawCell } from './xlsx-sheet.js';
 import { openWorkbook, type Workbook } from './xlsx-workbook.js';
