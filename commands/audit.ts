@@ -6,7 +6,7 @@ import type { Target } from '../src/config/resolve.js';
 import { parseTimestamp } from '../src/flag-values.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
-import { positiveInt } from './program.js';
+import { positiveInt } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 
 export function registerAudit(program: Command, bind: Bind): void {

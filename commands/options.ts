@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { CommanderError, Option } from 'commander';
 import { UsageError } from '../src/errors.js';
 import type { EntityName } from '../src/records/fields.js';
 import type { Ctx } from './context.js';
@@ -40,5 +40,20 @@ export function readOptionsFrom(ctx: Ctx, entity: EntityName, path: string, o: R
     ...(o.sheet !== undefined ? { sheet: o.sheet } : {}),
     stdin: ctx.stdin,
     signal: ctx.signal,
+  };
+}
+
+/** Argument parsers of whole-number options: a bad value is a usage error (exit 2) naming the flag. */
+export function positiveInt(flag: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new CommanderError(2, 'egovctl.invalidArgument', `${flag} takes a whole number of 1 or more, not "${v}"`);
+    return Number(v);
+  };
+}
+
+export function nonNegativeInt(flag: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new CommanderError(2, 'egovctl.invalidArgument', `${flag} takes a whole number of 0 or more, not "${v}"`);
+    return Number(v);
   };
 }

@@ -12,7 +12,7 @@ import { renderTable } from '../src/output/table.js';
 import type { LogVerifyReport } from '../src/registry/log/verify-log.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
-import { nonNegativeInt } from './program.js';
+import { nonNegativeInt } from './options.js';
 import { runOnDb } from './run.js';
 
 // The log's code loads when one of these commands runs, not at start-up (`egovctl --help`

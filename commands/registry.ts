@@ -14,7 +14,7 @@ import { writeJson } from '../src/output/json.js';
 import { listWriter } from './list-output.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
-import { nonNegativeInt } from './program.js';
+import { nonNegativeInt } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 import { registerRegistryLog } from './registry-log.js';
 
