@@ -149,7 +149,8 @@ function where(entity: EntityName, filters: ExportFilters): { sql: string; setti
  */
 function twoLevel(entity: EntityName, whereSql: string, inner: string[], outer: string[]): string {
   const table = q(ENTITIES[entity].table);
-  const key = q(ENTITIES[entity].key);
+  // the key is a plain name (code, id): unquoted, as the SQL has always read
+  const key = ENTITIES[entity].key;
   // COLLATE "C": byte order, the order SQLite's BINARY collation gives, so both agree
   return `select ${outer.join(', ')} from (select ${inner.join(', ')} from ${table} as t${whereSql} order by t.${key} collate "C" offset 0) as r order by r.${q('__key')} collate "C"`;
 }
@@ -158,7 +159,7 @@ export function pgExportQuery(entity: EntityName, format: ExportFormat, filters:
   const table = q(ENTITIES[entity].table);
   const w = where(entity, filters);
   const fields = ENTITIES[entity].fields;
-  const inner: string[] = [`t.${q(ENTITIES[entity].key)} as ${q('__key')}`];
+  const inner: string[] = [`t.${ENTITIES[entity].key} as ${q('__key')}`];
   const outer: string[] = [];
   for (const f of fields.filter((x) => x.type === 'list')) inner.push(`t.${q(f.name)}`, `${listItemsExpr(`t.${q(f.name)}`)} as ${itemsCol(q(f.name))}`);
   let copy: string;
