@@ -70,12 +70,14 @@ export async function writeBackup(
 }
 
 /**
- * The key columns of keyset pagination: the code; for applications the id and then
- * submitted_at, the primary key on PostgreSQL (a partitioned table cannot enforce a unique
- * id alone, so two rows with one id must still both be read).
+ * The key columns of keyset pagination: the code, or the id. On PostgreSQL applications
+ * page by id and then submitted_at, their primary key there (a partitioned table cannot
+ * enforce a unique id alone, so two rows with one id must still both be read); on SQLite
+ * the id is the primary key by itself, and a pair would not use its index.
  */
-function keysetColumns(entity: EntityName): string[] {
-  return ENTITIES[entity].key === 'id' ? ['id', 'submitted_at'] : [ENTITIES[entity].key];
+function keysetColumns(knex: Knex | Knex.Transaction, entity: EntityName): string[] {
+  const key = ENTITIES[entity].key;
+  return key === 'id' && knex.client.config.client === 'pg' ? ['id', 'submitted_at'] : [key];
 }
 
 /** Every row that `where` selects, ordered by key, `pageSize` rows a query. */
@@ -85,7 +87,7 @@ export async function* keysetRows(
   where: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
   pageSize = 5000,
 ): AsyncGenerator<Record<string, unknown>> {
-  const cols = keysetColumns(entity);
+  const cols = keysetColumns(knex, entity);
   let after: unknown[] | null = null;
   for (;;) {
     let q = where(knex(ENTITIES[entity].table).select('*')).orderBy(cols).limit(pageSize);
