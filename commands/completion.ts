@@ -1,5 +1,5 @@
 import { Argument, type Command, type Option } from 'commander';
-import { AUDIENCES, ENTITY_NAMES, SERVICE_STATUSES, AGENCY_STATUSES } from '../src/records/fields.js';
+import { APPLICATION_STATUSES, AUDIENCES, ENTITY_NAMES, SERVICE_STATUSES, AGENCY_STATUSES } from '../src/records/fields.js';
 import { bashScript, fishScript, zshScript, type CompletionNode, type CompletionOption, type Values } from '../src/output/completion.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -49,7 +49,8 @@ function optionValues(o: Option, targets: string[]): Values {
   const long = o.long ?? '';
   if (long === '--target') return targets;
   if (FILE_OPTIONS.has(long)) return 'files';
-  if (long === '--status') return [...new Set([...SERVICE_STATUSES, ...AGENCY_STATUSES])];
+  // every entity's statuses: the shell does not know which entity the line names
+  if (long === '--status') return [...new Set([...SERVICE_STATUSES, ...AGENCY_STATUSES, ...APPLICATION_STATUSES])];
   if (long === '--audience') return AUDIENCES;
   return null;
 }

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { describeTarget } from '../src/db/connect.js';
+import { applicationPartitions } from '../src/db/drop-plan.js';
 import { writeJson } from '../src/output/json.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
 import { defaultBackupPath } from '../src/records/backup.js';
 import { ENTITIES, type EntityName } from '../src/records/fields.js';
-import { planReset, resetDatabase, type TableCount } from '../src/registry/reset.js';
+import { BACKED_UP, planReset, resetDatabase, type TableCount } from '../src/registry/reset.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { runOnDb } from './run.js';
@@ -17,15 +18,16 @@ export function registerDb(program: Command, bind: Bind): void {
     .addHelpText('after', '\nExamples:\n  egovctl db reset --dry-run');
 
   db.command('reset')
-    .description('drop every table of the tool, data included: agencies, services, audit_log, egovctl_migrations (destructive)')
+    .description('drop every table of the tool, data included: agencies, services, applications (with their monthly partitions), the registry log, audit_log, egovctl_migrations (destructive)')
     .option('--dry-run', 'say what would be dropped; change nothing')
-    .option('--backup <dir>', 'write the backups (agencies and services, NDJSON) into this directory instead of the data directory')
+    .option('--backup <dir>', 'write the backups (agencies, services and applications, NDJSON) into this directory instead of the data directory')
     .option('--no-backup', 'drop without writing backups')
     .addHelpText('after', [
       '',
       'On a terminal you are asked to type the database name; --yes skips that.',
       'Afterwards `egovctl migrate latest` creates an empty schema; the backups restore with',
-      '`egovctl import agencies <file>` then `egovctl import services <file>`.',
+      '`egovctl import agencies <file>`, then `egovctl import services <file>`, then',
+      '`egovctl import applications <file>`.',
       '',
       'Examples:',
       '  egovctl db reset --dry-run',
@@ -61,9 +63,10 @@ async function reset(ctx: Ctx, o: { dryRun?: boolean; backup?: string | false })
         ctx.logger.info(`Target ${describeTarget(target)} has no tables of egovctl: nothing to drop.`);
         return { result: base };
       }
-      const details = base.tables.map((t) => `drops table ${t.table} with ${t.rows} row${t.rows === 1 ? '' : 's'}`);
+      const partitions = await applicationPartitions(db);
+      const details = base.tables.map((t) => `drops table ${t.table} with ${t.rows} row${t.rows === 1 ? '' : 's'}${t.table === ENTITIES.applications.table && partitions ? ` in ${partitions} monthly partition${partitions === 1 ? '' : 's'}` : ''}`);
       if (backupPath) {
-        for (const e of ['agencies', 'services'] as const) {
+        for (const e of BACKED_UP) {
           if (base.tables.some((t) => t.table === ENTITIES[e].table)) details.push(`backup of ${e} first to ${backupPath(e)}`);
         }
       } else details.push('no backup (--no-backup): the records cannot be restored');

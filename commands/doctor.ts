@@ -7,7 +7,7 @@ import { runTargets } from './run.js';
 export function registerDoctor(program: Command, bind: Bind): void {
   program
     .command('doctor')
-    .description('check a target: config source, connectivity, server version, migrations, lock, row counts')
+    .description('check a target: config source, connectivity, server version, migrations, lock, row counts (agencies, services, applications and their monthly partitions)')
     .addHelpText('after', '\nExit 0 when healthy (pending migrations are reported, not failed), 5 when unreachable,\n6 when an applied migration was modified or is unknown.\n\nExamples:\n  egovctl doctor\n  egovctl --db postgres://egov@db1/registry doctor --json\n  egovctl --all-targets doctor')
     .action(bind(async (ctx: Ctx) => runTargets(ctx, async (t) => {
       const { report, exitCode } = await doctor(t);
@@ -35,6 +35,7 @@ function present(ctx: Ctx, r: DoctorReport & { config_file: { path: string; sour
       `lock            ${r.locked ? p.yellow(`held${r.lock?.pid ? ` by session ${r.lock.pid}` : ''}${r.lock?.since ? ` since ${r.lock.since}` : ''}`) : 'free'}`,
       `agencies        ${r.counts.agencies ?? '-'}`,
       `services        ${r.counts.services ?? '-'}`,
+      `applications    ${r.counts.applications ?? '-'}${r.application_partitions !== null ? ` in ${r.application_partitions} monthly partition${r.application_partitions === 1 ? '' : 's'}` : ''}`,
       `registry log    ${r.registry_log ? `${r.registry_log.size} entries, root ${r.registry_log.root}, last head ${r.registry_log.head_verifies ? p.green('verifies') : p.red('does NOT verify')}` : '-'}`,
     );
   }

@@ -19,6 +19,8 @@ interface ExportFlags {
   agency?: string;
   audience?: string;
   changedSince?: string;
+  from?: string;
+  to?: string;
   raw?: boolean;
   asOf?: string;
   atSize?: number;
@@ -27,16 +29,18 @@ interface ExportFlags {
 export function registerExport(program: Command, bind: Bind): void {
   program
     .command('export')
-    .description('export agencies or services as CSV, JSON, NDJSON or XLSX: streamed, one consistent snapshot, ordered by code')
+    .description('export agencies, services or applications as CSV, JSON, NDJSON or XLSX: streamed, one consistent snapshot, ordered by code (applications: by id)')
     .addArgument(new Argument('<entity>', 'what to export').choices(ENTITY_NAMES))
     .addOption(new Option('--format <format>', 'csv, json, ndjson or xlsx; services also cpsv-ap (JSON-LD) (default: from the --out name, else csv)').choices(['csv', 'json', 'ndjson', 'xlsx', 'cpsv-ap']))
     .option('--out <path>', 'write to this file, atomically (default: standard output; - is standard output)')
     .option('--gzip', 'compress with gzip (implied by an --out name ending in .gz)')
     .option('--manifest', 'also write <out>.manifest.json: entity, format, rows, bytes, sha256, exported_at, filters, versions')
     .option('--status <list>', 'only these statuses, comma-separated')
-    .option('--agency <codes>', 'services: only these agencies\' services; agencies: only these agencies (comma-separated codes)')
-    .option('--audience <list>', 'services only: audience includes any of G2C, G2B, G2G (comma-separated)')
+    .option('--agency <codes>', 'services: only these agencies\' services; agencies: only these agencies; applications: only those these agencies handle (handled_by, else the service\'s agency) (comma-separated codes)')
+    .option('--audience <list>', 'services and applications: audience (includes) any of G2C, G2B, G2G (comma-separated)')
     .option('--changed-since <timestamp>', 'only records changed at or after this ISO 8601 time (UTC when no offset is given)')
+    .option('--from <date>', 'applications: submitted on or after this local date (YYYY-MM-DD, the registry\'s time zone)')
+    .option('--to <date>', 'applications: submitted on or before this local date (YYYY-MM-DD, inclusive)')
     .option('--raw', 'CSV: write free text exactly, without the \' guard against spreadsheet formulas')
     .option('--as-of <timestamp>', 'the records as they stood then: after the registry log\'s last entry at or before this ISO 8601 time')
     .option('--at-size <n>', 'the records as they stood after the registry log\'s first N entries', (v: string) => {
@@ -63,9 +67,18 @@ export function registerExport(program: Command, bind: Bind): void {
       '  egovctl export services --format cpsv-ap --status active --out services.jsonld --manifest',
       '  egovctl export services --as-of 2026-06-30T23:59:59Z --out services-2026-06-30.csv',
       '  egovctl export agencies --format ndjson --at-size 1500',
+      '  egovctl export applications --from 2026-04-01 --to 2026-04-30 --agency MINJUST --out april.csv.gz',
+      '  egovctl export applications --format ndjson --status received,in_progress --changed-since 2026-04-01',
+      '',
+      'Filters: agencies take --status, --agency, --changed-since; services also --audience;',
+      'applications also --from and --to. A filter an entity does not take is a usage error (exit 2).',
+      'Applications come ordered by id. --from/--to are local submission dates in the config',
+      'file\'s "timeZone" (default Asia/Tashkent): --from 2026-04-01 includes an application',
+      'submitted at 2026-03-31T19:30Z (00:30 on 1 April in Tashkent).',
       '',
       '--as-of / --at-size export the records as the registry log had them then (every format),',
-      'byte for byte what the same export printed at that moment.',
+      'byte for byte what the same export printed at that moment. Agencies and services only:',
+      'applications are not in the registry log.',
       '',
       '--format cpsv-ap writes one JSON-LD document of CPSV-AP 3.2.0 (public services, their',
       'competent authorities, costs, channels, legal resources, evidence and outputs), with its',
@@ -86,11 +99,14 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   const { chooseOutput } = await import('../src/export/formats.js');
   const { parseFilters } = await import('../src/export/filters.js');
   const choice = chooseOutput(o);
-  const filters = parseFilters(entity, o);
+  const filters = parseFilters(entity, o, { timeZone: ctx.config().file?.timeZone });
+  if ((o.asOf !== undefined || o.atSize !== undefined) && entity === 'applications') {
+    throw new UsageError(`${o.asOf !== undefined ? '--as-of' : '--at-size'} does not apply to applications: they are not in the registry log (only agencies and services are); export them as they are now, or filter with --changed-since, --from, --to`);
+  }
   if (o.asOf !== undefined && o.atSize !== undefined) throw new UsageError('--as-of and --at-size cannot be used together: each names a point of the log');
   const { parseTimestamp } = await import('../src/flag-values.js');
   const point = o.asOf !== undefined ? { asOf: parseTimestamp('--as-of', o.asOf) } : o.atSize !== undefined ? { atSize: o.atSize } : undefined;
-  if (choice.format === 'cpsv-ap' && entity !== 'services') throw new UsageError(`--format cpsv-ap describes public services: export services, not ${entity}`);
+  if (choice.format === 'cpsv-ap' && entity !== 'services') throw new UsageError(`--format cpsv-ap describes public services: export services, not ${entity} (${entity} take csv, json, ndjson, xlsx)`);
   if (o.manifest && !choice.out) throw new UsageError('--manifest needs --out <path>: a manifest describes a file');
   const toStdout = choice.out === null;
   // a zip's bytes on a terminal are noise that can leave it in a strange state

@@ -12,7 +12,7 @@ import type { Bind } from './program.js';
 import { nonNegativeInt } from './program.js';
 import { runOnDb, runTargets } from './run.js';
 import { UsageError } from '../src/errors.js';
-import { countTables, droppedTables, type DroppedTable } from '../src/db/drop-plan.js';
+import { applicationPartitions, countTables, droppedTables, type DroppedTable } from '../src/db/drop-plan.js';
 import { defaultBackupPath, writeBackup } from '../src/records/backup.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
 import { ENTRIES_TABLE } from '../src/registry/log-store.js';
@@ -20,9 +20,9 @@ import { writeLogFile } from '../src/registry/log-file.js';
 
 const UNDO_HELP = [
   'The confirmation (and --dry-run) names each table the undo drops and how many rows it holds.',
-  'Agencies and services in a dropped table are first written to a backup (NDJSON, in the data',
-  'directory unless --backup <dir>), in the same transaction; `egovctl migrate latest` then',
-  '`egovctl import agencies <file>` and `egovctl import services <file>` restore them.',
+  'Agencies, services and applications in a dropped table are first written to a backup (NDJSON,',
+  'in the data directory unless --backup <dir>), in the same transaction; `egovctl migrate latest`',
+  'then `egovctl import agencies|services|applications <file>` (in that order) restore them.',
   'Undoing the registry log\'s migration loses its history: the log file (SPEC §9) is written',
   'first, beside those backups (registry verify --log can still check it).',
 ].join('\n');
@@ -60,7 +60,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .description('undo the last applied migration, or every one down to <name> (destructive)')
     .option('--dry-run', 'say what would be undone (tables and their rows) and print the SQL; change nothing')
     .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
-    .option('--backup <dir>', 'write the backups of dropped agencies and services (NDJSON) into this directory instead of the data directory')
+    .option('--backup <dir>', 'write the backups of dropped agencies, services and applications (NDJSON) into this directory instead of the data directory')
     .option('--no-backup', 'drop tables holding rows without writing backups')
     .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate down --dry-run\n  egovctl migrate down --yes`)
     .action(bind(async (ctx: Ctx, name: string | undefined, o: UndoFlags) =>
@@ -73,7 +73,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .option('--all', 'undo every migration: every table and its data is dropped')
     .option('--dry-run', 'say what would be undone (tables and their rows) and print the SQL; change nothing')
     .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
-    .option('--backup <dir>', 'write the backups of dropped agencies and services (NDJSON) into this directory instead of the data directory')
+    .option('--backup <dir>', 'write the backups of dropped agencies, services and applications (NDJSON) into this directory instead of the data directory')
     .option('--no-backup', 'drop tables holding rows without writing backups')
     .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate rollback --dry-run\n  egovctl migrate rollback --steps 1 --yes\n  egovctl migrate rollback --all --yes --backup /srv/backups`)
     .action(bind(async (ctx: Ctx, o: UndoFlags & { steps?: number; all?: boolean }) => {
@@ -180,6 +180,12 @@ async function undo(ctx: Ctx, o: UndoFlags, what: { name?: string } | { steps?: 
       ...names.map((n) => `migration ${n}`),
       ...tables.map((t) => `drops table ${t.table} with ${t.rows} row${t.rows === 1 ? '' : 's'}`),
     ];
+    // applications are the facts deadlines are measured by: say in words what goes
+    const apps = tables.find((t) => t.table === ENTITIES.applications.table);
+    if (apps && apps.rows > 0) {
+      const partitions = await applicationPartitions(db);
+      details.push(`${apps.rows} application${apps.rows === 1 ? '' : 's'} will be lost with the table${partitions ? ` (and its ${partitions} monthly partition${partitions === 1 ? '' : 's'})` : ''}`);
+    }
     if (entities.length) {
       if (backupPath) for (const e of entities) details.push(`backup of ${e} first to ${backupPath(e)}`);
       else details.push('no backup (--no-backup): the records cannot be restored');

@@ -1,6 +1,7 @@
 import type { Target } from '../config/resolve.js';
 import { EgovError } from '../errors.js';
 import { closeKnex, connect, serverVersion } from './connect.js';
+import { applicationPartitions } from './drop-plan.js';
 import { lockState, migrationStatus } from './migrator.js';
 import { logStatus, type LogStatus } from '../registry/log-status.js';
 
@@ -16,7 +17,9 @@ export interface DoctorReport {
   missing: number;
   locked: boolean;
   lock: { pid: number | null; since: string | null } | null;
-  counts: { agencies: number | null; services: number | null };
+  counts: { agencies: number | null; services: number | null; applications: number | null };
+  /** PostgreSQL: the monthly partitions of applications; null on SQLite or before their migration */
+  application_partitions: number | null;
   /** the registry log (SPEC §9): null before its migration */
   registry_log: LogStatus | null;
   problems: string[];
@@ -36,7 +39,8 @@ export async function doctor(target: Target): Promise<{ report: DoctorReport; ex
     missing: 0,
     locked: false,
     lock: null,
-    counts: { agencies: null, services: null },
+    counts: { agencies: null, services: null, applications: null },
+    application_partitions: null,
     registry_log: null,
     problems: [],
   };
@@ -57,12 +61,13 @@ export async function doctor(target: Target): Promise<{ report: DoctorReport; ex
     const lock = await lockState(db);
     report.locked = lock.locked;
     if (lock.locked) report.lock = { pid: lock.pid ?? null, since: lock.since ?? null };
-    for (const table of ['agencies', 'services'] as const) {
+    for (const table of ['agencies', 'services', 'applications'] as const) {
       if (await db.knex.schema.hasTable(table)) {
         const [row] = await db.knex(table).count({ n: '*' });
         report.counts[table] = Number((row as { n: number | string }).n);
       }
     }
+    report.application_partitions = await applicationPartitions(db);
     report.registry_log = await logStatus(db.knex);
     if (report.registry_log && !report.registry_log.head_verifies) {
       report.problems.push(`the registry log's last tree head (size ${report.registry_log.size}) does not match its stored entries: run egovctl registry verify`);

@@ -3,12 +3,12 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { databaseError, isDriverError, isLockTimeout, type Db } from '../db/connect.js';
 import { MIGRATIONS_TABLE } from '../db/migrator.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { openAtomicFile, outputError, prepareFileAtomic } from '../io/atomic-file.js';
 import { DigestStream } from '../io/write-digest.js';
 import { createGzipWriter } from '../io/write-gzip.js';
 import { isReaderClosed, stdoutSink } from '../io/write-stdout.js';
-import type { EntityName } from '../records/fields.js';
+import { ENTITIES, type EntityName } from '../records/fields.js';
 import { csvHeader } from './csv-cell.js';
 import { cpsvApPlan } from './cpsv-ap-source.js';
 import { NO_FILTERS, type ExportFilters } from './filters.js';
@@ -67,8 +67,10 @@ export async function schemaVersion(db: Db): Promise<string | null> {
   return r[0]?.v ?? null;
 }
 
-/** Streams the records of one entity, in one snapshot and ordered by code, into `dest`. */
+/** Streams the records of one entity, in one snapshot and ordered by its key (code; id for applications), into `dest`. */
 export async function exportRecords(db: Db, entity: EntityName, opts: ExportOptions, dest: Writable): Promise<ExportResult> {
+  // the registry log holds agencies and services only (SPEC §9)
+  if (opts.point && !ENTITIES[entity].logged) throw new UsageError(`--as-of and --at-size do not apply to ${entity}: ${entity} are not in the registry log (only agencies and services are)`);
   const filters = opts.filters ?? NO_FILTERS;
   const raw = !!opts.raw;
   const gzip = !!opts.gzip;

@@ -1,6 +1,6 @@
 import { ENTITIES, type EntityName, type FieldDef } from '../records/fields.js';
 import { FORMULA_START } from '../records/fields.js';
-import type { ExportFilters } from './filters.js';
+import { submittedBounds, type ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
 
 // The SELECT that PostgreSQL runs inside `COPY (…) TO STDOUT`: the server formats every
@@ -86,6 +86,7 @@ function jsonValue(f: FieldDef): string {
       return `case when ${c} is null then 'null' when ${listIsCompact(c)} then ${c} else ${slow} end`;
     }
     case 'identifier':
+    case 'appid':
     case 'enum':
     case 'tin':
     case 'phone':
@@ -111,15 +112,31 @@ function where(entity: EntityName, filters: ExportFilters): { sql: string; setti
   const conds: string[] = [];
   const setting = (key: string, value: string) => {
     const name = `${SETTING_PREFIX}.${key}`;
-    settings.push([name, value]);
+    if (!settings.some(([n]) => n === name)) settings.push([name, value]);
     return `current_setting(${lit(name)})`;
   };
   // array(select …) without outer references is computed once (an InitPlan), not per row
   const anyOf = (key: string, values: string[]) => `array(select json_array_elements_text(${setting(key, JSON.stringify(values))}::json))`;
   if (filters.status) conds.push(`status = any(${anyOf('status', filters.status)})`);
-  if (filters.agency) conds.push(`${entity === 'services' ? 'agency_code' : 'code'} = any(${anyOf('agency', filters.agency)})`);
-  if (filters.audience) conds.push(`string_to_array(audience, '|') && ${anyOf('audience', filters.audience)}`);
+  if (filters.agency) {
+    if (entity === 'applications') {
+      // the handling agency: handled_by, or when empty the service's agency (the services
+      // of those agencies are found once, then matched as a hashed set)
+      const agencies = anyOf('agency', filters.agency);
+      conds.push(`(handled_by = any(${agencies}) or (handled_by is null and service_code in (select s.code from ${q(ENTITIES.services.table)} as s where s.agency_code = any(${agencies}))))`);
+    } else conds.push(`${entity === 'services' ? 'agency_code' : 'code'} = any(${anyOf('agency', filters.agency)})`);
+  }
+  if (filters.audience) {
+    conds.push(entity === 'applications'
+      ? `audience = any(${anyOf('audience', filters.audience)})`
+      : `string_to_array(audience, '|') && ${anyOf('audience', filters.audience)}`);
+  }
   if (filters.changed_since) conds.push(`updated_at >= (select ${setting('changed_since', filters.changed_since)}::timestamptz)`);
+  // current_setting() is stable: PostgreSQL prunes the monthly partitions when the
+  // executor starts (a sub-select would hide the bound from it)
+  const b = submittedBounds(filters);
+  if (b.from) conds.push(`submitted_at >= ${setting('submitted_from', b.from)}::timestamptz`);
+  if (b.before) conds.push(`submitted_at < ${setting('submitted_before', b.before)}::timestamptz`);
   return { sql: conds.length ? ` where ${conds.join(' and ')}` : '', settings };
 }
 
@@ -132,15 +149,17 @@ function where(entity: EntityName, filters: ExportFilters): { sql: string; setti
  */
 function twoLevel(entity: EntityName, whereSql: string, inner: string[], outer: string[]): string {
   const table = q(ENTITIES[entity].table);
+  // the key is a plain name (code, id): unquoted, as the SQL has always read
+  const key = ENTITIES[entity].key;
   // COLLATE "C": byte order, the order SQLite's BINARY collation gives, so both agree
-  return `select ${outer.join(', ')} from (select ${inner.join(', ')} from ${table} as t${whereSql} order by t.code collate "C" offset 0) as r order by r.${q('__key')} collate "C"`;
+  return `select ${outer.join(', ')} from (select ${inner.join(', ')} from ${table} as t${whereSql} order by t.${key} collate "C" offset 0) as r order by r.${q('__key')} collate "C"`;
 }
 
 export function pgExportQuery(entity: EntityName, format: ExportFormat, filters: ExportFilters, raw: boolean): PgExportQuery {
   const table = q(ENTITIES[entity].table);
   const w = where(entity, filters);
   const fields = ENTITIES[entity].fields;
-  const inner: string[] = [`t.code as ${q('__key')}`];
+  const inner: string[] = [`t.${ENTITIES[entity].key} as ${q('__key')}`];
   const outer: string[] = [];
   for (const f of fields.filter((x) => x.type === 'list')) inner.push(`t.${q(f.name)}`, `${listItemsExpr(`t.${q(f.name)}`)} as ${itemsCol(q(f.name))}`);
   let copy: string;

@@ -17,7 +17,7 @@ const CHUNK = 64 * 1024;
 
 function selectSql(db: Db, entity: EntityName, filters: ExportFilters): { sql: string; bindings: unknown[] } {
   const qb = applyFilters(db.knex(ENTITIES[entity].table).select('*'), entity, filters);
-  const native = qb.orderBy('code').toSQL().toNative();
+  const native = qb.orderBy(ENTITIES[entity].key).toSQL().toNative();
   return { sql: native.sql, bindings: [...native.bindings] };
 }
 
@@ -55,7 +55,7 @@ export async function withSqliteRows(
       try {
         return format1(r);
       } catch (err) {
-        throw new DatabaseError(`cannot export ${ENTITIES[entity].noun} ${String(r.code)} of target ${db.target.name}: a stored value is malformed (${(err as Error).message})`, { cause: err });
+        throw new DatabaseError(`cannot export ${ENTITIES[entity].noun} ${String(r[ENTITIES[entity].key])} of target ${db.target.name}: a stored value is malformed (${(err as Error).message})`, { cause: err });
       }
     };
     const stmt = conn.prepare(sql);

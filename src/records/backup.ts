@@ -25,7 +25,8 @@ export function defaultBackupPath(dataDir: string, targetName: string, entity: E
 }
 
 /**
- * Writes the rows that `where` selects, ordered by code, inside the caller's transaction
+ * Writes the rows that `where` selects, ordered by key (code; id for applications), a page
+ * at a time by keyset (memory stays flat for millions of applications), inside the caller's transaction
  * (so that what is backed up is exactly what is then deleted). The file is written to a
  * temporary name, flushed, and renamed: a backup is either whole or absent.
  */
@@ -46,17 +47,9 @@ export async function writeBackup(
   let rows = 0;
   const pageSize = 5000;
   async function* lines(): AsyncGenerator<string> {
-    let after: string | null = null;
-    for (;;) {
-      let q = where(trx(ENTITIES[entity].table).select('*')).orderBy('code').limit(pageSize);
-      if (after !== null) q = q.where('code', '>', after);
-      const page = (await q) as Array<Record<string, unknown>>;
-      for (const r of page) {
-        rows++;
-        yield `${toJsonText(entity, fromRow(entity, r))}\n`;
-      }
-      if (page.length < pageSize) return;
-      after = String(page[page.length - 1]!.code);
+    for await (const r of keysetRows(trx, entity, where, pageSize)) {
+      rows++;
+      yield `${toJsonText(entity, fromRow(entity, r))}\n`;
     }
   }
   try {
@@ -74,4 +67,38 @@ export async function writeBackup(
     throw err;
   }
   return { path: file, rows };
+}
+
+/**
+ * The key columns of keyset pagination: the code, or the id. On PostgreSQL applications
+ * page by id and then submitted_at, their primary key there (a partitioned table cannot
+ * enforce a unique id alone, so two rows with one id must still both be read); on SQLite
+ * the id is the primary key by itself, and a pair would not use its index.
+ */
+function keysetColumns(knex: Knex | Knex.Transaction, entity: EntityName): string[] {
+  const key = ENTITIES[entity].key;
+  return key === 'id' && knex.client.config.client === 'pg' ? ['id', 'submitted_at'] : [key];
+}
+
+/** Every row that `where` selects, ordered by key, `pageSize` rows a query. */
+export async function* keysetRows(
+  knex: Knex | Knex.Transaction,
+  entity: EntityName,
+  where: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
+  pageSize = 5000,
+): AsyncGenerator<Record<string, unknown>> {
+  const cols = keysetColumns(knex, entity);
+  let after: unknown[] | null = null;
+  for (;;) {
+    let q = where(knex(ENTITIES[entity].table).select('*')).orderBy(cols).limit(pageSize);
+    if (after !== null) {
+      const a = after;
+      q = cols.length === 1 ? q.where(cols[0]!, '>', a[0] as string) : q.whereRaw(`(${cols.join(', ')}) > (${cols.map(() => '?').join(', ')})`, a as Knex.Value[]);
+    }
+    const page = (await q) as Array<Record<string, unknown>>;
+    yield* page;
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1]!;
+    after = cols.map((c) => last[c]);
+  }
 }

@@ -3,14 +3,18 @@ import type { Db } from '../db/connect.js';
 import { agencyLookupFromMap, type AgencyLookup } from './agency-lookup.js';
 import { CrossChecker } from './cross-checks.js';
 import { fromRow } from './db-row.js';
-import { ENTITIES, RECORD_RULES, type EntityName } from './fields.js';
+import { AUDIENCES, CHANNELS, ENTITIES, ENTITY_NAMES, ITEM_SEPARATOR, RECORD_RULES, type EntityName, type RecordValues } from './fields.js';
+import { keysetRows } from './backup.js';
 import { issue, type Issue } from './issues.js';
 import { ReportBuilder, type ValidationReport } from './report.js';
 import { checkRecord } from './validate.js';
 
 // `validate db`: the rules of SPEC §3 over what the database holds, plus unused-agency.
-// Rows are read a page at a time in code order (keyset pagination), checked with the same
-// checkRecord as files, and only keys are kept for the cross-record rules.
+// Rows are read a page at a time in key order (keyset pagination), checked with the same
+// checkRecord as files, and only keys are kept for the cross-record rules. Applications
+// keep nothing per row: their references are looked up in the services and agencies as
+// they are read (a few thousand services, held as bit masks), and a duplicate id, which
+// only PostgreSQL's (id, submitted_at) key lets in, is found by the database.
 
 const PAGE = 5000;
 
@@ -28,17 +32,11 @@ export interface ValidateDbOptions {
   onProgress?: (records: number) => void;
 }
 
-async function* pages(knex: Knex, table: string, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
-  let after: string | null = null;
-  for (;;) {
+function pages(knex: Knex, entity: EntityName, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+  return keysetRows(knex, entity, (qb) => {
     signal?.throwIfAborted();
-    let q = knex(table).select('*').orderBy('code').limit(PAGE);
-    if (after !== null) q = q.where('code', '>', after);
-    const rows = (await q) as Array<Record<string, unknown>>;
-    yield* rows;
-    if (rows.length < PAGE) return;
-    after = String(rows[rows.length - 1]!.code);
-  }
+    return qb;
+  }, PAGE);
 }
 
 /** Reads every agency's code and status: what service references resolve against. */
@@ -48,7 +46,9 @@ export async function agencyLookupFromDb(db: Db): Promise<AgencyLookup & { reado
 }
 
 export async function validateDb(db: Db, opts: ValidateDbOptions = {}): Promise<DbValidationReport> {
-  const entities = opts.entities ?? (['agencies', 'services'] as EntityName[]);
+  const entities = opts.entities ?? (ENTITY_NAMES.filter((e) => e !== 'applications') as EntityName[]);
+  // applications too once their migration is applied
+  if (!opts.entities && (await db.knex.schema.hasTable(ENTITIES.applications.table))) entities.push('applications');
   const report = new ReportBuilder(entities.length === 1 ? entities[0]! : ('all' as EntityName), db.target.name, { maxIssues: opts.maxIssues, strict: opts.strict });
   const per = {} as DbValidationReport['entities'];
   const checkOpts = opts.today ? { today: opts.today } : undefined;
@@ -65,8 +65,23 @@ export async function validateDb(db: Db, opts: ValidateDbOptions = {}): Promise<
         report.add(i);
       }
     };
+    if (entity === 'applications') {
+      const refs = await applicationRefs(db, lookup);
+      for await (const row of pages(db.knex, entity, opts.signal)) {
+        counts.records++;
+        const values = fromRow(entity, row);
+        const checked = checkRecord(entity, { line: null, fields: values }, checkOpts);
+        add(checked.issues);
+        add(refs.check(values, checked.issues));
+        if (++seen % 1000 === 0) opts.onProgress?.(seen);
+      }
+      add(await duplicateIds(db));
+      report.records += counts.records;
+      per[entity] = counts;
+      continue;
+    }
     const cross = new CrossChecker(entity);
-    for await (const row of pages(db.knex, ENTITIES[entity].table, opts.signal)) {
+    for await (const row of pages(db.knex, entity, opts.signal)) {
       counts.records++;
       const values = fromRow(entity, row);
       const checked = checkRecord(entity, { line: null, fields: values }, checkOpts);
@@ -92,4 +107,63 @@ async function unusedAgencies(db: Db): Promise<Issue[]> {
     .whereNotExists(db.knex('services as s').select(db.knex.raw('1')).whereRaw('s.agency_code = a.code'))
     .orderBy('a.code')) as Array<{ code: string }>;
   return rows.map((r) => issue('unused-agency', { line: null, key: r.code }, 'code', r.code, `agency ${r.code} is active but provides no service`));
+}
+
+const bit = (values: readonly string[], v: string) => 1 << values.indexOf(v);
+const mask = (values: readonly string[], stored: unknown) => String(stored ?? '').split(ITEM_SEPARATOR).reduce((m, v) => (values.includes(v) ? m | bit(values, v) : m), 0);
+
+/**
+ * The reference rules of an application (SPEC §1, §3): service_code names a service,
+ * handled_by an agency; audience and channel are among the service's (warnings).
+ */
+async function applicationRefs(db: Db, agencies: AgencyLookup): Promise<{ check(v: RecordValues, own: Issue[]): Issue[] }> {
+  // code → audience mask | channels mask << 3
+  const services = new Map<string, number>();
+  const rows = (await db.knex(ENTITIES.services.table).select('code', 'audience', 'channels')) as Array<{ code: string; audience: string | null; channels: string | null }>;
+  for (const r of rows) services.set(r.code, mask(AUDIENCES, r.audience) | (mask(CHANNELS, r.channels) << AUDIENCES.length));
+  return {
+    check(v, own) {
+      const out: Issue[] = [];
+      const at = { line: null, key: v.id as string };
+      // a malformed value already has its error; "does not exist" would only repeat it
+      const bad = (f: string) => own.some((i) => i.field === f && i.severity === 'error');
+      const code = v.service_code as string | null;
+      if (code !== null && !bad('service_code')) {
+        const s = services.get(code);
+        if (s === undefined) out.push(issue('unknown-reference', at, 'service_code', code, `service ${code} does not exist`));
+        else {
+          const audience = v.audience as string | null;
+          if (audience && AUDIENCES.includes(audience as never) && !(s & bit(AUDIENCES, audience))) {
+            out.push(issue('audience-mismatch', at, 'audience', audience, `audience ${audience} is not in the audience of service ${code}`));
+          }
+          const channel = v.channel as string | null;
+          if (channel && CHANNELS.includes(channel as never) && !((s >> AUDIENCES.length) & bit(CHANNELS, channel))) {
+            out.push(issue('channel-mismatch', at, 'channel', channel, `channel ${channel} is not among the channels of service ${code}`));
+          }
+        }
+      }
+      const by = v.handled_by as string | null;
+      if (by !== null && !bad('handled_by') && agencies.status(by) === undefined) {
+        out.push(issue('unknown-reference', at, 'handled_by', by, `agency ${by} does not exist`));
+      }
+      return out;
+    },
+  };
+}
+
+/** Ids held by more than one row (PostgreSQL's key is (id, submitted_at)): every row, in id order. */
+async function duplicateIds(db: Db): Promise<Issue[]> {
+  const table = ENTITIES.applications.table;
+  const rows = (await db.knex(table)
+    .select('id')
+    .count({ n: '*' })
+    .groupBy('id')
+    .havingRaw('count(*) > 1')
+    .orderBy('id')) as Array<{ id: string; n: number | string }>;
+  const out: Issue[] = [];
+  for (const r of rows) {
+    const n = Number(r.n);
+    for (let i = 0; i < n; i++) out.push(issue('duplicate-key', { line: null, key: r.id }, 'id', r.id, `id ${r.id} appears ${n} times`));
+  }
+  return out;
 }

@@ -12,10 +12,10 @@ import { LOG_TABLES } from './log-store.js';
 // (both dialects have transactional DDL): the backups are written from the same snapshot,
 // and an interrupt or error leaves every table as it was.
 
-/** In drop order: services refer to agencies. */
-export const TOOL_TABLES = [ENTITIES.services.table, ENTITIES.agencies.table, ...LOG_TABLES, 'audit_log', MIGRATIONS_TABLE] as const;
+/** In drop order: services refer to agencies (applications refer to both, without a foreign key). */
+export const TOOL_TABLES = [ENTITIES.applications.table, ENTITIES.services.table, ENTITIES.agencies.table, ...LOG_TABLES, 'audit_log', MIGRATIONS_TABLE] as const;
 /** Records worth a backup; the audit trail and the migration bookkeeping are not records. */
-export const BACKED_UP: readonly EntityName[] = ['agencies', 'services'];
+export const BACKED_UP: readonly EntityName[] = ['agencies', 'services', 'applications'];
 /** Created by the audit append-only migration (PostgreSQL); goes with its table. */
 const PG_FUNCTIONS = ['egovctl_audit_append_only()', 'egovctl_registry_log_append_only()'];
 
@@ -61,6 +61,7 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
         backups.push({ ...b, entity });
       }
       throwIfAborted(opts.signal);
+      // on PostgreSQL the monthly partitions of applications go with their table
       for (const { table } of dropped) await trx.schema.dropTable(table);
       if (db.dialect === 'pg') for (const f of PG_FUNCTIONS) await trx.raw(`drop function if exists ${f}`);
       throwIfAborted(opts.signal);

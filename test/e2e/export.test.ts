@@ -105,7 +105,7 @@ describe('on the embedded SQLite default', () => {
       [['export', 'services', '--status', 'active,bogus'], /--status: "bogus" is not allowed; allowed values: draft, active, suspended, retired/],
       [['export', 'services', '--changed-since', '2026-02-30'], /--changed-since: "2026-02-30" is not a timestamp/],
       [['export', 'services', '--changed-since', 'yesterday'], /is not a timestamp/],
-      [['export', 'agencies', '--audience', 'G2C'], /--audience applies to services only/],
+      [['export', 'agencies', '--audience', 'G2C'], /--audience does not apply to agencies: the filters of agencies are --status, --agency, --changed-since/],
       [['export', 'services', '--manifest'], /--manifest needs --out/],
       [['export', 'services', '--format', 'xml'], /xml/],
       [['export', 'registry'], /registry/],

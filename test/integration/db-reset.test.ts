@@ -9,7 +9,7 @@ import { AGENCIES, auditRows, cli, codes, openTestDb, seed, SERVICES, UPDATED, t
 // db reset against real PostgreSQL and SQLite: says what, refuses without an answer,
 // wants the database name typed, backs up both entities, then drops every table.
 
-const TABLES = ['services', 'agencies', 'registry_log_entries', 'registry_log_items', 'registry_log_heads', 'audit_log', 'egovctl_migrations'];
+const TABLES = ['applications', 'services', 'agencies', 'registry_log_entries', 'registry_log_items', 'registry_log_heads', 'audit_log', 'egovctl_migrations'];
 /** one row of egovctl_migrations per shipped migration */
 const MIGRATIONS = listMigrationFiles(path.join(ROOT, 'dist', 'migrations')).length;
 
@@ -47,7 +47,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('db reset on %s', (dialect) => {
     expect(JSON.parse(r.stdout)).toEqual({
       target: t.shownName,
       dry_run: true,
-      tables: [{ table: 'services', rows: 8 }, { table: 'agencies', rows: 3 }, { table: 'registry_log_entries', rows: 0 }, { table: 'registry_log_items', rows: 0 }, { table: 'registry_log_heads', rows: 0 }, { table: 'audit_log', rows: 0 }, { table: 'egovctl_migrations', rows: MIGRATIONS }],
+      tables: [{ table: 'applications', rows: 0 }, { table: 'services', rows: 8 }, { table: 'agencies', rows: 3 }, { table: 'registry_log_entries', rows: 0 }, { table: 'registry_log_items', rows: 0 }, { table: 'registry_log_heads', rows: 0 }, { table: 'audit_log', rows: 0 }, { table: 'egovctl_migrations', rows: MIGRATIONS }],
       dropped: 0,
       backups: [],
     });
@@ -87,8 +87,8 @@ describe.each<Dialect>(['pg', 'sqlite'])('db reset on %s', (dialect) => {
     const r = await cli(t, ['db', 'reset', '--yes', '--backup', dir, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ dry_run: false, dropped: 7 });
-    expect(doc.backups.map((b: { entity: string; rows: number; path: string }) => [b.entity, b.rows, path.dirname(b.path)])).toEqual([['agencies', 3, dir], ['services', 8, dir]]);
+    expect(doc).toMatchObject({ dry_run: false, dropped: 8 });
+    expect(doc.backups.map((b: { entity: string; rows: number; path: string }) => [b.entity, b.rows, path.dirname(b.path)])).toEqual([['agencies', 3, dir], ['services', 8, dir], ['applications', 0, dir]]);
     expect(await tablesLeft()).toEqual([]);
     const nothing = await cli(t, ['db', 'reset', '--yes', '--json']);
     expect(nothing.code).toBe(0);

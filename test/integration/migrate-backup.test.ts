@@ -46,11 +46,15 @@ describe.each<Dialect>(['sqlite', 'pg'])('undoing migrations that drop rows, on 
   });
 
   test('--backup <dir> and --no-backup; an undo that drops no table backs nothing up', async () => {
-    // the last migration chains the audit trail: it drops no table, so nothing to back up
+    // the last migration is the applications': its table is empty here, so no backup
+    const apps = await cli(t, ['migrate', 'down', '--yes', '--json']);
+    expect(apps.code).toBe(0);
+    expect(JSON.parse(apps.stdout)).toMatchObject({ migrations: ['20261202000001_applications'], tables: [{ table: 'applications', rows: 0 }], backups: [] });
+    // the one before chains the audit trail: it drops no table, so nothing to back up
     const chain = await cli(t, ['migrate', 'down', '--yes', '--json']);
     expect(chain.code).toBe(0);
     expect(JSON.parse(chain.stdout)).toMatchObject({ tables: [], backups: [] });
-    // the one before is the registry log's, whose tables are empty here: no rows, no backup
+    // the one before that is the registry log's, whose tables are empty here: no rows, no backup
     const last = await cli(t, ['migrate', 'down', '--yes', '--json']);
     expect(last.code).toBe(0);
     expect(JSON.parse(last.stdout)).toMatchObject({ tables: [{ table: 'registry_log_entries', rows: 0 }, { table: 'registry_log_items', rows: 0 }, { table: 'registry_log_heads', rows: 0 }], backups: [], log_backup: null });

@@ -17,7 +17,8 @@ test('filters: lists are trimmed and deduplicated; statuses and audiences are ch
   expect(() => parseFilters('agencies', { status: 'draft' })).toThrow('--status: "draft" is not allowed; allowed values: active, abolished');
   expect(() => parseFilters('services', { audience: 'g2c' })).toThrow('--audience: "g2c" is not allowed; allowed values: G2C, G2B, G2G');
   expect(() => parseFilters('services', { status: ',' })).toThrow('--status needs at least one value');
-  expect(() => parseFilters('agencies', { audience: 'G2C' })).toThrow('--audience applies to services only, not agencies');
+  expect(() => parseFilters('agencies', { audience: 'G2C' })).toThrow('--audience does not apply to agencies: the filters of agencies are --status, --agency, --changed-since');
+  expect(() => parseFilters('services', { from: '2026-01-01' })).toThrow('--from does not apply to services');
   // an agency code is only bound, never checked: one that looks like SQL matches nothing
   expect(parseFilters('services', { agency: "x'; drop table services; --" }).agency).toEqual(["x'; drop table services; --"]);
   try {
