@@ -69,7 +69,7 @@ export interface ApplicationSetStats {
   late: number;
   /** open with a deadline before the local date of `now` */
   overdue: number;
-  /** submitted at local 00:00–00:59, where the local date is the UTC date + 1 */
+  /** submitted in the local night (mostly just after midnight), where the local date is the UTC date + 1 */
   nearMidnight: number;
   handledByOffice: number;
   /** the first and last local submission dates */
@@ -274,19 +274,19 @@ function zipfSampler(n: number, rand: () => number): () => number {
 }
 
 /** Local time of day (ms after local midnight) of a submission. */
-function timeOfDay(rand: () => number): { ms: number; nearMidnight: boolean } {
+function timeOfDay(rand: () => number): number {
   const u = rand();
   const ms = Math.floor(rand() * 3_600_000);
-  if (u < 0.05) return { ms, nearMidnight: true }; // 00:00–00:59: the UTC date is the day before
-  if (u < 0.07) return { ms: (1 + Math.floor(rand() * 6)) * 3_600_000 + ms, nearMidnight: false }; // night
-  if (u < 0.15) return { ms: (18 + Math.floor(rand() * 6)) * 3_600_000 + ms, nearMidnight: false }; // evening
-  return { ms: (9 + Math.floor(rand() * 9)) * 3_600_000 + ms, nearMidnight: false }; // working hours
+  if (u < 0.05) return ms; // 00:00–00:59 (as all before 05:00): the UTC date is the day before
+  if (u < 0.07) return (1 + Math.floor(rand() * 6)) * 3_600_000 + ms; // night
+  if (u < 0.15) return (18 + Math.floor(rand() * 6)) * 3_600_000 + ms; // evening
+  return (9 + Math.floor(rand() * 9)) * 3_600_000 + ms; // working hours
 }
 
 /** How many days a decision took: on time (within the deadline) or late by a few days or weeks. */
-function decisionDays(rand: () => number, deadlineDays: number): { days: number; late: boolean } {
-  if (rand() < 0.86) return { days: Math.floor(rand() ** 0.7 * (deadlineDays + 1)), late: false };
-  return { days: deadlineDays + 1 + Math.floor(-Math.log(1 - rand()) * 4), late: true };
+function decisionDays(rand: () => number, deadlineDays: number): number {
+  if (rand() < 0.86) return Math.floor(rand() ** 0.7 * (deadlineDays + 1));
+  return deadlineDays + 1 + Math.floor(-Math.log(1 - rand()) * 4);
 }
 
 /** The UTC month (YYYY-MM) of an instant. */
@@ -353,14 +353,15 @@ export async function generateApplicationSet(o: ApplicationSetOptions): Promise<
     const day = addDays(firstDay, d);
     const dayStart = zone.startOf(day);
     // one day's times, sorted, so that the file is in submission order as an export would be
-    const times: { ms: number; nearMidnight: boolean }[] = [];
+    const times: number[] = [];
     for (let k = 0; k < n; k++) times.push(timeOfDay(rand));
-    times.sort((a, b) => a.ms - b.ms);
+    times.sort((a, b) => a - b);
     for (const t of times) {
       written++;
-      const submitted = dayStart + t.ms;
+      const submitted = dayStart + t;
       utcMonths.add(utcMonth(submitted));
-      if (t.nearMidnight) stats.nearMidnight++;
+      const submittedText = new Date(submitted).toISOString();
+      if (submittedText.slice(0, 10) !== day) stats.nearMidnight++;
       const s = services[service()]!;
       const mismatchA = rand() < 0.02 && s.audience.length < AUDIENCES.length;
       const audience = mismatchA ? pickOf(rand, AUDIENCES.filter((a) => !s.audience.includes(a))) : pickOf(rand, s.audience);
@@ -395,14 +396,14 @@ export async function generateApplicationSet(o: ApplicationSetOptions): Promise<
         status = rand() < 0.3 ? 'received' : 'in_progress'; // stuck: open long after the deadline
       } else {
         status = rand() < 0.88 ? 'completed' : 'rejected';
-        const { days, late } = decisionDays(rand, deadlineDays);
+        const days = decisionDays(rand, deadlineDays);
         const decidedDay = zone.startOf(addDays(day, days));
         decided = Math.max(decidedDay + (9 + Math.floor(rand() * 9)) * 3_600_000 + Math.floor(rand() * 3_600_000), submitted + 60_000 + Math.floor(rand() * 7_200_000));
         if (decided >= now) {
           // not decided yet: still open today
           status = now - submitted < 2 * DAY_MS ? 'received' : 'in_progress';
           decided = null;
-        } else if (late && zone.localDate(decided) > due) stats.late++;
+        } else if (zone.localDate(decided) > due) stats.late++;
       }
       if (decided !== null && decided >= now) decided = null; // a withdrawal not yet happened
       if ((status === 'received' || status === 'in_progress') && due < today) stats.overdue++;
@@ -414,7 +415,7 @@ export async function generateApplicationSet(o: ApplicationSetOptions): Promise<
         audience,
         channel,
         region,
-        submitted_at: new Date(submitted).toISOString(),
+        submitted_at: submittedText,
         due_on: dueOn,
         status,
         decided_at: decided === null ? null : new Date(decided).toISOString(),
