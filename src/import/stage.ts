@@ -108,7 +108,7 @@ export async function loadStage(
 }
 
 /** After loading: what the checks and the merge need to be quick. */
-export async function indexStage(trx: Knex.Transaction, dialect: Dialect, byLine: boolean): Promise<void> {
+export async function indexStage(trx: Knex.Transaction, dialect: Dialect, byLine: boolean, key: 'code' | 'id' = 'code'): Promise<void> {
   if (dialect === 'pg') {
     // Temporary tables are never analysed automatically: without this the planner
     // guesses a tiny table and picks nested loops over a million rows. With the
@@ -117,7 +117,7 @@ export async function indexStage(trx: Knex.Transaction, dialect: Dialect, byLine
     if (byLine) await trx.raw(`create index on ${STAGE} (line)`);
     await trx.raw(`analyze ${STAGE}`);
   } else {
-    await trx.raw(`create index temp.${STAGE}_code on ${STAGE} (code)`);
+    await trx.raw(`create index temp.${STAGE}_code on ${STAGE} (${q(key)})`);
     await trx.raw(`create index temp.${STAGE}_line on ${STAGE} (line)`);
   }
 }

@@ -306,6 +306,8 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
 // ASCII). The caller then checks the decoded record with checkRecord. test/unit/utf8-bytes.test.ts compares the two on tricky text.
 
 /** Thrown (not an Error: no stack to capture) when a byte string must be decoded first. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 export const NEEDS_TEXT: unique symbol = Symbol('needs the decoded text');
 
 export function normalizeBytes(raw: unknown): unknown {
@@ -325,6 +327,15 @@ export function parseValueBytes(f: FieldDef, v: unknown): Parsed {
       // ASCII patterns: a byte string passes exactly when its text does, and what they
       // return (the value itself, or a canonical number) is then ASCII too.
       return parseValue(f, v);
+    case 'appid':
+    case 'timestamp': {
+      // ASCII patterns too, but a broken value's message or length could differ from its
+      // text's (a byte string is longer than its text beyond ASCII): those go decoded.
+      if (typeof v !== 'string' || !ASCII.test(v)) throw NEEDS_TEXT;
+      const p = parseValue(f, v);
+      if (isBroken(p)) throw NEEDS_TEXT;
+      return p;
+    }
     case 'text':
       // A byte string is at least as long as its text in code points.
       if (typeof v !== 'string' || (f.maxLength !== undefined && v.length > f.maxLength)) throw NEEDS_TEXT;

@@ -26,6 +26,8 @@ export const RULES = {
   'inactive-authority': 'warning',
   'formula-like-value': 'warning',
   'unused-agency': 'warning',
+  'audience-mismatch': 'warning',
+  'channel-mismatch': 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type RuleCode = keyof typeof RULES;
