@@ -10,6 +10,11 @@ import { agencyLookupFromDb } from '../../src/records/validate-db.js';
 import { StoredServices } from '../../src/applications/service-versions.js';
 import { AGENCY_HEADER, DIALECTS, SERVICE_HEADER, agency, openTestDb, testEnv, writeFile, type TestDb } from '../fixtures/import/setup.js';
 import { APPLICATION_HEADER, app, svc } from '../fixtures/applications/setup.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { xlsxStage } from '../../src/export/xlsx-writer.js';
+import { toJsonText } from '../../src/records/db-row.js';
+import { fromRow } from '../../src/records/db-row.js';
 
 // import applications and validate file applications against real PostgreSQL and SQLite:
 // every rule an application can break (code, line, exit, nothing written), the same
@@ -196,6 +201,22 @@ describe.each(DIALECTS)('import applications on %s', (dialect) => {
     const err = await failed(run(nd));
     expect(err.report.issues.map((i) => [i.code, i.line])).toEqual([['date-order', 2]]);
     expect(await dueOn('J-2')).toBe('2026-03-06');
+  });
+
+  test('an XLSX workbook (timestamps as spreadsheet dates) reads as CSV does', async () => {
+    const rows = [
+      { id: 'X-1', service_code: 'S-1', handled_by: null, audience: 'G2C', channel: 'center', region: 'UZ-TK', submitted_at: '2026-03-31T19:30:00.000Z', due_on: null, status: 'completed', decided_at: '2026-04-02T08:00:00.000Z', updated_at: null },
+      { id: 'X-2', service_code: 'S-1', handled_by: 'REG', audience: 'G2C', channel: 'portal', region: 'UZ', submitted_at: '2026-03-01T10:00:00.000Z', due_on: '2026-03-20', status: 'received', decided_at: null, updated_at: null },
+    ];
+    const file = path.join(t.dir, 'apps.xlsx');
+    const lines = rows.map((r) => Buffer.from(`${toJsonText('applications', fromRow('applications', r))}\n`));
+    await pipeline(Readable.from(lines), xlsxStage('applications'), fs.createWriteStream(file));
+    const r = await run(file);
+    expect([r.inserted, r.errors]).toEqual([2, 0]);
+    expect(await dueOn('X-1')).toBe('2026-04-06');
+    expect(await dueOn('X-2')).toBe('2026-03-20');
+    const x1 = await t.db.knex('applications').where('id', 'X-1').first();
+    expect(new Date(x1.decided_at).toISOString()).toBe('2026-04-02T08:00:00.000Z');
   });
 });
 
