@@ -1,7 +1,9 @@
 import { AUDIENCES, CHANNELS, type RecordValues } from '../records/fields.js';
 import { issue, type Issue } from '../records/issues.js';
 import { mismatches, valueBit } from '../records/service-lookup.js';
-import { TimeZone, addDays } from '../time/zone.js';
+import { TimeZone, isoDate } from '../time/zone.js';
+
+const DAY_MS = 86_400_000;
 import type { StoredServices } from './service-versions.js';
 
 // An import of applications checks each application as it is read against the stored
@@ -39,9 +41,20 @@ export class ApplicationRefs {
     return out;
   }
 
+  /** YYYY-MM-DD by day number since 1970: a few thousand distinct deadlines among millions of applications. */
+  private readonly dates = new Map<number, string>();
+
   /** The local submission date plus the service's processing_days as the log had it then. */
   dueOn(serviceCode: string, submittedAt: string): string {
     const ms = Date.parse(submittedAt);
-    return addDays(this.zone.localDate(ms), this.services.processingDaysAt(serviceCode, ms)!);
+    // the local date as a day number (TimeZone.localDate's arithmetic), plus the days
+    const day = Math.floor((ms + this.zone.offsetAt(ms)) / DAY_MS) + this.services.processingDaysAt(serviceCode, ms)!;
+    let date = this.dates.get(day);
+    if (date === undefined) {
+      date = isoDate(day * DAY_MS);
+      if (this.dates.size > 100_000) this.dates.clear();
+      this.dates.set(day, date);
+    }
+    return date;
   }
 }

@@ -96,7 +96,7 @@ export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Prom
     throw new UsageError(`import ${o.entity} takes --mode ${def.modes.join(' or ')}, not ${o.mode}: ${o.entity} are never deleted by an import`);
   }
   // The direct load re-reads the file when it has to fall back, so not for standard input.
-  if (db.dialect === 'pg' && o.entity === 'services' && o.maxErrors === 0 && o.path !== '-') {
+  if (db.dialect === 'pg' && (o.entity === 'services' || o.entity === 'applications') && o.maxErrors === 0 && o.path !== '-') {
     try {
       return await runImport(db, o, env, started, true);
     } catch (err) {
@@ -170,8 +170,17 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   const copyRows = db.dialect === 'pg' ? new CopyRows() : null;
   let rows: unknown[][] = [];
   const batchSize = () => (copyRows ? copyRows.rows : rows.length);
+  /** the next batch starts a new COPY statement: it holds the first record of a month (direct load of applications) */
+  let barrier = false;
   const takeBatch = (): CopyBatch | unknown[][] => {
-    if (copyRows) return copyRows.take();
+    if (copyRows) {
+      const b = copyRows.take();
+      if (barrier) {
+        b.barrier = true;
+        barrier = false;
+      }
+      return b;
+    }
     const batch = rows;
     rows = [];
     return batch;
@@ -215,7 +224,18 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
             if (found.some((i) => i.severity === 'error')) values = null;
           }
         }
-        if (values !== null && appRefs) months.add((values.submitted_at as string).slice(0, 7));
+        if (values !== null && appRefs) {
+          const month = (values.submitted_at as string).slice(0, 7);
+          if (!months.has(month)) {
+            months.add(month);
+            // Loading straight into the partitioned table: the rows of a month not seen yet
+            // go in a COPY statement of their own, before which its partition is made.
+            if (direct && bad === 0) {
+              if (batchSize()) yield takeBatch();
+              barrier = true;
+            }
+          }
+        }
         if (issues.length) log.addAll(issues);
         if (values === null) {
           bad++;
@@ -264,7 +284,11 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       if (direct) {
         env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
         try {
-          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table, binaryRow !== null));
+          const partitions = entity === 'applications' ? async () => {
+            const made = await ensureMonthPartitions(trx, months);
+            if (made.length) env.logger.debug(`import: made the partitions ${made.join(', ')}`);
+          } : undefined;
+          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table, binaryRow !== null, partitions));
         } catch (err) {
           if ((err as { code?: string }).code === '23505') throw new RetryStaged();
           throw err;
@@ -295,6 +319,12 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       if (direct) {
         if (bad > 0) return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors: ${log.describe()}; nothing was written`);
         env.signal.throwIfAborted();
+        // The primary key of applications is (id, submitted_at) (partitioning): an id twice
+        // with different times is no unique violation. Start over, staged, to report every line.
+        if (entity === 'applications') {
+          const twice = await timed('duplicate ids (direct)', () => selectRows(trx, `select id from ${q(table)} group by id having count(*) > 1 limit 1`));
+          if (twice.length) throw new RetryStaged();
+        }
         if (restore) {
           await testPause('fk', say, env.signal, trx, db.dialect);
           await timed('foreign keys added back', restore);

@@ -247,10 +247,24 @@ describe('applications on PostgreSQL: monthly partitions', () => {
       app({ id: 'G-2', submittedAt: '2026-02-01T00:00:00.000Z' }),
       app({ id: 'G-3', submittedAt: '2026-04-15T10:00:00.000Z' }),
     ]);
-    const r = await importFile(t.db, opts('applications', good), testEnv(t.dir));
+    const env = testEnv(t.dir);
+    const r = await importFile(t.db, opts('applications', good), env);
     expect(r.inserted).toBe(3);
+    // the empty table was loaded straight, a COPY statement per new month
+    expect(env.logger.lines.some((l) => /straight into the empty applications table/.test(l))).toBe(true);
     expect(await partitions()).toEqual(['applications_p2026_01', 'applications_p2026_02', 'applications_p2026_04']);
     const where = (await t.db.knex.raw(`select id, tableoid::regclass::text as part from applications order by id`)).rows as Array<{ id: string; part: string }>;
     expect(where).toEqual([{ id: 'G-1', part: 'applications_p2026_01' }, { id: 'G-2', part: 'applications_p2026_02' }, { id: 'G-3', part: 'applications_p2026_04' }]);
+  });
+
+  test('into the empty table, an id twice — at the same time or at two — is duplicate-key on every line; nothing written, no partition left', async () => {
+    await t.db.knex('applications').del();
+    const before = await partitions();
+    for (const second of ['2025-05-01T10:00:00.000Z', '2025-06-01T10:00:00.000Z']) {
+      const file = writeFile(t.dir, 'dup.csv', [APPLICATION_HEADER, app({ id: 'D-1', submittedAt: '2025-05-01T10:00:00.000Z' }), app({ id: 'D-2', submittedAt: '2025-07-01T10:00:00.000Z' }), app({ id: 'D-1', submittedAt: second })]);
+      const err = await failed(importFile(t.db, opts('applications', file), testEnv(t.dir)));
+      expect(err.report.issues.map((i) => [i.code, i.line])).toEqual([['duplicate-key', 2], ['duplicate-key', 4]]);
+      expect(await partitions()).toEqual(before);
+    }
   });
 });
