@@ -268,3 +268,26 @@ describe('applications on PostgreSQL: monthly partitions', () => {
     }
   });
 });
+
+describe('timestamps already canonical skip the Date round trip', () => {
+  test('exactly when the round trip gives the text back', async () => {
+    const { isCanonicalInstant, parseValue } = await import('../../src/records/field-values.js');
+    const f = { name: 'submitted_at', type: 'timestamp' as const, required: true, description: '' };
+    let seed = 42;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const pad = (x: number, w: number) => String(x).padStart(w, '0');
+    for (let i = 0; i < 20000; i++) {
+      const text = `${pad(rnd(3000) + 1, 4)}-${pad(rnd(14), 2)}-${pad(rnd(33), 2)}T${pad(rnd(26), 2)}:${pad(rnd(62), 2)}:${pad(rnd(62), 2)}.${pad(rnd(1000), 3)}Z`;
+      const t = Date.parse(text);
+      const roundTrip = Number.isNaN(t) ? null : new Date(t).toISOString();
+      if (isCanonicalInstant(text)) expect(roundTrip).toBe(text);
+      // what parseValue returns is the round trip, either way
+      const p = parseValue(f, text);
+      if (roundTrip === null) expect(typeof p).toBe('object');
+      else expect(p).toBe(roundTrip);
+    }
+    expect(isCanonicalInstant('2026-03-31T19:30:00.000Z')).toBe(true);
+    expect(isCanonicalInstant('2026-02-30T00:00:00.000Z')).toBe(false);
+    expect(isCanonicalInstant('2026-03-31T19:30:00Z')).toBe(false);
+  });
+});
