@@ -274,6 +274,9 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       // a few thousand), rather than by a query over the staged records afterwards.
       if (entity === 'services') agencies = await storedAgencies(trx);
       if (entity === 'applications') {
+        // ids are unique by the import's check, not by a constraint (the primary key holds
+        // submitted_at too): two imports of applications at once take turns, readers do not wait.
+        if (db.dialect === 'pg') await trx.raw(`lock table ${q(table)} in share row exclusive mode`);
         appRefs = new ApplicationRefs(await StoredServices.load(trx), await storedAgencies(trx), new TimeZone(o.timeZone ?? DEFAULT_TIME_ZONE));
       }
       if (source.bytes && db.dialect === 'pg') {
