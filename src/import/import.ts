@@ -265,6 +265,9 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   try {
     const committed = await guardedTransaction(db, env.signal, async (trx) => {
       if (db.dialect === 'sqlite') await trx.raw('PRAGMA defer_foreign_keys = ON');
+      // ids of applications are unique by the import's check, not by a constraint (the primary
+      // key holds submitted_at too): two imports of them at once take turns, readers do not wait.
+      if (entity === 'applications' && db.dialect === 'pg') await trx.raw(`lock table ${q(table)} in share row exclusive mode`);
       let restore: (() => Promise<void>) | null = null;
       if (tryDirect) {
         ({ empty: direct, restore } = await prepareDirectTable(trx, table));
@@ -274,9 +277,6 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       // a few thousand), rather than by a query over the staged records afterwards.
       if (entity === 'services') agencies = await storedAgencies(trx);
       if (entity === 'applications') {
-        // ids are unique by the import's check, not by a constraint (the primary key holds
-        // submitted_at too): two imports of applications at once take turns, readers do not wait.
-        if (db.dialect === 'pg') await trx.raw(`lock table ${q(table)} in share row exclusive mode`);
         appRefs = new ApplicationRefs(await StoredServices.load(trx), await storedAgencies(trx), new TimeZone(o.timeZone ?? DEFAULT_TIME_ZONE));
       }
       if (source.bytes && db.dialect === 'pg') {
