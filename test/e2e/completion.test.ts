@@ -36,7 +36,7 @@ test('bash: commands, subcommands, options, entity names, option values and targ
   expect(complete(script, ['egovctl', 'migrate', ''])).toEqual(['status', 'latest', 'up', 'down', 'rollback', 'unlock']);
   expect(complete(script, ['egovctl', 'migrate', 'rollback', '--'])).toEqual(expect.arrayContaining(['--steps', '--all', '--dry-run', '--backup', '--no-backup', '--target', '--json']));
   expect(complete(script, ['egovctl', 'migrate', 'rollback', '--'])).not.toContain('--mode');
-  expect(complete(script, ['egovctl', 'import', ''])).toEqual(['agencies', 'services']);
+  expect(complete(script, ['egovctl', 'import', ''])).toEqual(['agencies', 'services', 'applications']);
   expect(complete(script, ['egovctl', '--target', 'tashkent', 'validate', 'file', 's'])).toEqual(['services']);
   expect(complete(script, ['egovctl', 'export', 'services', '--format', ''])).toEqual(['csv', 'json', 'ndjson', 'xlsx', 'cpsv-ap']);
   expect(complete(script, ['egovctl', '--target', ''])).toEqual(['tashkent', 'samarqand']);
