@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
-import { ENTITY_NAMES, isEntityName } from '../src/records/fields.js';
+import { ENTITIES, ENTITY_NAMES, isEntityName } from '../src/records/fields.js';
 import type { ImportReport, ImportOptions, ImportMode } from '../src/import/types.js';
 import { renderIssues } from '../src/output/issues-view.js';
 import type { Ctx } from './context.js';
@@ -30,10 +30,10 @@ const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', tab: 
 export function registerImport(program: Command, bind: Bind): void {
   program
     .command('import')
-    .description('import agencies or services from a CSV, JSON or NDJSON file, all or nothing')
+    .description('import agencies, services or applications from a CSV, JSON, NDJSON or XLSX file, all or nothing')
     .argument('<entity>', `what the file holds: ${ENTITY_NAMES.join(' or ')}`)
     .argument('<path>', 'the file, or - for standard input (then --format is needed)')
-    .addOption(new Option('--mode <mode>', 'upsert: insert new, update changed, keep unchanged; insert: existing codes are errors; replace: also delete records absent from the file').choices(['upsert', 'insert', 'replace']).default('upsert'))
+    .addOption(new Option('--mode <mode>', 'upsert: insert new, update changed, keep unchanged; insert: existing codes are errors; replace: also delete records absent from the file (not for applications)').choices(['upsert', 'insert', 'replace']).default('upsert'))
     .option('--dry-run', 'run every check, the database ones included, and report the counts; write nothing')
     .option('--reject-file <path>', 'write each record with errors here (NDJSON: line, original text, errors)')
     .addOption(new Option('--max-errors <n>', 'skip up to n records with errors and import the rest').argParser(nonNegativeInt('--max-errors')).default(0))
@@ -60,6 +60,11 @@ export function registerImport(program: Command, bind: Bind): void {
       '  gunzip -c reg.ndjson.gz | egovctl import services - --format ndjson',
       '  egovctl import services registry.xlsx --sheet Services --dry-run',
       '  egovctl import agencies - --format xlsx < agencies.xlsx',
+      '  egovctl import applications applications.csv --max-errors 100 --reject-file rejects.ndjson',
+      '',
+      'Applications: upsert or insert (never replace); matched by id; an empty due_on is set from the',
+      "service's processing_days as the registry log had it at submitted_at, counted in the config's",
+      'timeZone (default Asia/Tashkent; README, "Deadlines").',
     ].join('\n'))
     .action(bind(runImport));
 }
@@ -70,6 +75,9 @@ function toOptions(ctx: Ctx, entity: string, file: string, f: ImportFlags): Impo
   if (f.delimiter !== undefined) {
     delimiter = DELIMITERS[f.delimiter];
     if (!delimiter) throw new UsageError(`--delimiter takes , or ; or tab, not "${f.delimiter}"`);
+  }
+  if (!ENTITIES[entity].modes.includes(f.mode)) {
+    throw new UsageError(`import ${entity} takes --mode ${ENTITIES[entity].modes.join(' or ')}, not ${f.mode}: an import never deletes ${entity}`);
   }
   if (f.backup !== undefined && f.mode !== 'replace') throw new UsageError(`--${f.backup === false ? 'no-' : ''}backup applies to --mode replace only`);
   const resolve = (p: string) => (p === '-' || path.isAbsolute(p) || ctx.cwd === process.cwd() ? p : path.resolve(ctx.cwd, p));
@@ -85,6 +93,7 @@ function toOptions(ctx: Ctx, entity: string, file: string, f: ImportFlags): Impo
     ...(f.sheet !== undefined ? { sheet: f.sheet } : {}),
     ...(f.encoding ? { encoding: f.encoding } : {}),
     ...(delimiter ? { delimiter } : {}),
+    ...(entity === 'applications' ? { timeZone: ctx.config().file?.timeZone } : {}),
     ...(f.backup === false ? { backup: null } : f.backup !== undefined ? { backup: resolve(f.backup) } : {}),
   };
 }

@@ -19,8 +19,9 @@ export function registerValidate(program: Command, bind: Bind): void {
 
   const file = validate
     .command('file <entity> <path>')
-    .description('the rules on a file (agencies|services; path "-" is standard input), without a database')
-    .option('--agencies <path>', 'resolve agency references against this agencies file')
+    .description('the rules on a file (agencies|services|applications; path "-" is standard input), without a database')
+    .option('--agencies <path>', 'resolve agency references (agency_code, parent_code, handled_by) against this agencies file')
+    .option('--services <path>', 'applications: resolve service_code (and the audience and channel warnings) against this services file')
     .addOption(new Option('--agencies-encoding <encoding>', 'text encoding of the --agencies file (default: by its byte-order mark, else utf8; --encoding is for <path> only)').choices([...ENCODING_CHOICES]))
     .option('--with-db', 'also resolve references against the database')
     .option('--strict', 'warnings fail the validation too')
@@ -28,7 +29,7 @@ export function registerValidate(program: Command, bind: Bind): void {
   addReadOptions(file);
   widenFormatOption(file).option('--out <path>', 'write the HTML report (--format html) to this file, atomically');
   file
-    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file services registry.xlsx --sheet Services --json\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  egovctl validate file services unicode.csv --encoding utf16le --agencies agencies.csv --agencies-encoding cp1251\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html')
+    .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file services registry.xlsx --sheet Services --json\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  egovctl validate file services unicode.csv --encoding utf16le --agencies agencies.csv --agencies-encoding cp1251\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html\n  egovctl validate file applications applications.csv --services reg.csv --agencies agencies.csv\n  egovctl validate file applications applications.ndjson --with-db --json')
     .action(bind(validateFileCommand));
 
   const db = validate
@@ -46,6 +47,7 @@ interface FileOpts extends Omit<ReadFlags, 'format'> {
   format?: SplitFormat;
   out?: string;
   agencies?: string;
+  services?: string;
   agenciesEncoding?: ReadFlags['encoding'];
   withDb?: boolean;
   strict?: boolean;
@@ -53,7 +55,7 @@ interface FileOpts extends Omit<ReadFlags, 'format'> {
 }
 
 function entityArg(name: string): EntityName {
-  if (!isEntityName(name)) throw new UsageError(`unknown entity "${name}": use agencies or services`);
+  if (!isEntityName(name)) throw new UsageError(`unknown entity "${name}": use agencies, services or applications`);
   return name;
 }
 
@@ -79,14 +81,17 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
   const flags = { ...o, format: o.format?.read as ReadFlags['format'] };
   const { validateFile } = await import('../src/records/validate-file.js');
   const read = readOptionsFrom(ctx, entity, path, flags);
-  const run = async (lookup?: import('../src/records/agency-lookup.js').AgencyLookup) => {
+  if (o.services && entity !== 'applications') throw new UsageError('--services is for validate file applications: only applications name services by a file of their own');
+  const run = async (lookup?: import('../src/records/agency-lookup.js').AgencyLookup, services?: import('../src/records/service-lookup.js').ServiceLookup) => {
     const progress = await progressFor(ctx, null);
     try {
       return await validateFile({
         ...read,
         // --encoding is the main file's: the agencies file has its own (issue 13).
         ...(o.agencies ? { agenciesFile: { ...readOptionsFrom(ctx, 'agencies', o.agencies, flags), format: undefined, sheet: undefined, encoding: o.agenciesEncoding ?? 'bom' } } : {}),
+        ...(o.services ? { servicesFile: { ...readOptionsFrom(ctx, 'services', o.services, flags), format: undefined, sheet: undefined, encoding: 'bom' as const } } : {}),
         ...(lookup ? { agencyLookup: lookup } : {}),
+        ...(services ? { serviceLookup: services } : {}),
         maxIssues: o.maxIssues,
         strict: !!o.strict,
         onProgress: (n, bytes) => progress.update(n, bytes),
@@ -98,7 +103,10 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
   let report: ValidationReport;
   if (o.withDb) {
     const { agencyLookupFromDb } = await import('../src/records/validate-db.js');
-    report = await runOnDb(ctx, ctx.singleTarget(), async (db) => ({ result: await run(await agencyLookupFromDb(db)) }), { schema: true, readOnly: false });
+    report = await runOnDb(ctx, ctx.singleTarget(), async (db) => {
+      const services = entity === 'applications' ? await (await import('../src/applications/service-versions.js')).StoredServices.load(db.knex) : undefined;
+      return { result: await run(await agencyLookupFromDb(db), services) };
+    }, { schema: true, readOnly: false });
   } else {
     report = await run();
   }

@@ -35,8 +35,8 @@ function linesByValue(rows: Row[], col: string): Map<string, number[]> {
 /** As in `validate` (records/cross-checks.ts), so both say the same. */
 const LINES_SHOWN = 10;
 
-async function duplicates(trx: Knex.Transaction, col: 'code' | 'tin'): Promise<Issue[]> {
-  const rows = await selectRows<Row>(trx, `select line, code, ${q(col)} as v from ${STAGE} where ${q(col)} in (select ${q(col)} from ${STAGE} where ${q(col)} is not null group by ${q(col)} having count(*) > 1) order by line`);
+async function duplicates(trx: Knex.Transaction, col: 'code' | 'tin' | 'id', key: 'code' | 'id' = 'code'): Promise<Issue[]> {
+  const rows = await selectRows<Row>(trx, `select line, ${q(key)} as code, ${q(col)} as v from ${STAGE} where ${q(col)} in (select ${q(col)} from ${STAGE} where ${q(col)} is not null group by ${q(col)} having count(*) > 1) order by line`);
   const by = linesByValue(rows, 'v');
   return rows.map((r) => {
     const lines = by.get(String(r.v))!;
@@ -53,8 +53,9 @@ async function tinTaken(trx: Knex.Transaction): Promise<Issue[]> {
 
 async function keyExists(trx: Knex.Transaction, entity: EntityName): Promise<Issue[]> {
   const table = q(ENTITIES[entity].table);
-  const rows = await selectRows<Row>(trx, `select s.line, s.code from ${STAGE} s where exists (select 1 from ${table} t where t.code = s.code) order by s.line`);
-  return rows.map((r) => issue('key-exists', at(r), 'code', r.code, `${ENTITIES[entity].noun} ${r.code} already exists in the database (--mode insert only adds new records)`));
+  const key = q(ENTITIES[entity].key);
+  const rows = await selectRows<Row>(trx, `select s.line, s.${key} as code from ${STAGE} s where exists (select 1 from ${table} t where t.${key} = s.${key}) order by s.line`);
+  return rows.map((r) => issue('key-exists', at(r), ENTITIES[entity].key, r.code, `${ENTITIES[entity].noun} ${r.code} already exists in the database (--mode insert only adds new records)`));
 }
 
 /** Agencies whose parent is neither in the file nor (unless replacing) in the database. */
@@ -93,7 +94,8 @@ export async function crossErrors(trx: Knex.Transaction, entity: EntityName, mod
   const add = (list: readonly Issue[]) => {
     for (const i of list) out.push(i);
   };
-  add(await duplicates(trx, 'code'));
+  const key = ENTITIES[entity].key;
+  add(await duplicates(trx, key, key));
   if (entity === 'agencies') {
     add(await duplicates(trx, 'tin'));
     if (mode !== 'replace') add(await tinTaken(trx));

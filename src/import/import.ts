@@ -1,5 +1,5 @@
 import type { Db } from '../db/connect.js';
-import { DataError, EgovError } from '../errors.js';
+import { DataError, EgovError, UsageError } from '../errors.js';
 import { openRecordSource, type SourceRecord } from '../io/read-records.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
 import type { Knex } from 'knex';
@@ -24,6 +24,10 @@ import { guardedTransaction } from '../db/guarded-tx.js';
 import { testPause } from '../db/test-pause.js';
 import type { ImportOptions, ImportReport } from './types.js';
 import { recordChanges } from '../registry/write-path.js';
+import { ApplicationRefs } from '../applications/refs.js';
+import { StoredServices } from '../applications/service-versions.js';
+import { ensureMonthPartitions } from '../applications/partitions.js';
+import { DEFAULT_TIME_ZONE, TimeZone } from '../time/zone.js';
 
 // One import: read → check each record → stage (COPY / prepared inserts) → set-based checks
 // against file and database together → (replace: confirm, back up, delete) → merge.
@@ -87,8 +91,12 @@ class RetryStaged extends Error {}
 
 export async function importFile(db: Db, o: ImportOptions, env: ImportEnv): Promise<ImportReport> {
   const started = Date.now();
+  const def = ENTITIES[o.entity];
+  if (!def.modes.includes(o.mode)) {
+    throw new UsageError(`import ${o.entity} takes --mode ${def.modes.join(' or ')}, not ${o.mode}: ${o.entity} are never deleted by an import`);
+  }
   // The direct load re-reads the file when it has to fall back, so not for standard input.
-  if (db.dialect === 'pg' && o.entity === 'services' && o.maxErrors === 0 && o.path !== '-') {
+  if (db.dialect === 'pg' && (o.entity === 'services' || o.entity === 'applications') && o.maxErrors === 0 && o.path !== '-') {
     try {
       return await runImport(db, o, env, started, true);
     } catch (err) {
@@ -130,7 +138,13 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   let sentAsBytes = 0;
   let direct = false;
   let agencies: Map<string, string> | null = null;
+  /** applications: their services and handling agencies, and the deadlines (SPEC §10) */
+  let appRefs: ApplicationRefs | null = null;
+  /** applications: the UTC months of submitted_at (the PostgreSQL partitions the rows need) */
+  const months = new Set<string>();
   const now = (env.now?.() ?? new Date()).toISOString();
+  const checkOpts = { now };
+  const logged = ENTITIES[entity].logged;
   const table = ENTITIES[entity].table;
   const directCols = dataColumns(entity);
   let bad = 0; // records with an error: skipped with --max-errors, fatal without
@@ -156,8 +170,17 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   const copyRows = db.dialect === 'pg' ? new CopyRows() : null;
   let rows: unknown[][] = [];
   const batchSize = () => (copyRows ? copyRows.rows : rows.length);
+  /** the next batch starts a new COPY statement: it holds the first record of a month (direct load of applications) */
+  let barrier = false;
   const takeBatch = (): CopyBatch | unknown[][] => {
-    if (copyRows) return copyRows.take();
+    if (copyRows) {
+      const b = copyRows.take();
+      if (barrier) {
+        b.barrier = true;
+        barrier = false;
+      }
+      return b;
+    }
     const batch = rows;
     rows = [];
     return batch;
@@ -165,6 +188,8 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
 
   // A record of byte strings goes as such only with its agency stored and in force.
   const agencyOk = (c: CheckedRecord, rec: SourceRecord) => !(agencies && checkAgency(agencies, rec, c.values!));
+  // An application likewise, with its service and handling agency stored and no warning (due_on is set either way).
+  const applicationOk = (c: CheckedRecord, rec: SourceRecord) => appRefs!.check(rec, c.values!) === null;
 
   const say = (s: string) => env.logger.warn(s);
   let paused = false;
@@ -179,7 +204,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         yielded++;
         // Byte strings (io/utf8-bytes.ts): a record that checks out as bytes is written as
         // its own bytes; any other is decoded and checked as text, as without them.
-        const read = checkSourceRecord(entity, rec, source.bytes, undefined, agencyOk);
+        const read = checkSourceRecord(entity, rec, source.bytes, checkOpts, appRefs ? applicationOk : agencyOk);
         const { checked, asBytes } = read;
         rec = read.rec;
         if (asBytes) sentAsBytes++;
@@ -190,6 +215,25 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
           if (found) {
             issues = [...issues, found];
             if (found.severity === 'error') values = null;
+          }
+        }
+        if (values !== null && appRefs && !asBytes) {
+          const found = appRefs.check(rec, values);
+          if (found) {
+            issues = [...issues, ...found];
+            if (found.some((i) => i.severity === 'error')) values = null;
+          }
+        }
+        if (values !== null && appRefs) {
+          const month = (values.submitted_at as string).slice(0, 7);
+          if (!months.has(month)) {
+            months.add(month);
+            // Loading straight into the partitioned table: the rows of a month not seen yet
+            // go in a COPY statement of their own, before which its partition is made.
+            if (direct && bad === 0) {
+              if (batchSize()) yield takeBatch();
+              barrier = true;
+            }
           }
         }
         if (issues.length) log.addAll(issues);
@@ -221,6 +265,9 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
   try {
     const committed = await guardedTransaction(db, env.signal, async (trx) => {
       if (db.dialect === 'sqlite') await trx.raw('PRAGMA defer_foreign_keys = ON');
+      // ids of applications are unique by the import's check, not by a constraint (the primary
+      // key holds submitted_at too): two imports of them at once take turns, readers do not wait.
+      if (entity === 'applications' && db.dialect === 'pg') await trx.raw(`lock table ${q(table)} in share row exclusive mode`);
       let restore: (() => Promise<void>) | null = null;
       if (tryDirect) {
         ({ empty: direct, restore } = await prepareDirectTable(trx, table));
@@ -229,6 +276,9 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       // A service's agency is looked up in memory as the record is read (the stored agencies:
       // a few thousand), rather than by a query over the staged records afterwards.
       if (entity === 'services') agencies = await storedAgencies(trx);
+      if (entity === 'applications') {
+        appRefs = new ApplicationRefs(await StoredServices.load(trx), await storedAgencies(trx), new TimeZone(o.timeZone ?? DEFAULT_TIME_ZONE));
+      }
       if (source.bytes && db.dialect === 'pg') {
         const mismatch = await binaryMismatch(trx, entity, table, [...directCols, 'updated_at']);
         if (mismatch === null) binaryRow = binaryEncoder(entity, direct ? [...directCols, 'updated_at'] : cols, now);
@@ -237,7 +287,11 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       if (direct) {
         env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
         try {
-          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table, binaryRow !== null));
+          const partitions = entity === 'applications' ? async () => {
+            const made = await ensureMonthPartitions(trx, months);
+            if (made.length) env.logger.debug(`import: made the partitions ${made.join(', ')}`);
+          } : undefined;
+          await timed('read+copy (direct)', () => loadStage(trx, db.dialect, [...directCols, 'updated_at'], batches(), env.signal, table, binaryRow !== null, partitions));
         } catch (err) {
           if ((err as { code?: string }).code === '23505') throw new RetryStaged();
           throw err;
@@ -268,6 +322,12 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       if (direct) {
         if (bad > 0) return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors: ${log.describe()}; nothing was written`);
         env.signal.throwIfAborted();
+        // The primary key of applications is (id, submitted_at) (partitioning): an id twice
+        // with different times is no unique violation. Start over, staged, to report every line.
+        if (entity === 'applications') {
+          const twice = await timed('duplicate ids (direct)', () => selectRows(trx, `select id from ${q(table)} group by id having count(*) > 1 limit 1`));
+          if (twice.length) throw new RetryStaged();
+        }
         if (restore) {
           await testPause('fk', say, env.signal, trx, db.dialect);
           await timed('foreign keys added back', restore);
@@ -275,7 +335,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
         Object.assign(report, { inserted: staged, updated: 0, unchanged: 0 });
         report.rejected = 0;
         // The table was empty (and locked for this run): every row in it is this run's.
-        if (!o.dryRun) await timed('registry log', () => recordChanges(trx, [{ entity, deletes: [], puts: { all: true, updatedAt: now } }], { timestamp: now }));
+        if (!o.dryRun && logged) await timed('registry log', () => recordChanges(trx, [{ entity, deletes: [], puts: { all: true, updatedAt: now } }], { timestamp: now }));
         await reject?.close();
         progress.done();
         if (o.dryRun) throw new DryRunDone();
@@ -289,7 +349,7 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       // JIT compiling: the merge's comparison of 17 columns cost more to compile than it
       // saved (1M unchanged services: 2.58 s with, 2.42 s without, medians of 3).
       if (db.dialect === 'pg') await trx.raw(`set local work_mem = '${STAGED_WORK_MEM}'; set local jit = off`);
-      await timed('index/analyze stage', () => indexStage(trx, db.dialect, o.maxErrors > 0));
+      await timed('index/analyze stage', () => indexStage(trx, db.dialect, o.maxErrors > 0, ENTITIES[entity].key));
       // Set-based checks. With --max-errors the records they name are taken out of the
       // staging table and checked again, since their absence can orphan others.
       await testPause('checks', say, env.signal, trx, db.dialect);
@@ -328,11 +388,17 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       await testPause('merge', say, env.signal, trx, db.dialect);
       progress.phase('merging');
       env.logger.debug(`import: merging ${staged} records into ${ENTITIES[entity].table}`);
+      // The partitions of the months the rows fall in, in this transaction: a rollback leaves none.
+      if (entity === 'applications' && db.dialect === 'pg') {
+        const made = await ensureMonthPartitions(trx, months);
+        if (made.length) env.logger.debug(`import: made the partitions ${made.join(', ')}`);
+      }
       const { written, ...counts } = await mergeStage(trx, db.dialect, entity, staged, now);
       Object.assign(report, counts);
       if (db.dialect === 'sqlite') await trx.raw(`drop table temp.${q(STAGE)}`);
       // Before the commit decision, in the transaction: a run that does not commit appends nothing.
-      if (!o.dryRun) await timed('registry log', () => recordChanges(trx, [{ entity, deletes: deleted, puts: written }], { timestamp: now }));
+      // Applications are not in the registry log (SPEC §1, §9): their imports are in the audit trail only.
+      if (!o.dryRun && logged) await timed('registry log', () => recordChanges(trx, [{ entity, deletes: deleted, puts: written }], { timestamp: now }));
       await reject?.close();
       progress.done();
       if (o.dryRun) throw new DryRunDone();

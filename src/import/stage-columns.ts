@@ -109,6 +109,8 @@ export interface CopyBatch {
   rows: number;
   /** the database has these bytes: their buffer may be written again */
   release?: () => void;
+  /** starts a new COPY statement, after loadStage's beforeSegment (an applications partition to make first) */
+  barrier?: boolean;
 }
 
 /**

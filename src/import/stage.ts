@@ -49,6 +49,8 @@ export async function loadStage(
   table = STAGE,
   /** PostgreSQL: the rows are in COPY's binary format (copy-binary.ts), not text */
   binary = false,
+  /** PostgreSQL: run before each COPY statement (a batch with `barrier` starts a new one) */
+  beforeSegment?: () => Promise<void>,
 ): Promise<void> {
   const conn: unknown = await trx.client.acquireConnection();
   if (dialect === 'pg') {
@@ -73,7 +75,7 @@ export async function loadStage(
           yield head.bytes;
           while (n < COPY_SEGMENT) {
             const r = await rows.next();
-            if (r.done) {
+            if (r.done || r.value.barrier) {
               first = r;
               break;
             }
@@ -86,6 +88,7 @@ export async function loadStage(
         }
         // A deep buffer lets this process parse ahead while the server works, rather than the
         // two taking turns at every socket-sized chunk (16 MB: ~28,000 records of services).
+        if (beforeSegment) await beforeSegment();
         const copy = (conn as import('pg').Client).query(copyFrom(sql, { highWaterMark: 16 * 1024 * 1024 }));
         // pipeline: the file is read only as fast as the server takes the rows (back-pressure),
         // and an error or an interrupt on either side ends both (COPY is then failed, and the
@@ -108,7 +111,7 @@ export async function loadStage(
 }
 
 /** After loading: what the checks and the merge need to be quick. */
-export async function indexStage(trx: Knex.Transaction, dialect: Dialect, byLine: boolean): Promise<void> {
+export async function indexStage(trx: Knex.Transaction, dialect: Dialect, byLine: boolean, key: 'code' | 'id' = 'code'): Promise<void> {
   if (dialect === 'pg') {
     // Temporary tables are never analysed automatically: without this the planner
     // guesses a tiny table and picks nested loops over a million rows. With the
@@ -117,7 +120,7 @@ export async function indexStage(trx: Knex.Transaction, dialect: Dialect, byLine
     if (byLine) await trx.raw(`create index on ${STAGE} (line)`);
     await trx.raw(`analyze ${STAGE}`);
   } else {
-    await trx.raw(`create index temp.${STAGE}_code on ${STAGE} (code)`);
+    await trx.raw(`create index temp.${STAGE}_code on ${STAGE} (${q(key)})`);
     await trx.raw(`create index temp.${STAGE}_line on ${STAGE} (line)`);
   }
 }

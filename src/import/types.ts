@@ -23,6 +23,8 @@ export interface ImportOptions {
   sheet?: string;
   encoding?: Encoding;
   delimiter?: ',' | ';' | '\t';
+  /** applications: the registry's time zone (IANA name) deadlines are counted in; default Asia/Tashkent */
+  timeZone?: string;
   /** replace: where the deleted records go; null = --no-backup; undefined = the data directory */
   backup?: string | null;
 }

@@ -9,6 +9,8 @@ import { KeyTable } from './key-table.js';
 import { ownString } from './own-string.js';
 import type { CheckedRecord } from './validate.js';
 import type { AgencyLookup } from './agency-lookup.js';
+import { AUDIENCES, CHANNELS } from './fields.js';
+import { mismatches, valueBit, type ServiceLookup } from './service-lookup.js';
 
 export type { AgencyLookup, AgencyStatus } from './agency-lookup.js';
 export { agencyLookupFromMap, combineLookups, loadAgencyLookup } from './agency-lookup.js';
@@ -63,6 +65,9 @@ export class CrossChecker {
   private readonly activeStatus: string;
   private readonly keyName: string;
   private readonly keyField: FieldDef;
+  /** applications: the audience bit and the channel bit of each record (0: not checked) */
+  private readonly audienceBits: IntArray | null;
+  private readonly channelBits: IntArray | null;
 
   constructor(private readonly entityName: EntityName) {
     const fields = ENTITIES[entityName].fields;
@@ -72,6 +77,9 @@ export class CrossChecker {
     this.refs = fields.filter((f) => f.references).map((field) => ({ field, target: field.references!, ids: new IntArray() }));
     this.statusField = RECORD_RULES[entityName].statusField;
     this.activeStatus = RECORD_RULES[entityName].activeStatus;
+    const applications = entityName === 'applications';
+    this.audienceBits = applications ? new IntArray() : null;
+    this.channelBits = applications ? new IntArray() : null;
   }
 
   /** How many records were added. */
@@ -113,6 +121,10 @@ export class CrossChecker {
         else u.dups.set(ownString(v), [seen, index]);
       }
     }
+    if (this.audienceBits) {
+      this.audienceBits.push(hasError(rec, 'audience') ? 0 : valueBit(AUDIENCES, normalize(raw.audience)));
+      this.channelBits!.push(hasError(rec, 'channel') ? 0 : valueBit(CHANNELS, normalize(raw.channel)));
+    }
     for (const r of this.refs) {
       // A malformed reference already has its error; "does not exist" would only repeat it.
       const v = hasError(rec, r.field.name) ? null : text(raw[r.field.name]);
@@ -144,9 +156,9 @@ export class CrossChecker {
    * it, references to another entity are not checked (nothing to check them against),
    * while an agency's parent must then be in the same file.
    */
-  finish(agencies?: AgencyLookup): Issue[] {
+  finish(agencies?: AgencyLookup, services?: ServiceLookup): Issue[] {
     const issues: Issue[] = [];
-    this.finishInto((i) => issues.push(i), agencies);
+    this.finishInto((i) => issues.push(i), agencies, services);
     return issues;
   }
 
@@ -155,10 +167,10 @@ export class CrossChecker {
    * agency are a million issues, too many to hold at once when only a capped report
    * keeps them.
    */
-  finishInto(sink: (issue: Issue) => void, agencies?: AgencyLookup): void {
+  finishInto(sink: (issue: Issue) => void, agencies?: AgencyLookup, services?: ServiceLookup): void {
     const issues = { push: sink };
     this.duplicates(issues);
-    this.references(issues, agencies);
+    this.references(issues, agencies, services);
     this.cycles(issues);
   }
 
@@ -183,22 +195,25 @@ export class CrossChecker {
    * an unknown one, null when there is nothing to look it up in. A record of this very
    * file answers for itself (its status only matters for references to other entities).
    */
-  private resolve(target: EntityName, agencies?: AgencyLookup): Array<string | undefined | null> {
+  private resolve(target: EntityName, agencies?: AgencyLookup, services?: ServiceLookup): Array<string | undefined | null> {
     const out: Array<string | undefined | null> = new Array(this.refCodes.length);
     for (let id = 0; id < this.refCodes.length; id++) {
       const code = this.refCodes[id]!;
       const inFile = target === this.entityName ? this.keys.find(code) : -1;
       if (inFile >= 0) out[id] = this.active[inFile] ? RECORD_RULES[target].activeStatus : 'in-file';
       else if (agencies && target === 'agencies') out[id] = agencies.status(code);
+      else if (services && target === 'services') out[id] = services.service(code) === undefined ? undefined : 'known';
       else if (target === this.entityName) out[id] = undefined; // must be in this very file
       else out[id] = null; // nothing to resolve against: not checked
     }
     return out;
   }
 
-  private references(issues: Sink, agencies?: AgencyLookup): void {
+  private references(issues: Sink, agencies?: AgencyLookup, services?: ServiceLookup): void {
     for (const r of this.refs) {
-      const status = this.resolve(r.target, agencies);
+      const status = this.resolve(r.target, agencies, services);
+      // An application's service, when known, also says which audiences and channels it takes.
+      const infos = services && r.target === 'services' && this.audienceBits ? this.refCodes.map((c) => services.service(c)) : null;
       const noun = ENTITIES[r.target].noun;
       const inactive = RECORD_RULES[r.target].inactiveStatus;
       const data = r.ids.data;
@@ -209,6 +224,9 @@ export class CrossChecker {
         const code = this.refCodes[id]!;
         if (s === undefined) {
           issues.push(issue('unknown-reference', this.at(i), r.field.name, code, `${noun} ${code} does not exist`));
+        } else if (infos) {
+          const info = infos[id];
+          if (info) for (const m of mismatches(this.at(i), code, info, this.audienceBits!.data[i]!, this.channelBits!.data[i]!)) issues.push(m);
         } else if (s !== null && s === inactive && r.target !== this.entityName && this.active[i]) {
           issues.push(issue('inactive-authority', this.at(i), r.field.name, code,
             `${noun} ${code} is ${inactive}, but this ${this.activeStatus} ${ENTITIES[this.entityName].noun} names it`));

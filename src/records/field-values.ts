@@ -61,6 +61,21 @@ function asText(f: FieldDef, v: unknown): string | Broken {
   return broken('type-error', `${f.name} must be text, not ${Array.isArray(v) ? 'a list' : typeof v}`);
 }
 
+const CANONICAL_INSTANT = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$/;
+/** days in months 1–12, February's 28 (the 29th goes the long way) */
+const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * YYYY-MM-DDTHH:MM:SS.sssZ with a year from 1000 and a day its month has: then
+ * new Date(Date.parse(v)).toISOString() is v itself (checked against it in the tests).
+ */
+export function isCanonicalInstant(v: string): boolean {
+  if (v.length !== 24 || v.charCodeAt(0) === 48 || !CANONICAL_INSTANT.test(v)) return false;
+  const month = (v.charCodeAt(5) - 48) * 10 + v.charCodeAt(6) - 48;
+  const day = (v.charCodeAt(8) - 48) * 10 + v.charCodeAt(9) - 48;
+  return day <= MONTH_DAYS[month]!;
+}
+
 function realDate(s: string): boolean {
   if (!DATE_PATTERN.test(s)) return false;
   const y = Number(s.slice(0, 4));
@@ -264,6 +279,8 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
       }
       return v;
     case 'timestamp': {
+      // Already canonical (as every export writes it): itself, without a Date and its text.
+      if (typeof v === 'string' && isCanonicalInstant(v)) return v;
       const t = typeof v === 'string' && /^[0-9]{4}-[0-9]{2}-[0-9]{2}T/.test(v) ? Date.parse(v) : NaN;
       if (Number.isNaN(t)) return broken('type-error', `${f.name} must be an ISO 8601 time like 2026-01-31T08:00:00.000Z`);
       return new Date(t).toISOString();
@@ -306,6 +323,8 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
 // ASCII). The caller then checks the decoded record with checkRecord. test/unit/utf8-bytes.test.ts compares the two on tricky text.
 
 /** Thrown (not an Error: no stack to capture) when a byte string must be decoded first. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 export const NEEDS_TEXT: unique symbol = Symbol('needs the decoded text');
 
 export function normalizeBytes(raw: unknown): unknown {
@@ -325,6 +344,15 @@ export function parseValueBytes(f: FieldDef, v: unknown): Parsed {
       // ASCII patterns: a byte string passes exactly when its text does, and what they
       // return (the value itself, or a canonical number) is then ASCII too.
       return parseValue(f, v);
+    case 'appid':
+    case 'timestamp': {
+      // ASCII patterns too, but a broken value's message or length could differ from its
+      // text's (a byte string is longer than its text beyond ASCII): those go decoded.
+      if (typeof v !== 'string' || !ASCII.test(v)) throw NEEDS_TEXT;
+      const p = parseValue(f, v);
+      if (isBroken(p)) throw NEEDS_TEXT;
+      return p;
+    }
     case 'text':
       // A byte string is at least as long as its text in code points.
       if (typeof v !== 'string' || (f.maxLength !== undefined && v.length > f.maxLength)) throw NEEDS_TEXT;

@@ -22,6 +22,8 @@ export interface CheckedRecord {
 export interface CheckOptions {
   /** YYYY-MM-DD; default today in UTC */
   today?: string;
+  /** ISO 8601: the time of the import or validation, for notFuture (default: the clock when checked) */
+  now?: string;
 }
 
 interface Plan {
@@ -234,6 +236,33 @@ function check(read: Reading, entityName: EntityName, src: RecordIn, opts?: Chec
     if (active && typeof to === 'string' && to < (opts?.today ?? todayUtc())) {
       issues.push(issue('expired-but-active', at, toName, to,
         `${toName} ${to} is past but the ${plan.noun} is still ${rules.activeStatus}`));
+    }
+  }
+  if (rules.decision) {
+    const d = rules.decision;
+    const status = values[rules.statusField];
+    const at2 = values[d.field];
+    const after = values[d.after];
+    if (typeof status === 'string' && at2 === null && !bad?.includes(d.field) && d.decided.includes(status)) {
+      issues.push(issue('missing-value', at, d.field, null, `${d.field} is required when ${rules.statusField} is ${status}`));
+      failed = true;
+    } else if (typeof status === 'string' && typeof at2 === 'string' && d.open.includes(status)) {
+      issues.push(issue('date-order', at, d.field, at2, `${d.field} ${at2} is set, but an application that is ${status} has no decision yet: leave it empty`));
+      failed = true;
+    } else if (typeof at2 === 'string' && typeof after === 'string' && at2 < after) {
+      // canonical ISO 8601 UTC with milliseconds: text order is time order
+      issues.push(issue('date-order', at, d.field, at2, `${d.field} ${at2} is before ${d.after} ${after}`));
+      failed = true;
+    }
+  }
+  if (rules.notFuture) {
+    const now = opts?.now ?? new Date().toISOString();
+    for (const n of rules.notFuture) {
+      const v = values[n];
+      if (typeof v === 'string' && v > now) {
+        issues.push(issue('out-of-range', at, n, v, `${n} ${v} is in the future (after ${now}, the time of this run)`));
+        failed = true;
+      }
     }
   }
   if (rules.expectOneOf && active && rules.expectOneOf.every((n) => values[n] === null && !bad?.includes(n))) {
