@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Target } from '../src/config/resolve.js';
 import { UsageError } from '../src/errors.js';
-import { parseCode, parseDate, parseList } from '../src/flag-values.js';
+import { parseDate, parseList } from '../src/flag-values.js';
+import { IDENTIFIER_MAX, IDENTIFIER_MIN, IDENTIFIER_PATTERN } from '../src/records/fields.js';
 import { GROUP_BY, type GroupBy } from '../src/report/discipline-sql.js';
 import type { DisciplineReportDoc } from '../src/report/discipline.js';
 import type { Ctx } from './context.js';
@@ -67,7 +68,11 @@ async function disciplineCommand(ctx: Ctx, o: DisciplineFlags): Promise<number> 
   const from = o.from === undefined ? null : parseDate('--from', o.from);
   const to = o.to === undefined ? null : parseDate('--to', o.to);
   if (from !== null && to !== null && from > to) throw new UsageError(`--from ${from} is after --to ${to}: the period would be empty`);
-  const agencies = o.agency === undefined ? null : parseList('--agency', o.agency).map((c) => parseCode('agency', c));
+  const agencies = o.agency === undefined ? null : parseList('--agency', o.agency);
+  const bad = (agencies ?? []).filter((c) => c.length < IDENTIFIER_MIN || c.length > IDENTIFIER_MAX || !IDENTIFIER_PATTERN.test(c));
+  if (bad.length) {
+    throw new UsageError(`--agency: ${bad.map((b) => `"${b}"`).join(', ')} ${bad.length > 1 ? 'are not agency codes' : 'is not an agency code'}: codes are ${IDENTIFIER_MIN}–${IDENTIFIER_MAX} characters of A–Z, 0–9 and single dashes, starting with a letter (e.g. ADL-TK)`);
+  }
   const format: Format = o.format ?? (ctx.opts.json ? 'json' : 'table');
   const out = o.out === undefined || o.out === '-' ? null : o.out;
   const targets = ctx.config().targets;

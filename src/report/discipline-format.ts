@@ -26,29 +26,31 @@ export function disciplineCsv(doc: DisciplineReportDoc): string {
   return `${lines.join('\n')}\n`;
 }
 
-const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(2)}%`);
+const pct = (r: number | null) => (r === null ? '—' : (r * 100).toFixed(2));
 const orDash = (v: number | null) => (v === null ? '—' : v);
 
 function figures(r: DisciplineRow): Cell[] {
   return [r.applications, r.decided, r.on_time, r.late, r.open, r.overdue, pct(r.on_time_rate), orDash(r.median_days), orDash(r.p90_days), r.max_days_late];
 }
 
-/** The report as a table for a terminal: a heading line, one row per group, the total last. */
+/**
+ * The report as a table for a terminal: a heading line, one row per group, the total last.
+ * The figures are never cut at 80 columns (p50 is the median): the group's name (agency, service) is the last column, shown
+ * when the terminal is wide enough for it, and wrapped there.
+ */
 export function disciplineTable(doc: DisciplineReportDoc, paint: Paint, width: number): string {
   const period = `${doc.from ?? 'first'} … ${doc.to ?? 'last'}`;
-  const head = [`discipline by ${doc.by}: submitted ${period} (${doc.time_zone}), open as of ${doc.as_of}`];
-  if (!doc.groups.length) return `${head[0]}\nno applications in this period\n`;
-  const named = doc.by === 'agency' || doc.by === 'service';
-  const cols = [doc.by, ...(named ? ['name'] : []), 'apps', 'decided', 'on time', 'late', 'open', 'overdue', 'on-time', 'median', 'p90', 'max late'];
+  const head = `discipline by ${doc.by}: submitted ${period} (${doc.time_zone}), open as of ${doc.as_of}`;
+  if (!doc.groups.length) return `${head}\nno applications in this period\n`;
+  const named = (doc.by === 'agency' || doc.by === 'service') && width >= 110;
+  const cols = [doc.by, 'apps', 'decided', 'on time', 'late', 'open', 'overdue', 'rate %', 'p50', 'p90', 'max late', ...(named ? ['name'] : [])];
   const row = (g: DisciplineGroup): Cell[] => {
-    const late = g.late ? paint.red(String(g.late)) : g.late;
-    const overdue = g.overdue ? paint.yellow(String(g.overdue)) : g.overdue;
     const f = figures(g);
-    f[3] = late;
-    f[5] = overdue;
-    return [g.key ?? NO_KEY, ...(named ? [g.name ?? ''] : []), ...f];
+    if (g.late) f[3] = paint.red(String(g.late));
+    if (g.overdue) f[5] = paint.yellow(String(g.overdue));
+    return [g.key ?? NO_KEY, ...f, ...(named ? [g.name ?? ''] : [])];
   };
   const rows = doc.groups.map(row);
-  rows.push([paint.bold('total'), ...(named ? [''] : []), ...figures(doc.total)]);
-  return `${head[0]}\n${renderTable(cols, rows, { width })}\n`;
+  rows.push([paint.bold('total'), ...figures(doc.total), ...(named ? [''] : [])]);
+  return `${head}\n${renderTable(cols, rows, { width, wrapLast: named })}\n`;
 }
