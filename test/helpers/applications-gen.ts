@@ -155,3 +155,73 @@ export async function insertApplications(knex: Knex | Knex.Transaction, dialect:
   if (dialect === 'pg') await ensureMonthPartitions(knex, rows.map((a) => a.submitted_at.slice(0, 7)));
   for (let i = 0; i < rows.length; i += 400) await knex('applications').insert(rows.slice(i, i + 400));
 }
+
+// What `report discipline` must say about generated rows, computed here separately from the
+// tool and another way: one loop over the rows, local dates from Intl's own formatter (not
+// the tool's TimeZone), percentiles by sorting and picking, the rate by division and
+// Math.round (exact here: a quotient of small integers is never within rounding error of
+// a half it does not equal).
+type By = 'agency' | 'service' | 'region' | 'channel' | 'month';
+
+export interface Expect {
+  from: string | null;
+  to: string | null;
+  asOf: string;
+  by: By;
+  agencies: string[] | null;
+  tz: string;
+}
+
+export function expectedReport(data: GeneratedData, e: Expect) {
+  const fmt = new Intl.DateTimeFormat('en-CA', { timeZone: e.tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const local = (ts: string) => fmt.format(new Date(ts));
+  const dayNo = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+  const serviceAgency = new Map(data.services.map((s) => [s.code as string, s.agency_code as string]));
+  const names = new Map<string, string>();
+  if (e.by === 'agency') for (const a of data.agencies) names.set(a.code as string, a.name_uz as string);
+  if (e.by === 'service') for (const s of data.services) names.set(s.code as string, s.name_uz as string);
+  type Acc = { applications: number; decided: number; on_time: number; late: number; open: number; overdue: number; days: number[]; maxLate: number };
+  const groups = new Map<string | null, Acc>();
+  const total: Acc = { applications: 0, decided: 0, on_time: 0, late: 0, open: 0, overdue: 0, days: [], maxLate: 0 };
+  for (const a of data.applications) {
+    const sub = local(a.submitted_at);
+    if (e.from && sub < e.from) continue;
+    if (e.to && sub > e.to) continue;
+    const handling = a.handled_by ?? serviceAgency.get(a.service_code) ?? null;
+    if (e.agencies && (handling === null || !e.agencies.includes(handling))) continue;
+    const key = e.by === 'agency' ? handling : e.by === 'service' ? a.service_code : e.by === 'region' ? a.region : e.by === 'channel' ? a.channel : sub.slice(0, 7);
+    if (!groups.has(key)) groups.set(key, { applications: 0, decided: 0, on_time: 0, late: 0, open: 0, overdue: 0, days: [], maxLate: 0 });
+    for (const g of [groups.get(key)!, total]) {
+      g.applications++;
+      if (a.status === 'completed' || a.status === 'rejected') {
+        const dec = local(a.decided_at!);
+        g.decided++;
+        g.days.push(dayNo(dec) - dayNo(sub));
+        if (dec <= a.due_on) g.on_time++;
+        else {
+          g.late++;
+          g.maxLate = Math.max(g.maxLate, dayNo(dec) - dayNo(a.due_on));
+        }
+      } else if (a.status === 'received' || a.status === 'in_progress') {
+        g.open++;
+        if (a.due_on < e.asOf) g.overdue++;
+      }
+    }
+  }
+  const finish = (g: Acc) => {
+    const sorted = [...g.days].sort((x, y) => x - y);
+    const at = (p: number) => (sorted.length ? sorted[Math.ceil(p * sorted.length) - 1]! : null);
+    return {
+      applications: g.applications, decided: g.decided, on_time: g.on_time, late: g.late, open: g.open, overdue: g.overdue,
+      on_time_rate: g.decided ? Math.round((g.on_time * 10000) / g.decided) / 10000 : null,
+      median_days: at(0.5), p90_days: at(0.9), max_days_late: g.maxLate,
+    };
+  };
+  const keys = [...groups.keys()].sort((x, y) => (x === null ? 1 : y === null ? -1 : x < y ? -1 : x > y ? 1 : 0));
+  return {
+    from: e.from, to: e.to, as_of: e.asOf, by: e.by, time_zone: e.tz,
+    groups: keys.map((k) => ({ key: k, name: k === null ? null : names.get(k) ?? null, ...finish(groups.get(k)!) })),
+    total: finish(total),
+  };
+}
+

@@ -1,77 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { disciplineReport, type DisciplineOptions } from '../../src/report/discipline.js';
 import { TimeZone } from '../../src/time/zone.js';
-import { generate, insertApplications, insertGenerated, GONE_SERVICE, IDLE_AGENCY, UNDECIDED_AGENCY, type ApplicationRow, type GeneratedData } from '../helpers/applications-gen.js';
+import { expectedReport as expected, generate, insertApplications, insertGenerated, GONE_SERVICE, IDLE_AGENCY, UNDECIDED_AGENCY, type ApplicationRow, type Expect } from '../helpers/applications-gen.js';
 import { openTestDb, type TestDb } from '../helpers/registry-seed.js';
 
 // SPEC §10 on both databases: every figure of `report discipline` against a computation
-// written here, separately and another way — one loop over the generated rows, local
-// dates from Intl's formatter (not the tool's TimeZone), percentiles by sorting and picking,
-// the rate by floating division and Math.round — on 3,000 seeded applications.
-
-type By = DisciplineOptions['by'];
-
-interface Expect {
-  from: string | null;
-  to: string | null;
-  asOf: string;
-  by: By;
-  agencies: string[] | null;
-  tz: string;
-}
-
-function expected(data: GeneratedData, e: Expect) {
-  const fmt = new Intl.DateTimeFormat('en-CA', { timeZone: e.tz, year: 'numeric', month: '2-digit', day: '2-digit' });
-  const local = (ts: string) => fmt.format(new Date(ts));
-  const dayNo = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
-  const serviceAgency = new Map(data.services.map((s) => [s.code as string, s.agency_code as string]));
-  const names = new Map<string, string>();
-  if (e.by === 'agency') for (const a of data.agencies) names.set(a.code as string, a.name_uz as string);
-  if (e.by === 'service') for (const s of data.services) names.set(s.code as string, s.name_uz as string);
-  type Acc = { applications: number; decided: number; on_time: number; late: number; open: number; overdue: number; days: number[]; maxLate: number };
-  const groups = new Map<string | null, Acc>();
-  const total: Acc = { applications: 0, decided: 0, on_time: 0, late: 0, open: 0, overdue: 0, days: [], maxLate: 0 };
-  for (const a of data.applications) {
-    const sub = local(a.submitted_at);
-    if (e.from && sub < e.from) continue;
-    if (e.to && sub > e.to) continue;
-    const handling = a.handled_by ?? serviceAgency.get(a.service_code) ?? null;
-    if (e.agencies && (handling === null || !e.agencies.includes(handling))) continue;
-    const key = e.by === 'agency' ? handling : e.by === 'service' ? a.service_code : e.by === 'region' ? a.region : e.by === 'channel' ? a.channel : sub.slice(0, 7);
-    if (!groups.has(key)) groups.set(key, { applications: 0, decided: 0, on_time: 0, late: 0, open: 0, overdue: 0, days: [], maxLate: 0 });
-    for (const g of [groups.get(key)!, total]) {
-      g.applications++;
-      if (a.status === 'completed' || a.status === 'rejected') {
-        const dec = local(a.decided_at!);
-        g.decided++;
-        g.days.push(dayNo(dec) - dayNo(sub));
-        if (dec <= a.due_on) g.on_time++;
-        else {
-          g.late++;
-          g.maxLate = Math.max(g.maxLate, dayNo(dec) - dayNo(a.due_on));
-        }
-      } else if (a.status === 'received' || a.status === 'in_progress') {
-        g.open++;
-        if (a.due_on < e.asOf) g.overdue++;
-      }
-    }
-  }
-  const finish = (g: Acc) => {
-    const sorted = [...g.days].sort((x, y) => x - y);
-    const at = (p: number) => (sorted.length ? sorted[Math.ceil(p * sorted.length) - 1]! : null);
-    return {
-      applications: g.applications, decided: g.decided, on_time: g.on_time, late: g.late, open: g.open, overdue: g.overdue,
-      on_time_rate: g.decided ? Math.round((g.on_time * 10000) / g.decided) / 10000 : null,
-      median_days: at(0.5), p90_days: at(0.9), max_days_late: g.maxLate,
-    };
-  };
-  const keys = [...groups.keys()].sort((x, y) => (x === null ? 1 : y === null ? -1 : x < y ? -1 : x > y ? 1 : 0));
-  return {
-    from: e.from, to: e.to, as_of: e.asOf, by: e.by, time_zone: e.tz,
-    groups: keys.map((k) => ({ key: k, name: k === null ? null : names.get(k) ?? null, ...finish(groups.get(k)!) })),
-    total: finish(total),
-  };
-}
+// written separately and another way (expectedReport in test/helpers/applications-gen.ts:
+// one loop over the generated rows, local dates from Intl's formatter rather than the
+// tool's TimeZone, percentiles by sorting and picking, the rate by division and Math.round)
+// on 3,000 seeded applications; and hand-checked figures for the edge cases.
 
 const data = generate(3000, 16);
 
@@ -184,5 +121,28 @@ describe.each(['pg', 'sqlite'] as const)('local dates and exact figures on %s', 
     // days 1, 2, 3: rank ⌈1.5⌉ = 2 → 2, rank ⌈2.7⌉ = 3 → 3; two withdrawn count in applications only
     expect(s3).toEqual({ key: 'SRV-0003', name: 'Xizmat SRV-0003', applications: 5, decided: 3, on_time: 2, late: 1, open: 0, overdue: 0, on_time_rate: 0.6667, median_days: 2, p90_days: 3, max_days_late: 1 });
     expect(got.total).toEqual({ applications: 13, decided: 11, on_time: 3, late: 8, open: 0, overdue: 0, on_time_rate: 0.2727, median_days: 3, p90_days: 7, max_days_late: 7 });
+  });
+});
+
+describe('PostgreSQL reads only the partitions of the period', () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb('pg');
+    await insertGenerated(t.db.knex, 'pg', data);
+  });
+  afterAll(async () => t?.cleanup());
+
+  test('March in Tashkent: the February and March partitions (its first five hours are February in UTC), no other', async () => {
+    const { disciplineSql } = await import('../../src/report/discipline-sql.js');
+    const zone = new TimeZone('Asia/Tashkent');
+    const { sql, bindings } = disciplineSql('pg', {
+      by: 'agency', fromInstant: new Date(zone.startOf('2026-03-01')).toISOString(), toInstant: new Date(zone.startOf('2026-04-01')).toISOString(),
+      asOf: '2026-05-15', agencies: null, timeZone: zone.name,
+    });
+    const plan = ((await t.db.knex.raw(`explain (costs off) ${sql}`, bindings as never)).rows as Array<{ 'QUERY PLAN': string }>).map((r) => r['QUERY PLAN']).join('\n');
+    const scanned = [...new Set(plan.match(/applications_p\d{4}_\d{2}/g))].sort();
+    expect(scanned).toEqual(['applications_p2026_02', 'applications_p2026_03']);
+    const all = ((await t.db.knex.raw(`explain (costs off) ${disciplineSql('pg', { by: 'agency', fromInstant: null, toInstant: null, asOf: '2026-05-15', agencies: null, timeZone: zone.name }).sql}`, [zone.name, zone.name, '2026-05-15'])).rows as Array<{ 'QUERY PLAN': string }>).map((r) => r['QUERY PLAN']).join('\n');
+    expect(new Set(all.match(/applications_p\d{4}_\d{2}/g)).size).toBeGreaterThanOrEqual(6);
   });
 });
