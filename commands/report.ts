@@ -34,7 +34,7 @@ export function registerReport(program: Command, bind: Bind): void {
 
   report
     .command('discipline')
-    .description('deadlines kept and missed, per handling agency, service, region, channel or month (SPEC §10)')
+    .description('deadlines kept and missed, per handling agency, service, region, channel or month')
     .option('--from <date>', 'first local submission date (YYYY-MM-DD) of the period, inclusive (default: the first application)')
     .option('--to <date>', 'last local submission date of the period, inclusive (default: the last application)')
     .option('--as-of <date>', 'the day open applications are judged on: overdue when their deadline is before it (default: today in the registry\'s time zone)')
@@ -49,7 +49,8 @@ export function registerReport(program: Command, bind: Bind): void {
       'decision date is on or before its deadline (due_on), else late by the difference in days.',
       'Open: received or in progress; overdue: open with a deadline before --as-of. Withdrawn',
       'applications count in "applications" only. median_days / p90_days: days from the local',
-      'submission date to the local decision date of the decided, the value at rank ⌈p·n⌉.',
+      'submission date to the local decision date of the decided, the value at rank ⌈p·n⌉ (p50 and',
+      'p90 in the table).',
       'One consistent snapshot; an audit row is written.',
       '',
       'Examples:',
