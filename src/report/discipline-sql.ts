@@ -73,13 +73,18 @@ export function disciplineSql(dialect: 'pg' | 'sqlite', q: DisciplineQuery): { s
     : q.by === 'service' ? 'left join services nm on nm.code = r.key'
     : null;
 
-  const sql = `with a as (
+  // SQLite inlines a CTE at each use and evaluates a column's expression at each reference:
+  // the local dates (a JS function) would be computed eight times a row and the scan run
+  // twice (h is read twice). Materialised, each happens once. PostgreSQL materialises h by
+  // itself (read twice) and is better off with a inlined.
+  const once = pg ? '' : ' materialized';
+  const sql = `with a as${once} (
   select ${key} as key, x.sub_d, x.dec_d, x.due_on,
          case when x.status in ('completed', 'rejected') then 1 else 0 end as dec,
          case when x.status in ('received', 'in_progress') then 1 else 0 end as opn
     from (${x}) x
 ),
-h as (
+h as${once} (
   select key,
          case when dec = 1 then ${dayDiff('dec_d', 'sub_d')} end as days,
          count(*) as n,

@@ -5,6 +5,7 @@ import { guardedTransaction } from '../db/guarded-tx.js';
 import type { DisciplineGroup, DisciplineReportDoc, DisciplineRow } from '../output/html/discipline-report.js';
 import { addDays, TimeZone } from '../time/zone.js';
 import { disciplineSql, SQLITE_LOCAL_DATE, type GroupBy } from './discipline-sql.js';
+import { localDateFunction } from './sqlite-local-date.js';
 
 // `report discipline` (SPEC §10): deadlines kept and missed. The figures come from one query
 // (discipline-sql.ts) run in one read-only snapshot; here the period becomes instants, the
@@ -66,14 +67,9 @@ export function compareKeys(a: string | null, b: string | null): number {
   return a < b ? -1 : 1;
 }
 
-/** better-sqlite3 has no time zones: the local date comes from the same TimeZone the import uses. */
+/** better-sqlite3 has no time zones: the local date comes from the same zone rules the import uses. */
 function registerLocalDate(conn: Database, zone: TimeZone): void {
-  conn.function(SQLITE_LOCAL_DATE, { deterministic: true }, (ts: unknown) => {
-    if (ts === null || ts === undefined) return null;
-    const ms = Date.parse(String(ts));
-    if (Number.isNaN(ms)) throw new Error(`a stored timestamp is malformed: ${JSON.stringify(String(ts).slice(0, 40))}`);
-    return zone.localDate(ms);
-  });
+  conn.function(SQLITE_LOCAL_DATE, { deterministic: true }, localDateFunction(zone));
 }
 
 export async function disciplineReport(db: Db, o: DisciplineOptions): Promise<DisciplineReportDoc> {

@@ -27,7 +27,7 @@ select coalesce(a.handled_by, s.agency_code) as key,
   left join services s on s.code = a.service_code
  where a.submitted_at >= :from_instant::timestamptz and a.submitted_at < :to_instant::timestamptz
  group by 1
- order by 1 collate "C";
+ order by coalesce(a.handled_by, s.agency_code) collate "C";
 `;
 
 /**
