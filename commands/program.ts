@@ -19,6 +19,7 @@ import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerMigrate } from './migrate.js';
 import { registerRegistry } from './registry.js';
+import { registerReport } from './report.js';
 import { registerValidate } from './validate.js';
 
 
@@ -109,6 +110,7 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
   registerValidate(program, bind);
   registerExport(program, bind);
   registerRegistry(program, bind);
+  registerReport(program, bind);
   registerDb(program, bind);
   registerAudit(program, bind);
   registerCompletion(program, bind);

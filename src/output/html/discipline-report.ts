@@ -23,7 +23,8 @@ export interface DisciplineRow {
 }
 
 export interface DisciplineGroup extends DisciplineRow {
-  key: string;
+  /** null only by agency: applications with no handled_by whose service is no longer in the registry */
+  key: string | null;
   name: string | null;
 }
 
@@ -44,6 +45,9 @@ export interface DisciplinePageOptions {
   /** the database the report was made from (a target name; no secrets) */
   source?: string;
 }
+
+/** the group of applications whose handling agency is not known (SPEC §10 leaves it open; README) */
+export const NO_KEY = '(service no longer in the registry)';
 
 const rate = (r: number | null) => (r === null ? null : percent(r));
 const days = (d: number | null) => (d === null ? null : d);
@@ -67,9 +71,10 @@ export function renderDisciplineHtml(report: DisciplineReportDoc, o: DisciplineP
   ];
   if (o.generatedAt) items.push({ label: 'made at', value: when(o.generatedAt) });
   if (o.source) items.push({ label: 'source', value: o.source, tone: 'wide' });
-  const label = (g: DisciplineGroup) => (g.name ? `${g.key} — ${g.name}` : g.key);
+  const keyText = (g: DisciplineGroup) => g.key ?? NO_KEY;
+  const label = (g: DisciplineGroup) => (g.name ? `${keyText(g)} — ${g.name}` : keyText(g));
   const cols: Column<DisciplineGroup>[] = [
-    { head: 'key', cell: (g) => g.key, max: 40, nowrap: true },
+    { head: 'key', cell: (g) => (g.key === null ? html`<span class="none">${NO_KEY}</span>` : g.key), max: 40, nowrap: true },
     ...(report.groups.some((g) => g.name !== null) ? [{ head: 'name', cell: (g: DisciplineGroup) => g.name, max: 60 }] : []),
     { head: 'applications', num: true, cell: (g) => g.applications },
     { head: 'decided', num: true, cell: (g) => g.decided },
