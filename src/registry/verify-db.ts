@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { fromRow, toJsonText } from '../records/db-row.js';
-import { ENTITIES, type EntityName } from '../records/fields.js';
+import { ENTITIES, REGISTRY_ENTITY_NAMES, type EntityName } from '../records/fields.js';
 import { writeLog } from './log-file.js';
 import { HEADS_TABLE } from './log-store.js';
 import type { VerifierKey } from './log/note-keys.js';
@@ -62,7 +62,7 @@ export async function verifyDatabase(db: Db, o: VerifyDbOptions): Promise<LogVer
       await writeLog(trx, out);
       out.end();
       await once(out, 'finish');
-      for (const e of Object.keys(ENTITIES) as EntityName[]) tables[e] = await writeTable(trx, e, path.join(dir, `${e}.ndjson`));
+      for (const e of REGISTRY_ENTITY_NAMES) tables[e] = await writeTable(trx, e, path.join(dir, `${e}.ndjson`));
       const rows = (await trx(HEADS_TABLE).select('size', 'root').orderBy('size')) as Array<{ size: number | string; root: string }>;
       heads = rows.map((h) => ({ size: Number(h.size), root: Buffer.from(h.root, 'base64'), name: `the stored tree head` }));
       if (o.extraChecks) extra = await o.extraChecks(trx);
@@ -74,7 +74,7 @@ export async function verifyDatabase(db: Db, o: VerifyDbOptions): Promise<LogVer
       checkpoints: o.checkpoints,
       keys: o.keys,
       heads,
-      snapshots: (Object.keys(ENTITIES) as EntityName[]).map((e) => ({ entity: e, file: path.join(dir, `${e}.ndjson`), name: `the ${ENTITIES[e].table} table` })),
+      snapshots: REGISTRY_ENTITY_NAMES.map((e) => ({ entity: e, file: path.join(dir, `${e}.ndjson`), name: `the ${ENTITIES[e].table} table` })),
       maxIssues: o.maxIssues,
     });
     for (const i of extra) {
