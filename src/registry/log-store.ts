@@ -154,31 +154,34 @@ async function sqlPuts(knex: Knex, entity: EntityName, puts: EntityChanges['puts
   const head = open.slice(0, open.indexOf('"item":"') + '"item":"'.length);
   const tail = `,"op":"put","timestamp":${JSON.stringify(stamp.timestamp)}}`;
   if (!open.endsWith(tail) || !open.includes(`","key":"K","number":1${tail}`)) throw new Error('registry log: the entry form changed: sqlPuts must follow');
-  // Numbered over the codes alone (a narrow sort), then joined back to the rows.
-  const sql = `with k as materialized (
-      select s.code, ? + row_number() over (order by s.code collate "C") as number from ${from}
-    ), h as materialized (
-      select k.number, k.code::text as key, b, 'sha-256:' || encode(sha256(convert_to(b, 'UTF8')), 'hex') as hash
-        from k join ${table} s on s.code = k.code, lateral (select ${item} as b) x
-    ), e as materialized (
-      select number, key, hash, b, ? || hash || '","key":' || to_json(key)::text || ',"number":' || number::text || ? as bytes from h
+  // One pass: each row's item built once (OFFSET 0 keeps the planner from inlining it into
+  // every use), hashed, numbered in code order, kept for the two inserts and the leaves.
+  // Items go in in hash order, the order of their primary key's index (200,000 services
+  // under load: 11.5 s with the sort, 16.3 s without); entries come out in number order.
+  const sql = `with e as materialized (
+      select number, key, hash, b, ? || hash || '","key":' || to_json(key)::text || ',"number":' || number::text || ? as bytes
+        from (select key, b, hash, ? + row_number() over (order by key collate "C") as number
+                from (select key, b, 'sha-256:' || encode(sha256(convert_to(b, 'UTF8')), 'hex') as hash
+                        from (select s.code::text as key, ${item} as b from ${from} offset 0) x offset 0) y offset 0) z
     ), i as (
       insert into ${ITEMS_TABLE} (hash, bytes) select hash, b from e order by hash on conflict do nothing
     ), n as (
       insert into ${ENTRIES_TABLE} ("number", "timestamp", "actor", "entity", "key", "op", "item", "bytes")
-      select number, ?, ?, ?, key, 'put', hash, bytes from e order by number
+      select number, ?, ?, ?, key, 'put', hash, bytes from e
     )
     select string_agg(sha256(decode('00', 'hex') || convert_to(bytes, 'UTF8')), ''::bytea order by number) as leaves from e`;
-  bindings.unshift(base);
-  bindings.push(head, tail, stamp.timestamp, stamp.actor, entity);
+  bindings.unshift(head, tail, base);
+  bindings.push(stamp.timestamp, stamp.actor, entity);
   await knex.raw('savepoint egovctl_log_sql');
   try {
     const r = (await knex.raw(sql, bindings)) as { rows: Array<{ leaves: Buffer | null }> };
     await knex.raw('release savepoint egovctl_log_sql');
     return r.rows[0]?.leaves ?? Buffer.alloc(0);
   } catch (err) {
-    // 23502: a row whose bytes only JavaScript builds exactly (NULL bytes, NULL hash)
-    if ((err as { code?: string }).code !== '23502') throw err;
+    // 23502: a row whose bytes only JavaScript builds exactly (NULL bytes, NULL hash);
+    // 22xxx: a value SQL cannot read (a list that is not JSON): JavaScript says what is wrong
+    const code = String((err as { code?: string }).code ?? '');
+    if (code !== '23502' && !code.startsWith('22')) throw err;
     await knex.raw('rollback to savepoint egovctl_log_sql');
     return null;
   }
@@ -206,7 +209,12 @@ export interface AppendResult {
  * rolls back releases the lock with its numbers unused); SQLite's write transaction
  * already serialises. The head comes from the stored compact range: O(appended · log n).
  */
-export async function appendEntries(knex: Knex, changes: readonly EntityChanges[], stamp: { timestamp: string; actor: string }): Promise<AppendResult | null> {
+export interface AppendOptions {
+  /** PostgreSQL: build items in SQL — `auto` for runs of SQL_MIN puts or more (default); `never` is the JavaScript path (tests compare the two) */
+  sql?: 'auto' | 'always' | 'never';
+}
+
+export async function appendEntries(knex: Knex, changes: readonly EntityChanges[], stamp: { timestamp: string; actor: string }, o: AppendOptions = {}): Promise<AppendResult | null> {
   const dialect = dialectOf(knex);
   const order = Object.keys(ENTITIES) as EntityName[];
   const sorted = changes.filter((c) => ENTITIES[c.entity].logged).sort((a, b) => order.indexOf(a.entity) - order.indexOf(b.entity));
@@ -229,7 +237,8 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
   for (const c of sorted) {
     for (const key of [...c.deletes].sort(byCode)) await add(c.entity, 'delete', key, null);
     const puts = c.puts;
-    if (dialect === 'pg' && (!Array.isArray(puts) || puts.length >= SQL_MIN)) {
+    const sql = o.sql ?? 'auto';
+    if (dialect === 'pg' && sql !== 'never' && (sql === 'always' || !Array.isArray(puts) || puts.length >= SQL_MIN)) {
       await flush(knex, dialect, p);
       const leaves = await sqlPuts(knex, c.entity, puts, range.size, stamp);
       if (leaves) {

@@ -46,7 +46,15 @@ function member(f: FieldDef, col: Column | undefined, ref: string): { value: str
       return { value: `to_json(string_to_array(nullif(${ref}::text, ''), ${lit(ITEM_SEPARATOR)}))::text`, safe: null };
     case 'list':
       if (t !== 'text' && t !== 'character varying') return null;
-      return { value: `nullif(${ref}::text, '[]')`, safe: `(${ref} is null or ${ref}::text ~ ${lit(CANONICAL_LIST)})` };
+      // Stored as the tool writes it (JSON.stringify of strings: already canonical when it
+      // holds no escape), else re-serialised from its strings — unless an element is not a
+      // string or the text has \u0000, which PostgreSQL's JSON functions cannot decode.
+      return {
+        value: `case when ${ref}::text ~ ${lit(CANONICAL_LIST)} then nullif(${ref}::text, '[]')
+          else (select to_json(array_agg(x order by o))::text from json_array_elements_text(${ref}::json) with ordinality as a(x, o)) end`,
+        safe: `(${ref} is null or ${ref}::text ~ ${lit(CANONICAL_LIST)} or (strpos(${ref}::text, ${lit('\\u0000')}) = 0 and json_typeof(${ref}::json) = 'array'
+          and not exists (select from json_array_elements(${ref}::json) as a(v) where json_typeof(a.v) <> 'string')))`,
+      };
     case 'decimal':
       if (t !== 'numeric') return null;
       return { value: `to_json(trim_scale(${ref})::text)::text`, safe: `(${ref} is null or ${ref} <> 'NaN'::numeric)` };
