@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ENTITIES } from '../records/fields.js';
 import { appendEntries, hasLog, osActor, type AppendResult, type EntityChanges } from './log-store.js';
 
 // The one write path for records (issue 14 item 4): every command that changes agencies or
@@ -25,9 +26,12 @@ export interface RunStamp {
 }
 
 export async function recordChanges(trx: Knex, changes: readonly EntityChanges[], stamp: RunStamp): Promise<AppendResult | null> {
+  // Applications are not in the log (fields.ts: logged false): nothing to append for them.
+  const logged = changes.filter((c) => ENTITIES[c.entity].logged);
+  if (logged.length === 0) return null;
   if (process.env[BENCH_NO_LOG] === '1') return null;
   // A database whose log migration is not applied yet has no log to append to: the
   // migration's genesis takes in whatever is stored when it runs.
   if (!(await hasLog(trx))) return null;
-  return appendEntries(trx, changes, { timestamp: stamp.timestamp, actor: stamp.actor ?? osActor() });
+  return appendEntries(trx, logged, { timestamp: stamp.timestamp, actor: stamp.actor ?? osActor() });
 }
