@@ -320,6 +320,9 @@ async function runImport(db: Db, o: ImportOptions, env: ImportEnv, started: numb
       }
       if (fatal) return await fail(`${source.sourceName} cannot be imported: ${log.describe()}; nothing was written`);
       if (direct) {
+        // Applications: the records after the first bad one were not sent, so ids they repeat
+        // were not seen; validate would report them. Start over, staged, to report every issue.
+        if (bad > 0 && entity === 'applications') throw new RetryStaged();
         if (bad > 0) return await fail(`${bad} record${bad === 1 ? '' : 's'} of ${source.sourceName} ${bad === 1 ? 'has' : 'have'} errors: ${log.describe()}; nothing was written`);
         env.signal.throwIfAborted();
         // The primary key of applications is (id, submitted_at) (partitioning): an id twice

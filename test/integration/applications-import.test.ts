@@ -267,6 +267,14 @@ describe('applications on PostgreSQL: monthly partitions', () => {
       expect(await partitions()).toEqual(before);
     }
   });
+
+  test('into the empty table, a bad record and an id twice after it: both reported, as validate does', async () => {
+    await t.db.knex('applications').del();
+    const file = writeFile(t.dir, 'bad-dup.csv', [APPLICATION_HEADER, app({ id: 'E-1', submittedAt: '2025-05-01T10:00:00.000Z' }), app({ id: 'E-2', service: 'NO-SUCH' }), app({ id: 'E-1', submittedAt: '2025-06-01T10:00:00.000Z' })]);
+    const err = await failed(importFile(t.db, opts('applications', file), testEnv(t.dir)));
+    expect(err.report.issues.map((i) => [i.code, i.line]).sort()).toEqual([['duplicate-key', 2], ['duplicate-key', 4], ['unknown-reference', 3]]);
+    expect(Number(((await t.db.knex('applications').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n)).toBe(0);
+  });
 });
 
 describe('timestamps already canonical skip the Date round trip', () => {

@@ -16,7 +16,7 @@ async function run(c: Case) {
     entity: c.entity,
     path: dir + c.file,
     agenciesFile: c.entity === 'services' ? { entity: 'agencies', path: dir + 'agencies.csv' } : undefined,
-    servicesFile: c.entity === 'applications' ? { entity: 'services', path: dir + 'services-good.csv' } : undefined,
+    servicesFile: c.entity === 'applications' ? { entity: 'services', path: dir + 'applications-services.csv' } : undefined,
     today: TODAY,
   });
 }
