@@ -31,7 +31,7 @@ test('bash: commands, subcommands, options, entity names, option values and targ
   expect(r.stderr).toBe('');
   const script = r.stdout;
   expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
-  expect(complete(script, ['egovctl', ''])).toEqual(['doctor', 'config', 'migrate', 'import', 'validate', 'export', 'registry', 'db', 'audit', 'completion', 'help']);
+  expect(complete(script, ['egovctl', ''])).toEqual(['doctor', 'config', 'migrate', 'import', 'validate', 'export', 'registry', 'report', 'db', 'audit', 'completion', 'help']);
   expect(complete(script, ['egovctl', 'mi'])).toEqual(['migrate']);
   expect(complete(script, ['egovctl', 'migrate', ''])).toEqual(['status', 'latest', 'up', 'down', 'rollback', 'unlock']);
   expect(complete(script, ['egovctl', 'migrate', 'rollback', '--'])).toEqual(expect.arrayContaining(['--steps', '--all', '--dry-run', '--backup', '--no-backup', '--target', '--json']));
