@@ -16,7 +16,7 @@ import type { SnapshotSelect, SourceRun } from './pg-source.js';
 // formatted into the same lines by the same functions, so that the bytes are the ones the
 // export printed at that moment.
 
-const PAGE = 20_000;
+const PAGE = 5000;
 const CHUNK = 64 * 1024;
 
 export interface LogPoint {
