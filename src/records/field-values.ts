@@ -281,7 +281,9 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
     case 'timestamp': {
       // Already canonical (as every export writes it): itself, without a Date and its text.
       if (typeof v === 'string' && isCanonicalInstant(v)) return v;
-      const t = typeof v === 'string' && /^[0-9]{4}-[0-9]{2}-[0-9]{2}T/.test(v) ? Date.parse(v) : NaN;
+      // Date.parse rolls 2026-02-30 over to March 2 and 24:00 to the next day: a time that
+      // names no real moment of its date is an error, never silently another date.
+      const t = typeof v === 'string' && /^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):/.test(v) && realDate(v.slice(0, 10)) ? Date.parse(v) : NaN;
       if (Number.isNaN(t)) return broken('type-error', `${f.name} must be an ISO 8601 time like 2026-01-31T08:00:00.000Z`);
       return new Date(t).toISOString();
     }

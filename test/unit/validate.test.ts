@@ -158,3 +158,23 @@ describe('the record as a whole', () => {
     ]);
   });
 });
+
+describe('timestamps name a real moment', () => {
+  const app = {
+    id: 'A-1', service_code: 'SRV-001', audience: 'G2C', channel: 'portal', region: 'UZ', status: 'received',
+  };
+  const at = (submitted_at: string) => checkRecord('applications', { line: 2, fields: { ...app, submitted_at } }, { today: TODAY });
+  it.each(['2026-02-30T10:00:00.000Z', '2026-02-29T10:00:00Z', '2026-04-31T00:00:00Z', '2026-02-28T24:00:00Z', '2026-13-01T00:00:00Z'])(
+    '%s is a type-error, not another day', (v) => {
+      expect(at(v).issues.map((i) => [i.code, i.field])).toEqual([['type-error', 'submitted_at']]);
+    });
+  it.each([
+    ['2024-02-29T10:00:00Z', '2024-02-29T10:00:00.000Z'],
+    ['2026-02-28T23:59:59.999Z', '2026-02-28T23:59:59.999Z'],
+    ['2026-03-01T04:30:00+05:00', '2026-02-28T23:30:00.000Z'],
+  ])('%s → %s', (v, canonical) => {
+    const c = at(v);
+    expect(c.issues).toEqual([]);
+    expect(c.values!.submitted_at).toBe(canonical);
+  });
+});
