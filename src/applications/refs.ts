@@ -1,7 +1,7 @@
 import { AUDIENCES, CHANNELS, type RecordValues } from '../records/fields.js';
 import { issue, type Issue } from '../records/issues.js';
 import { mismatches, valueBit } from '../records/service-lookup.js';
-import { TimeZone, isoDate } from '../time/zone.js';
+import { TimeZone, instantMs, isoDate } from '../time/zone.js';
 
 const DAY_MS = 86_400_000;
 import type { StoredServices } from './service-versions.js';
@@ -46,7 +46,7 @@ export class ApplicationRefs {
 
   /** The local submission date plus the service's processing_days as the log had it then. */
   dueOn(serviceCode: string, submittedAt: string): string {
-    const ms = Date.parse(submittedAt);
+    const ms = instantMs(submittedAt);
     // the local date as a day number (TimeZone.localDate's arithmetic), plus the days
     const day = Math.floor((ms + this.zone.offsetAt(ms)) / DAY_MS) + this.services.processingDaysAt(serviceCode, ms)!;
     let date = this.dates.get(day);

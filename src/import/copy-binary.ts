@@ -1,3 +1,4 @@
+import { instantMs } from '../time/zone.js';
 import { toBytes } from '../io/utf8-bytes.js';
 import { field, ITEM_SEPARATOR, type EntityName, type FieldType, type RecordValues } from '../records/fields.js';
 
@@ -149,7 +150,7 @@ const INT8 = PREFIX[8]!;
  */
 export function instant(iso: string | null | undefined): string {
   if (iso === null || iso === undefined) return NULL;
-  const micros = (Date.parse(iso) - EPOCH_2000) * 1000;
+  const micros = (instantMs(iso) - EPOCH_2000) * 1000;
   const hi = Math.floor(micros / TWO_32);
   const lo = micros - hi * TWO_32;
   return INT8 + int32(hi) + chr((lo / 16777216) & 255, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimeZone, addDays, daysBetween, timeZoneProblem } from '../../src/time/zone.js';
+import { TimeZone, addDays, daysBetween, instantMs, timeZoneProblem } from '../../src/time/zone.js';
 
 describe('the registry time zone', () => {
   it('puts 19:00 UTC on the next local day in Tashkent (UTC+05:00)', () => {
@@ -41,5 +41,35 @@ describe('the registry time zone', () => {
     expect(addDays('2026-12-31', 365)).toBe('2027-12-31');
     expect(daysBetween('2026-01-30', '2026-03-01')).toBe(30);
     expect(daysBetween('2026-03-01', '2026-01-30')).toBe(-30);
+  });
+});
+
+describe('the cached offsets agree with Intl', () => {
+  it('every 7 minutes of 2026 in New York, Lord Howe (30-minute DST) and Tashkent', () => {
+    for (const name of ['America/New_York', 'Australia/Lord_Howe', 'Asia/Tashkent']) {
+      const tz = new TimeZone(name);
+      const fmt = new Intl.DateTimeFormat('en-CA', { timeZone: name, year: 'numeric', month: '2-digit', day: '2-digit' });
+      for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 7 * 60_000) {
+        const want = fmt.format(new Date(ms));
+        const got = tz.localDate(ms);
+        if (got !== want) expect(`${name} ${new Date(ms).toISOString()} ${got}`).toBe(`${name} ${new Date(ms).toISOString()} ${want}`);
+      }
+    }
+  });
+  it('instantMs reads the canonical form as Date.parse does, and anything else through Date.parse', () => {
+    for (const iso of ['2026-01-31T08:00:00.000Z', '1999-12-31T23:59:59.999Z', '2024-02-29T00:00:00.001Z', '0999-01-01T00:00:00.000Z', '0050-06-01T00:00:00.000Z']) {
+      expect(instantMs(iso)).toBe(Date.parse(iso));
+    }
+    // 20,000 instants spread over the years 1–9999
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const lo = Date.parse('0001-01-01T00:00:00.000Z');
+    const hi = Date.parse('9999-12-31T23:59:59.999Z');
+    for (let i = 0; i < 20_000; i++) {
+      const iso = new Date(Math.floor(lo + rand() * (hi - lo))).toISOString();
+      if (instantMs(iso) !== Date.parse(iso)) expect(`${iso} ${instantMs(iso)}`).toBe(`${iso} ${Date.parse(iso)}`);
+    }
+    expect(instantMs('2026-01-31T08:00:00Z')).toBe(Date.parse('2026-01-31T08:00:00Z'));
+    expect(instantMs('2026-01-31T13:00:00+05:00')).toBe(Date.parse('2026-01-31T08:00:00Z'));
   });
 });
