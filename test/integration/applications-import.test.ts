@@ -289,9 +289,12 @@ describe('timestamps already canonical skip the Date round trip', () => {
       const t = Date.parse(text);
       const roundTrip = Number.isNaN(t) ? null : new Date(t).toISOString();
       if (isCanonicalInstant(text)) expect(roundTrip).toBe(text);
-      // what parseValue returns is the round trip, either way
+      // what parseValue returns is the round trip, either way — unless the text names a day
+      // that does not exist or an hour past 23, which Date.parse would roll over: an error
+      const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+      const real = m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate() && Number(text.slice(11, 13)) < 24;
       const p = parseValue(f, text);
-      if (roundTrip === null) expect(typeof p).toBe('object');
+      if (roundTrip === null || !real) expect(typeof p).toBe('object');
       else expect(p).toBe(roundTrip);
     }
     expect(isCanonicalInstant('2026-03-31T19:30:00.000Z')).toBe(true);
