@@ -28,7 +28,6 @@
 // /tmp/egov-bench/test/bench/applications.js). The generated files are kept in --dir and
 // reused (10M take a few minutes to generate, ~1.1 GB). The machine varies ±15–40 % between
 // runs (FIELD-NOTES): compare the ratios of one run, not times across runs.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +35,7 @@ import { inputFields } from '../../src/records/fields.js';
 import { partitionName } from '../../src/applications/partitions.js';
 import { TimeZone, addDays } from '../../src/time/zone.js';
 import { generateApplicationSet, type ApplicationSet } from './gen-applications.js';
+import { runTimed } from './run-timed.js';
 
 export const TIME_ZONE = 'Asia/Tashkent';
 
@@ -155,36 +155,11 @@ interface Run {
 
 /**
  * Runs a command, timing it; peak RSS from /usr/bin/time -v when there is one, else from
- * /proc (the helper of import.ts, which cannot be imported: that file runs on import). A
+ * /proc (run-timed.ts, shared with the other benchmarks). A
  * failure is returned, not thrown, so that a missing command leaves its row empty.
  */
 function timed(cmd: string, cmdArgs: string[], measureRss: boolean, env?: NodeJS.ProcessEnv): Promise<Run> {
-  const useTime = measureRss && fs.existsSync('/usr/bin/time');
-  const [file, argv] = useTime ? ['/usr/bin/time', ['-v', cmd, ...cmdArgs]] : [cmd, cmdArgs];
-  return new Promise((resolve) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    const out: Buffer[] = [];
-    let stderr = '';
-    let hwm = 0;
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const poll = measureRss && !useTime ? setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwm = Math.max(hwm, Number(m[1]));
-      } catch { /* gone */ }
-    }, 50) : null;
-    child.on('error', (err) => resolve({ ok: false, seconds: 0, peakRssMb: null, stdout: '', stderr: String(err), code: null }));
-    child.on('close', (code) => {
-      if (poll) clearInterval(poll);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      const kb = m ? Number(m[1]) : hwm;
-      if (useTime) stderr = stderr.replace(/\n?\s*Command being timed:[\s\S]*$/, '').replace(/^Command exited with non-zero status \d+\n?/m, '');
-      resolve({ ok: code === 0, seconds, peakRssMb: measureRss && kb ? kb / 1024 : null, stdout: Buffer.concat(out).toString('utf8'), stderr, code });
-    });
-  });
+  return runTimed(cmd, cmdArgs, measureRss, env);
 }
 
 /** The first lines of a failed command's message, for the table. */

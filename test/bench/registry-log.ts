@@ -13,10 +13,11 @@
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //   node /tmp/egov-bench/test/bench/registry-log.js [records=1000000] [--dir /tmp/egov-bench-data]
 // (BENCH_RECORDS in the environment lowers the default too.)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateAgencies, generateServices } from './gen-services.js';
+import { runTimedOrThrow } from './run-timed.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -48,32 +49,7 @@ interface Run {
 
 /** Runs a command, timing it; peak RSS from /usr/bin/time -v when there is one, else from /proc. */
 function timed(cmd: string, cmdArgs: string[], measureRss: boolean, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  const useTime = measureRss && fs.existsSync('/usr/bin/time');
-  const [file, argv] = useTime ? ['/usr/bin/time', ['-v', cmd, ...cmdArgs]] : [cmd, cmdArgs];
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    let hwm = 0;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const poll = measureRss && !useTime ? setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwm = Math.max(hwm, Number(m[1]));
-      } catch { /* gone */ }
-    }, 50) : null;
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (poll) clearInterval(poll);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) return reject(new Error(`${cmd} ${cmdArgs.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`));
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      const kb = m ? Number(m[1]) : hwm;
-      resolve({ seconds, peakRssMb: measureRss && kb ? kb / 1024 : null, stdout });
-    });
-  });
+  return runTimedOrThrow(cmd, cmdArgs, measureRss, env);
 }
 
 
