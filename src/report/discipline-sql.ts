@@ -73,6 +73,8 @@ export function disciplineSql(dialect: 'pg' | 'sqlite', q: DisciplineQuery): { s
     : q.by === 'service' ? 'left join services nm on nm.code = r.key'
     : null;
 
+  if (pg) return { sql: pgSql(key, x, asOf, name), bindings };
+
   // SQLite inlines a CTE at each use and evaluates a column's expression at each reference:
   // the local dates (a JS function) would be computed eight times a row and the scan run
   // twice (h is read twice). Materialised, each happens once. PostgreSQL materialises h by
@@ -120,4 +122,38 @@ r as (
 select r.*, ${name ? 'nm.name_uz' : 'null'} as name
   from r${name ? ` ${name}` : ''}`;
   return { sql, bindings };
+}
+
+/**
+ * PostgreSQL: the groups and the total in one pass, by grouping sets, with percentile_disc
+ * for the median and p90 — exact here: it takes the row at ceil(p·n) (float8), and
+ * ceil(0.9·n) equals ⌈9n/10⌉ for every n up to 20,000,000 (test/unit/discipline.test.ts).
+ * The histogram form below (for SQLite, which has no ordered-set aggregates) was planned
+ * by PostgreSQL as a sort and group over every row once the partitions had statistics
+ * (it cannot know that the (group, days) pairs are few): 3.8 s against 1.5 s for this at
+ * 1,000,000 applications.
+ */
+function pgSql(key: string, x: string, asOf: string, name: string | null): string {
+  return `with a as (
+  select ${key} as key, x.sub_d, x.dec_d, x.due_on,
+         x.status in ('completed', 'rejected') as dec,
+         x.status in ('received', 'in_progress') as opn
+    from (${x}) x
+),
+r as (
+  select grouping(key) as lvl, key,
+         count(*) as applications,
+         count(*) filter (where dec) as decided,
+         count(*) filter (where dec and dec_d <= due_on) as on_time,
+         count(*) filter (where dec and dec_d > due_on) as late,
+         count(*) filter (where opn) as open,
+         count(*) filter (where opn and due_on < ${asOf}) as overdue,
+         coalesce(max(dec_d - due_on) filter (where dec and dec_d > due_on), 0) as max_days_late,
+         percentile_disc(0.5) within group (order by dec_d - sub_d) filter (where dec) as median_days,
+         percentile_disc(0.9) within group (order by dec_d - sub_d) filter (where dec) as p90_days
+    from a
+   group by grouping sets ((key), ())
+)
+select r.*, ${name ? 'nm.name_uz' : 'null'} as name
+  from r${name ? ` ${name}` : ''}`;
 }

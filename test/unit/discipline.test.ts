@@ -90,3 +90,15 @@ test('the reference query for psql: values as quoted literals', () => {
   expect(sql).toContain("a.submitted_at >= '2026-02-28T19:00:00.000Z'::timestamptz");
   expect(sql).not.toMatch(/:(tz|as_of|from_instant|to_instant)\b/);
 });
+
+describe('percentile_disc is exact for the ranks of SPEC §10', () => {
+  test('ceil(0.9·n) in floating point is ⌈9n/10⌉, and ceil(0.5·n) is ⌈n/2⌉, for every n up to 20,000,000', () => {
+    // PostgreSQL's percentile_disc takes the row at ceil(percentile · rowcount), in float8
+    let bad = 0;
+    for (let n = 1; n <= 20_000_000; n++) {
+      if (Math.ceil(0.9 * n) !== Math.floor((9 * n + 9) / 10)) bad++;
+      if (Math.ceil(0.5 * n) !== Math.floor((n + 1) / 2)) bad++;
+    }
+    expect(bad).toBe(0);
+  });
+});
