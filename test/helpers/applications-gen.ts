@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { ensureMonthPartitions } from '../../src/applications/partitions.js';
 import { toRow } from '../../src/records/db-row.js';
 import type { RecordValues } from '../../src/records/fields.js';
+import { prng } from '../bench/gen-services.js';
 
 // A small seeded data set for the discipline tests: agencies (one whose name is markup, one
 // with nothing decided, one with no applications at all), services with processing times
@@ -11,17 +12,8 @@ import type { RecordValues } from '../../src/records/fields.js';
 // a regional office, a few of a service that is no longer in the registry. The same seed
 // gives the same rows. Written into the tables directly (the import is built elsewhere).
 
-/** mulberry32: small, fast, and the same sequence on every machine */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the generators' own: the same sequence on every machine */
+export const rng = prng;
 
 export interface ApplicationRow {
   id: string;
