@@ -36,7 +36,7 @@ export interface GeneratedData {
 }
 
 export const MARKUP_AGENCY = 'XSS';
-export const MARKUP_NAME = '<script>window.__pwned=1</script> Hokimlik';
+export const MARKUP_NAME = '<script>__pwned=1</script>"><img src=x onerror="__pwned=2">';
 /** an agency whose applications are all open or withdrawn */
 export const UNDECIDED_AGENCY = 'NODEC';
 /** an agency with services but no application */
