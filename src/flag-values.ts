@@ -45,7 +45,7 @@ export function parseTimestamp(flag: string, text: string): string {
 export function parseCode(what: string, text: string): string {
   const v = text.trim();
   if (v.length >= IDENTIFIER_MIN && v.length <= IDENTIFIER_MAX && IDENTIFIER_PATTERN.test(v)) return v;
-  throw new UsageError(`"${text}" is not a ${what} code: codes are ${IDENTIFIER_MIN}–${IDENTIFIER_MAX} characters of A–Z, 0–9 and single dashes, starting with a letter (e.g. ADL-0003)`);
+  throw new UsageError(`"${text}" is not ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} code: codes are ${IDENTIFIER_MIN}–${IDENTIFIER_MAX} characters of A–Z, 0–9 and single dashes, starting with a letter (e.g. ADL-0003)`);
 }
 
 /** A comma-separated list; each item must be one of `allowed` when given. */

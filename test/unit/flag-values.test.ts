@@ -29,3 +29,9 @@ test('codes and lists', () => {
   expect(() => parseList('--status', ',', ['draft'])).toThrow('--status needs at least one value');
   expect(() => parseList('--audience', 'G2C,B2B,X', ['G2C', 'G2B', 'G2G'])).toThrow('--audience: "B2B", "X" are not allowed; allowed values: G2C, G2B, G2G');
 });
+
+test('a bad code says which kind, with the right article', () => {
+  expect(() => parseCode('agency', 'adl 1')).toThrow('"adl 1" is not an agency code');
+  expect(() => parseCode('service', 'x')).toThrow('"x" is not a service code');
+  expect(parseCode('service', ' TAX-0001 ')).toBe('TAX-0001');
+});
