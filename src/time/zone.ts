@@ -94,6 +94,8 @@ export class TimeZone {
 }
 
 const D0 = 48;
+/** where the digits of YYYY-MM-DDTHH:MM:SS.sssZ are */
+const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
 
 /**
  * Epoch ms of an ISO 8601 UTC instant. The canonical form (2026-01-31T08:00:00.000Z, what
@@ -102,13 +104,17 @@ const D0 = 48;
  */
 export function instantMs(iso: string): number {
   if (iso.length !== 24 || iso.charCodeAt(23) !== 90 /* Z */ || iso.charCodeAt(10) !== 84 /* T */) return Date.parse(iso);
+  for (const i of DIGITS) {
+    const c = iso.charCodeAt(i) - D0;
+    if (c < 0 || c > 9) return Date.parse(iso);
+  }
   const n = (i: number) => iso.charCodeAt(i) - D0;
   // Days since 1970 from the civil date, in integer arithmetic (H. Hinnant's
   // days_from_civil): Date.UTC goes through the runtime and cost most of the saving.
   let y = n(0) * 1000 + n(1) * 100 + n(2) * 10 + n(3);
   const m = n(5) * 10 + n(6);
   const d = n(8) * 10 + n(9);
-  if (m < 1 || m > 12 || d < 1 || d > 31) return Date.parse(iso);
+  if (m < 1 || m > 12 || d < 1 || d > 31 || n(11) * 10 + n(12) > 23 || n(14) > 5 || n(17) > 5) return Date.parse(iso);
   if (m <= 2) y -= 1;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;

@@ -73,3 +73,10 @@ describe('the cached offsets agree with Intl', () => {
     expect(instantMs('2026-01-31T13:00:00+05:00')).toBe(Date.parse('2026-01-31T08:00:00Z'));
   });
 });
+
+describe('instantMs on text that only looks canonical', () => {
+  it.each(['2026-03-31T99:30:00.000Z', '2026-03-31T19:60:00.000Z', '2026-13-01T00:00:00.000Z', '2026-0a-01T00:00:00.000Z', 'yesterday-is-not-a-timeZ'])(
+    '%s is NaN, as Date.parse says', (v) => {
+      expect(instantMs(v)).toBeNaN();
+    });
+});
