@@ -77,9 +77,8 @@ export function disciplineSql(dialect: 'pg' | 'sqlite', q: DisciplineQuery): { s
 
   // SQLite inlines a CTE at each use and evaluates a column's expression at each reference:
   // the local dates (a JS function) would be computed eight times a row and the scan run
-  // twice (h is read twice). Materialised, each happens once. PostgreSQL materialises h by
-  // itself (read twice) and is better off with a inlined.
-  const once = pg ? '' : ' materialized';
+  // twice (h is read twice). Materialised, each happens once.
+  const once = ' materialized';
   const sql = `with a as${once} (
   select ${key} as key, x.sub_d, x.dec_d, x.due_on,
          case when x.status in ('completed', 'rejected') then 1 else 0 end as dec,

@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest';
 import { disciplineCsv, disciplineTable } from '../../src/report/discipline-format.js';
 import { disciplineSql } from '../../src/report/discipline-sql.js';
 import { compareKeys, onTimeRate, type DisciplineReportDoc } from '../../src/report/discipline.js';
-import { referenceSql } from '../../src/report/reference-sql.js';
 import { plain } from '../../src/output/logger.js';
 
 describe('on_time_rate: on_time / decided rounded half away from zero to 4 decimals (SPEC §10)', () => {
@@ -81,14 +80,6 @@ describe('the query: every value bound, nothing of the user\'s in the SQL text',
     expect(disciplineSql('pg', { ...q, by: 'region', agencies: null }).sql).not.toContain('join services');
     expect(disciplineSql('pg', { ...q, by: 'region' }).sql).toContain('join services');
   });
-});
-
-test('the reference query for psql: values as quoted literals', () => {
-  const sql = referenceSql({ timeZone: "Asia/Tash'kent", asOf: '2026-04-01', fromInstant: '2026-02-28T19:00:00.000Z', toInstant: '2026-03-31T19:00:00.000Z' });
-  expect(sql).toContain("at time zone 'Asia/Tash''kent'");
-  expect(sql).toContain("a.due_on < '2026-04-01'::date");
-  expect(sql).toContain("a.submitted_at >= '2026-02-28T19:00:00.000Z'::timestamptz");
-  expect(sql).not.toMatch(/:(tz|as_of|from_instant|to_instant)\b/);
 });
 
 describe('percentile_disc is exact for the ranks of SPEC §10', () => {
