@@ -47,7 +47,6 @@ export function disciplineSql(dialect: Dialect, q: DisciplineQuery): { sql: stri
     return fragments.param(cast);
   };
   const localDate = (col: string) => dates.localDate(col, () => bind(q.timeZone, 'text'));
-  const dayDiff = dates.dayDiff;
   const needServices = q.by === 'agency' || q.agencies !== null;
   const handling = 'coalesce(x.handled_by, x.s_agency)';
   const key = {
@@ -75,13 +74,17 @@ export function disciplineSql(dialect: Dialect, q: DisciplineQuery): { sql: stri
     : q.by === 'service' ? 'left join services nm on nm.code = r.key'
     : null;
 
-  if (fragments.orderedSetAggregates) return { sql: orderedSetSql(key, x, asOf, name), bindings };
+  const sql = fragments.orderedSetAggregates ? orderedSetSql(key, x, asOf, name) : histogramSql(key, x, asOf, name, dates.dayDiff);
+  return { sql, bindings };
+}
 
+/** Without ordered-set aggregates (SQLite): the histogram form of the comment at the top. */
+function histogramSql(key: string, x: string, asOf: string, name: string | null, dayDiff: (later: string, earlier: string) => string): string {
   // SQLite inlines a CTE at each use and evaluates a column's expression at each reference:
   // the local dates (a JS function) would be computed eight times a row and the scan run
   // twice (h is read twice). Materialised, each happens once.
   const once = ' materialized';
-  const sql = `with a as${once} (
+  return `with a as${once} (
   select ${key} as key, x.sub_d, x.dec_d, x.due_on,
          case when x.status in ('completed', 'rejected') then 1 else 0 end as dec,
          case when x.status in ('received', 'in_progress') then 1 else 0 end as opn
@@ -122,7 +125,6 @@ r as (
 )
 select r.*, ${name ? 'nm.name_uz' : 'null'} as name
   from r${name ? ` ${name}` : ''}`;
-  return { sql, bindings };
 }
 
 /**
