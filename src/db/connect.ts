@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Target } from '../config/resolve.js';
 import { redact } from '../config/redact.js';
 import { ConflictError, DatabaseError, EgovError, isConnectionLoss } from '../errors.js';
-import { adapters, dialectNamed, type DialectAdapter } from './dialect/index.js';
+import { adapters, dialectNamed, type Dialect, type DialectAdapter } from './dialect/index.js';
 import { dbTimeouts } from './timeouts.js';
 
 export { DEFAULT_TIMEOUTS, dbTimeouts, setDbTimeouts, type DbTimeouts } from './timeouts.js';
@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 export interface Db {
   knex: Knex;
   target: Target;
-  dialect: 'pg' | 'sqlite';
+  dialect: Dialect;
   /** what differs between the dialects (db/dialect/), chosen once from the target */
   adapter: DialectAdapter;
 }
