@@ -1,4 +1,3 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { dbTimeouts, type Db } from '../db/connect.js';
 import { ConflictError } from '../errors.js';
@@ -56,37 +55,9 @@ function chained(row: StoredAudit, id: number, prev: string | null): StoredAudit
  * covers it and the row can never be updated afterwards. Returns the row as stored.
  */
 export async function appendAudit(db: Db, row: StoredAudit): Promise<{ id: number; hash: string }> {
-  if (db.dialect === 'pg') {
-    return db.knex.transaction(async (trx) => {
-      await trx.raw(`select set_config('lock_timeout', ?, true)`, [`${lockWaitMs()}ms`]);
-      await trx.raw('select pg_advisory_xact_lock(?::bigint)', [AUDIT_LOCK_KEY]);
-      const last = (await trx('audit_log').select('id', 'hash').orderBy('id', 'desc').first()) as { id: number; hash: string | null } | undefined;
-      const out = chained(row, last ? Number(last.id) + 1 : 1, last ? last.hash : null);
-      await trx('audit_log').insert(out);
-      // The serial sequence is not used for ids any more; keep it at the last one anyway,
-      // so that a client inserting without an id gets a free id, not a duplicate-key error.
-      await trx.raw(`select setval(pg_get_serial_sequence('audit_log', 'id'), ?)`, [out.id]);
-      return { id: out.id, hash: out.hash };
-    });
-  }
-  const client = db.knex.client as { acquireConnection(): Promise<BetterSqlite3.Database>; releaseConnection(c: BetterSqlite3.Database): Promise<void> };
-  const conn = await client.acquireConnection();
-  const busy = conn.pragma('busy_timeout', { simple: true }) as number;
-  try {
-    conn.pragma(`busy_timeout = ${lockWaitMs()}`);
-    // better-sqlite3 is synchronous: read, hash and insert run inside one BEGIN IMMEDIATE.
-    const append = conn.transaction(() => {
-      const last = conn.prepare('select id, hash from audit_log order by id desc limit 1').get() as { id: number; hash: string | null } | undefined;
-      const out = chained(row, last ? Number(last.id) + 1 : 1, last ? last.hash : null);
-      const cols = Object.keys(out);
-      conn.prepare(`insert into audit_log (${cols.join(', ')}) values (${cols.map((c) => `@${c}`).join(', ')})`).run(out);
-      return { id: out.id, hash: out.hash };
-    });
-    return append.immediate();
-  } finally {
-    conn.pragma(`busy_timeout = ${busy}`);
-    await client.releaseConnection(conn);
-  }
+  const lock = { table: 'audit_log', id: 'id', columns: ['id', 'hash'], lockKey: AUDIT_LOCK_KEY, waitMs: lockWaitMs() };
+  const out = await db.adapter.locks.appendAfterLast(db.knex, lock, (last) => chained(row, last ? Number(last.id) + 1 : 1, last ? (last.hash as string | null) : null));
+  return { id: out.id, hash: out.hash };
 }
 
 const PAGE = 1000;
@@ -150,7 +121,7 @@ export async function auditHead(db: Db): Promise<AuditHead> {
   if (!(await hasAuditChain(db.knex))) throw new ConflictError(`target ${db.target.name}: the audit trail is not chained yet`, { details: ['- run: egovctl migrate latest'] });
   // one statement, so that count and last row are of the same snapshot
   const r = (await db.knex.raw('select (select count(*) from audit_log) as n, (select hash from audit_log order by id desc limit 1) as hash')) as unknown;
-  const row = (db.dialect === 'pg' ? (r as { rows: Array<Record<string, unknown>> }).rows[0] : (r as Array<Record<string, unknown>>)[0])!;
+  const row = db.adapter.types.rows(r)[0]!;
   return { rows: Number(row.n), hash: row.hash === null || row.hash === undefined ? null : String(row.hash) };
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { dialectNamed } from '../db/dialect/index.js';
 import { UsageError } from '../errors.js';
 import { editDistance } from '../io/closest.js';
 import { baseIriProblem } from './base-iri.js';
@@ -177,19 +178,10 @@ function hint(key: string, known: readonly string[]): string {
 function fromUrl(url: string, source: string, base: string, name?: string, passwordEnv?: string, env?: NodeJS.ProcessEnv): Target {
   const parsed = parseDbUrl(url, base);
   if (typeof parsed === 'string') throw new UsageError(`${source}: "${redactUrl(url)}": ${parsed}`);
-  let full = parsed.url;
-  if (parsed.dialect === 'pg') {
-    const u = new URL(full);
-    if (u.password) registerSecret(safeDecode(u.password));
-    // node-postgres reads ?password= (and passes ?sslpassword= on to TLS): secrets too
-    for (const key of ['password', 'sslpassword']) registerSecret(u.searchParams.get(key));
-    const pw = passwordEnv ? env?.[passwordEnv] : undefined;
-    if (pw) {
-      registerSecret(pw);
-      u.password = encodeURIComponent(pw);
-      full = u.toString();
-    }
-  }
+  // the password in the URL, or from passwordEnv, as the dialect's URLs hold it (db/dialect/)
+  const pw = passwordEnv ? env?.[passwordEnv] : undefined;
+  const { url: full, secrets } = dialectNamed(parsed.dialect).connection.credentials(parsed.url, pw || undefined);
+  for (const s of secrets) registerSecret(s);
   const displayUrl = redactUrl(parsed.url);
   return {
     name: name ?? displayUrl,
@@ -202,14 +194,6 @@ function fromUrl(url: string, source: string, base: string, name?: string, passw
     embedded: false,
     ...(passwordEnv ? { passwordEnv } : {}),
   };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ResolvedConfig {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './connect.js';
+import { adapterOf } from './dialect/index.js';
 
 // What an undo of migrations drops, found from the SQL its dry run captured (so a new
 // migration's tables are counted without a list kept by hand), and how many rows each
@@ -34,15 +35,9 @@ export async function countTables(db: Db | { knex: Knex }, tables: readonly stri
 }
 
 /**
- * PostgreSQL: how many monthly partitions the applications table has (they go with it
+ * How many monthly partitions the applications table has (PostgreSQL; they go with it
  * when it is dropped); null on SQLite or before the applications migration.
  */
 export async function applicationPartitions(db: Db | { knex: Knex }): Promise<number | null> {
-  if (db.knex.client.config.client !== 'pg') return null;
-  const r = await db.knex.raw(
-    `select count(i.inhrelid)::int as n, bool_or(true) as present from pg_class p left join pg_inherits i on i.inhparent = p.oid
-     where p.relname = 'applications' and p.relkind = 'p' and p.relnamespace = to_regnamespace(current_schema())::oid`,
-  );
-  const row = r.rows[0] as { n: number; present: boolean | null };
-  return row.present ? row.n : null;
+  return adapterOf(db.knex).schema.partitionCount(db.knex, 'applications');
 }

@@ -1,12 +1,12 @@
-import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import { EgovError } from '../errors.js';
 import type { Db } from './connect.js';
 
 // The one rule for an interrupt (SIGINT/SIGTERM) during a write (SPEC §5, §7):
 // - before COMMIT is sent, it rolls back: the running statement is cancelled
-//   (pg_cancel_backend from a second connection, FIELD-NOTES: a flag alone does nothing
-//   while a statement runs), the transaction is rolled back, the command says so (130/143);
+//   (PostgreSQL: pg_cancel_backend from a second connection, FIELD-NOTES: a flag alone does
+//   nothing while a statement runs — the adapter's interrupts.cancelOnAbort), the
+//   transaction is rolled back, the command says so (130/143);
 // - once COMMIT is sent, it is too late: the commit goes on, the command reports what it
 //   committed and exits 0, and the top level says that the interrupt came too late.
 // The decision is made at one point (the check just before COMMIT), in one thread, so it
@@ -15,8 +15,6 @@ import type { Db } from './connect.js';
 // SQLite (better-sqlite3) runs a statement on this very thread: nothing can stop it from
 // JavaScript. There the interrupt is seen between statements and batches; a statement in
 // progress runs to its end, and then the same check before COMMIT decides.
-
-const require = createRequire(import.meta.url);
 
 type Phase = 'open' | 'committing' | 'committed';
 const phases = new WeakMap<AbortSignal, Phase>();
@@ -36,48 +34,6 @@ export function interruptOr(err: unknown, signal: AbortSignal | undefined): unkn
   return signal?.aborted && !(err instanceof EgovError) ? signal.reason : err;
 }
 
-/**
- * While the transaction is open, an abort cancels whatever statement it is running, and
- * goes on cancelling (a statement that starts after the first cancel) until it is closed.
- */
-async function cancelOnAbort(db: Db, trx: Knex.Transaction, signal: AbortSignal): Promise<() => Promise<void>> {
-  const conn = (await trx.client.acquireConnection()) as { processID?: number };
-  const pid = conn.processID;
-  if (!pid) return async () => {};
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let client: import('pg').Client | null = null;
-  let pending: Promise<unknown> = Promise.resolve();
-  const cancelOnce = async () => {
-    if (stopped) return;
-    try {
-      if (!client) {
-        const pg = require('pg') as typeof import('pg');
-        client = new pg.Client({ connectionString: db.target.url, connectionTimeoutMillis: 5_000, application_name: 'egovctl-cancel' });
-        client.on('error', () => {});
-        await client.connect();
-      }
-      if (!stopped) await client.query('select pg_cancel_backend($1)', [pid]);
-    } catch {
-      // the server is gone or refuses: closing the pool (the top level's last resort) rolls back
-    }
-  };
-  const loop = () => {
-    pending = pending.then(cancelOnce);
-    if (!stopped) timer = setTimeout(loop, 300);
-  };
-  const onAbort = () => loop();
-  signal.addEventListener('abort', onAbort, { once: true });
-  if (signal.aborted) onAbort();
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
-    await pending; // no cancel may be in flight once COMMIT is sent
-    await (client as import('pg').Client | null)?.end().catch(() => {});
-  };
-}
-
 export interface GuardedOptions {
   isolationLevel?: 'read committed' | 'repeatable read' | 'serializable';
 }
@@ -88,11 +44,12 @@ export interface GuardedOptions {
  */
 export async function guardedTransaction<T>(db: Db, signal: AbortSignal | undefined, fn: (trx: Knex.Transaction) => Promise<T>, opts: GuardedOptions = {}): Promise<T> {
   signal?.throwIfAborted();
-  const trx = await db.knex.transaction(undefined, db.dialect === 'pg' && opts.isolationLevel ? { isolationLevel: opts.isolationLevel } : {});
+  const trx = await db.knex.transaction(undefined, db.adapter.snapshots.transactionConfig(opts.isolationLevel));
+  const cancelOnAbort = db.adapter.interrupts.cancelOnAbort;
   let stop = async () => {};
   let result: T;
   try {
-    if (signal && db.dialect === 'pg') stop = await cancelOnAbort(db, trx, signal);
+    if (signal && cancelOnAbort) stop = await cancelOnAbort(db.target.url, trx, signal);
     result = await fn(trx);
     await yieldToSignals();
     signal?.throwIfAborted();

@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { ConflictError, InternalError } from '../errors.js';
 import type { Db } from './connect.js';
+import type { MigrationLockState } from './dialect/index.js';
 
 // Our own small migrator rather than knex's: knex keeps its lock in a row that a killed run
 // leaves behind, and has no checksums. Here every run holds the lock for exactly as long
@@ -114,50 +115,18 @@ export async function migrationStatus(db: Db, dir?: string): Promise<StatusRepor
 }
 
 /**
- * Whether another run holds the migration lock right now, and since when (PostgreSQL). An
- * advisory lock belongs to one database: a run migrating another database on the same
- * server holds a lock with the same key that is not ours to report, or to clear.
+ * Whether another run holds the migration lock right now, and since when (PostgreSQL: an
+ * advisory lock of this database; SQLite: a write transaction elsewhere).
  */
-export async function lockState(db: Db): Promise<{ locked: boolean; pid?: number; since?: string; application?: string }> {
-  if (db.dialect === 'pg') {
-    const r = await db.knex.raw(
-      `select l.pid, a.xact_start, a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
-        where l.locktype = 'advisory' and l.granted and ((l.classid::bigint << 32) | l.objid::bigint) = ?::bigint
-          and l.database = (select oid from pg_database where datname = current_database()) limit 1`,
-      [LOCK_KEY],
-    );
-    const row = r.rows[0];
-    return row ? { locked: true, pid: row.pid, since: row.xact_start ? new Date(row.xact_start).toISOString() : undefined, application: row.application_name } : { locked: false };
-  }
-  // SQLite: a write transaction elsewhere shows as a busy database. Ask without waiting.
-  const conn = (await db.knex.client.acquireConnection()) as import('better-sqlite3').Database;
-  try {
-    const prev = conn.pragma('busy_timeout', { simple: true }) as number;
-    conn.pragma('busy_timeout = 0');
-    try {
-      conn.exec('BEGIN IMMEDIATE');
-      conn.exec('ROLLBACK');
-      return { locked: false };
-    } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) return { locked: true };
-      throw err;
-    } finally {
-      conn.pragma(`busy_timeout = ${prev}`);
-    }
-  } finally {
-    await db.knex.client.releaseConnection(conn);
-  }
+export async function lockState(db: Db): Promise<MigrationLockState> {
+  return db.adapter.locks.migrationLockState(db.knex, LOCK_KEY);
 }
 
 /** Ends the session that holds the lock (PostgreSQL). SQLite's lock dies with its process. */
 export async function unlock(db: Db): Promise<{ cleared: boolean; pid?: number }> {
   const state = await lockState(db);
   if (!state.locked) return { cleared: false };
-  if (db.dialect !== 'pg') {
-    throw new ConflictError('the SQLite database is being written by another process; its lock ends with that process (stop it first)');
-  }
-  await db.knex.raw('select pg_terminate_backend(?)', [state.pid!]);
-  return { cleared: true, pid: state.pid! };
+  return db.adapter.locks.endMigrationLockHolder(db.knex, state);
 }
 
 type Plan = (applied: AppliedRow[], files: MigrationFile[]) => { direction: 'up' | 'down'; names: string[] };
@@ -221,57 +190,7 @@ async function run(db: Db, plan: Plan, opts: RunOptions): Promise<RunResult> {
   };
 
   const timeout = opts.lockTimeoutMs ?? 60_000;
-  if (db.dialect === 'pg') {
-    const DRY = Symbol('dry-run');
-    let result: RunResult | undefined;
-    try {
-      await db.knex.transaction(async (trx) => {
-        const deadline = Date.now() + timeout;
-        for (;;) {
-          const r = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [LOCK_KEY]);
-          if (r.rows[0].ok) break;
-          if (Date.now() > deadline) {
-            const st = await lockState(db);
-            throw new ConflictError(`another migration run holds the lock${st.pid ? ` (server pid ${st.pid}${st.since ? `, since ${st.since}` : ''})` : ''}; waited ${Math.round(timeout / 1000)} s`, {
-              details: ['- wait for it to finish; if it was killed, `egovctl migrate unlock` clears it'],
-            });
-          }
-          await new Promise((res) => setTimeout(res, 200));
-        }
-        result = await body(trx);
-        if (opts.dryRun) throw DRY;
-      });
-    } catch (err) {
-      if (err !== DRY) throw err;
-    }
-    return result!;
-  }
-
-  // SQLite: one connection; BEGIN IMMEDIATE takes the write lock (waiting busy_timeout).
-  const k = db.knex;
-  await k.raw(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(timeout))}`);
-  try {
-    await k.raw('BEGIN IMMEDIATE');
-  } catch (err) {
-    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
-      throw new ConflictError(`another process is writing this SQLite database (a migration run?); waited ${Math.round(timeout / 1000)} s`, {
-        details: ['- try again when it ends; its lock ends with that process'],
-      });
-    }
-    throw err;
-  }
-  // Foreign keys cannot be switched inside a transaction; defer their checks instead,
-  // so that a migration may rebuild a table others refer to.
-  await k.raw('PRAGMA defer_foreign_keys = ON');
-  let result: RunResult;
-  try {
-    result = await body(k);
-  } catch (err) {
-    await k.raw('ROLLBACK').catch(() => {});
-    throw err;
-  }
-  await k.raw(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
-  return result;
+  return db.adapter.locks.withMigrationLock(db.knex, { key: LOCK_KEY, timeoutMs: timeout, dryRun: !!opts.dryRun }, body);
 }
 
 const pendingNames = (applied: AppliedRow[], files: MigrationFile[]) => {

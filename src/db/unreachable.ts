@@ -1,8 +1,9 @@
-import type { Target } from '../config/resolve.js';
+import type { DialectTarget as Target } from './dialect/types.js';
 
-// What to check next when a database cannot be reached (issue 13.10): the host and port
-// that were tried, whether a server is there, and where the URL came from — the password
-// is never in it (Target.displayUrl is redacted).
+// What to check next when a PostgreSQL server cannot be reached (issue 13.10; the pg
+// adapter's connectionHints): the host and port that were tried, whether a server is
+// there, and where the URL came from — the password is never in it (Target.displayUrl is
+// redacted).
 
 interface DriverError {
   code?: string;
@@ -25,7 +26,6 @@ function hostPort(target: Target, e: DriverError): string {
 
 /** Hint lines for a connection that failed; none when there is nothing useful to add. */
 export function connectionHints(target: Target, err: unknown): string[] {
-  if (target.dialect !== 'pg') return [];
   const e = (err ?? {}) as DriverError;
   // node-postgres reports a host with several addresses as an AggregateError
   const first = e.code ? e : e.errors?.find((x) => x.code) ?? e;

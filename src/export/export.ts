@@ -2,6 +2,7 @@ import { withLogSnapshot, type LogPoint } from './log-source.js';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { databaseError, isDriverError, isLockTimeout, type Db } from '../db/connect.js';
+import type { Dialect } from '../db/dialect/index.js';
 import { MIGRATIONS_TABLE } from '../db/migrator.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { openAtomicFile, outputError, prepareFileAtomic } from '../io/atomic-file.js';
@@ -61,6 +62,12 @@ export interface ExportResult {
   complete: boolean;
 }
 
+/**
+ * How each dialect streams a table out: its driver's own way (PostgreSQL: COPY, formatted
+ * by the server; SQLite: better-sqlite3's row iterator). A new dialect registers its source here.
+ */
+const TABLE_SOURCES: Readonly<Record<Dialect, typeof withPgCopy>> = { pg: withPgCopy, sqlite: withSqliteRows };
+
 export async function schemaVersion(db: Db): Promise<string | null> {
   if (!(await db.knex.schema.hasTable(MIGRATIONS_TABLE))) return null;
   const r = (await db.knex(MIGRATIONS_TABLE).max({ v: 'name' })) as Array<{ v: string | null }>;
@@ -98,9 +105,7 @@ export async function exportRecords(db: Db, entity: EntityName, opts: ExportOpti
   try {
     run = opts.point
       ? await withLogSnapshot(db, entity, sourceFormat, filters, raw, opts.point, consume, cpsv?.prelude)
-      : db.dialect === 'pg'
-      ? await withPgCopy(db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude)
-      : await withSqliteRows(db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude);
+      : await TABLE_SOURCES[db.adapter.name](db, entity, sourceFormat, filters, raw, consume, onCount, cpsv?.prelude);
   } catch (err) {
     // an abort shows up as AbortError from the pipeline: say which signal it was
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new InterruptedError();

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
+import { adapterOf } from '../db/dialect/index.js';
 import { UsageError } from '../errors.js';
 import { toJsonText } from '../records/db-row.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
@@ -56,7 +57,7 @@ function matches(entity: EntityName, v: RecordValues, f: ExportFilters): boolean
 
 /** The records of one entity after the first `size` entries, ordered by code as the export orders them. */
 async function* snapshotValues(knex: Knex, entity: EntityName, size: number): AsyncGenerator<RecordValues> {
-  if (knex.client.config.client !== 'pg') {
+  if (!adapterOf(knex).sql.distinctOn) {
     yield* snapshotValuesSqlite(knex, entity, size);
     return;
   }
@@ -82,7 +83,7 @@ async function* snapshotValues(knex: Knex, entity: EntityName, size: number): As
   }
 }
 
-/** SQLite (no DISTINCT ON): each key's latest entry by a subquery on the (entity, key, number) index. */
+/** Without DISTINCT ON (SQLite): each key's latest entry by a subquery on the (entity, key, number) index. */
 async function* snapshotValuesSqlite(knex: Knex, entity: EntityName, size: number): AsyncGenerator<RecordValues> {
   let after: string | null = null;
   for (;;) {
@@ -115,9 +116,9 @@ export async function withLogSnapshot(
 ): Promise<SourceRun> {
   // One read-only snapshot for the size and every page. JIT compiling the page query cost
   // more than running it (PostgreSQL: 116 of 172 ms a page of 5,000).
-  const trx = await (db.dialect === 'pg' ? db.knex.transaction(undefined, { isolationLevel: 'repeatable read', readOnly: true }) : db.knex.transaction());
+  const trx = await db.adapter.snapshots.readSnapshot(db.knex);
   try {
-    if (db.dialect === 'pg') await trx.raw('set local jit = off');
+    await db.adapter.planner.manySmallQueries(trx);
     return await snapshotRun(db, trx, entity, format, filters, raw, point, consume, prelude);
   } finally {
     await trx.rollback().catch(() => {});

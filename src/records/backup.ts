@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
+import { adapterOf } from '../db/dialect/index.js';
 import { ENTITIES, type EntityName } from './fields.js';
 import { fromRow, toJsonText } from './db-row.js';
 import { outputError } from '../io/atomic-file.js';
@@ -77,7 +78,7 @@ export async function writeBackup(
  */
 function keysetColumns(knex: Knex | Knex.Transaction, entity: EntityName): string[] {
   const key = ENTITIES[entity].key;
-  return key === 'id' && knex.client.config.client === 'pg' ? ['id', 'submitted_at'] : [key];
+  return key === 'id' && adapterOf(knex).schema.partitioned ? ['id', 'submitted_at'] : [key];
 }
 
 /** Every row that `where` selects, ordered by key, `pageSize` rows a query. */

@@ -63,7 +63,7 @@ export function serviceJson(values: RecordValues): Record<string, unknown> {
  * so a long listing neither holds every record in memory nor mixes two states.
  */
 export async function* iterateServices(db: Db, filter: ExportFilters, limit: number, signal?: AbortSignal, pageSize = 2000): AsyncGenerator<RecordValues> {
-  const trx = await (db.dialect === 'pg' ? db.knex.transaction(undefined, { isolationLevel: 'repeatable read', readOnly: true }) : db.knex.transaction());
+  const trx = await db.adapter.snapshots.readSnapshot(db.knex);
   try {
     let after: string | null = null;
     let left = limit > 0 ? limit : Infinity;

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Db } from '../db/connect.js';
 import { UsageError } from '../errors.js';
@@ -17,7 +16,7 @@ import type { SignerKey } from './log/note-keys.js';
 /** The target's logOrigin, else egovctl/<database> (the SQLite file's name without extension). */
 export function logOrigin(db: Db): string {
   if (db.target.logOrigin) return db.target.logOrigin;
-  const name = db.dialect === 'sqlite' ? path.parse(db.target.database).name : db.target.database;
+  const name = db.adapter.connection.databaseName(db.target);
   return `egovctl/${name}`;
 }
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Knex } from 'knex';
+import { adapterOf, type DialectAdapter } from '../db/dialect/index.js';
 import { fromRow } from '../records/db-row.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
 import { CompactRange, type CompactRangeState } from './log/compact-range.js';
@@ -17,12 +18,6 @@ export const ITEMS_TABLE = 'registry_log_items';
 export const HEADS_TABLE = 'registry_log_heads';
 /** In drop order (entries name items by hash; nothing refers to heads). */
 export const LOG_TABLES = [ENTRIES_TABLE, ITEMS_TABLE, HEADS_TABLE] as const;
-
-export type LogDialect = 'pg' | 'sqlite';
-
-export function dialectOf(knex: Knex): LogDialect {
-  return knex.client.config.client === 'pg' ? 'pg' : 'sqlite';
-}
 
 /** SPEC §9: `user@host` of the operating system. */
 export function osActor(): string {
@@ -48,16 +43,7 @@ export interface StoredHead {
  * that the head it reads is the latest; taking it again is a no-op.
  */
 export async function lockLog(knex: Knex): Promise<void> {
-  if (dialectOf(knex) !== 'pg') return;
-  // LOCK takes no snapshot, a query (even of the catalog: hasTable) would: so try, in a savepoint.
-  await knex.raw('savepoint egovctl_log_lock');
-  try {
-    await knex.raw(`lock table ${HEADS_TABLE} in exclusive mode`);
-    await knex.raw('release savepoint egovctl_log_lock');
-  } catch (err) {
-    if ((err as { code?: string }).code !== '42P01') throw err;
-    await knex.raw('rollback to savepoint egovctl_log_lock'); // no log yet: nothing to serialise
-  }
+  await adapterOf(knex).locks.lockTableForWrites(knex, HEADS_TABLE, 'egovctl_log_lock');
 }
 
 export async function hasLog(knex: Knex): Promise<boolean> {
@@ -93,32 +79,19 @@ interface Pending {
   items: Map<string, string>;
 }
 
-async function flush(knex: Knex, dialect: LogDialect, p: Pending): Promise<void> {
-  if (p.items.size) {
-    const hashes = [...p.items.keys()];
-    const bytes = [...p.items.values()];
-    if (dialect === 'pg') {
-      await knex.raw(`insert into ${ITEMS_TABLE} (hash, bytes) select * from unnest(?::text[], ?::text[]) on conflict do nothing`, [hashes, bytes]);
-    } else {
-      for (let i = 0; i < hashes.length; i += 400) {
-        const part = hashes.slice(i, i + 400);
-        await knex.raw(`insert or ignore into ${ITEMS_TABLE} (hash, bytes) values ${part.map(() => '(?, ?)').join(', ')}`, part.flatMap((h, j) => [h, bytes[i + j]!]));
-      }
-    }
-  }
+const ITEM_ROWS = { table: ITEMS_TABLE, columns: ['hash', 'bytes'], types: ['text', 'text'], ignoreDuplicates: true };
+const ENTRY_ROWS = {
+  table: ENTRIES_TABLE,
+  columns: ['number', 'timestamp', 'actor', 'entity', 'key', 'op', 'item', 'bytes'].map((c) => `"${c}"`),
+  types: ['bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
+  ignoreDuplicates: false,
+};
+
+async function flush(knex: Knex, adapter: DialectAdapter, p: Pending): Promise<void> {
+  if (p.items.size) await adapter.sql.insertRows(knex, ITEM_ROWS, [...p.items]);
   if (p.entries.length) {
-    const cols = ['number', 'timestamp', 'actor', 'entity', 'key', 'op', 'item', 'bytes'];
     const vals = (x: { e: Entry; text: string }) => [x.e.number, x.e.timestamp, x.e.actor, x.e.entity, x.e.key, x.e.op, x.e.item, x.text];
-    if (dialect === 'pg') {
-      const arrays = cols.map((_, i) => p.entries.map((x) => vals(x)[i]));
-      await knex.raw(`insert into ${ENTRIES_TABLE} (${cols.map((c) => `"${c}"`).join(', ')})
-        select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])`, arrays as unknown as Knex.RawBinding[]);
-    } else {
-      for (let i = 0; i < p.entries.length; i += 100) {
-        const part = p.entries.slice(i, i + 100);
-        await knex.raw(`insert into ${ENTRIES_TABLE} (${cols.map((c) => `"${c}"`).join(', ')}) values ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, part.flatMap(vals));
-      }
-    }
+    await adapter.sql.insertRows(knex, ENTRY_ROWS, p.entries.map(vals));
   }
   p.entries = [];
   p.items = new Map();
@@ -215,13 +188,13 @@ export interface AppendOptions {
 }
 
 export async function appendEntries(knex: Knex, changes: readonly EntityChanges[], stamp: { timestamp: string; actor: string }, o: AppendOptions = {}): Promise<AppendResult | null> {
-  const dialect = dialectOf(knex);
+  const adapter = adapterOf(knex);
   const order = Object.keys(ENTITIES) as EntityName[];
   const sorted = changes.filter((c) => ENTITIES[c.entity].logged).sort((a, b) => order.indexOf(a.entity) - order.indexOf(b.entity));
   if (sorted.every((c) => c.deletes.length === 0 && Array.isArray(c.puts) && c.puts.length === 0)) return null;
   await lockLog(knex);
   // Many small queries follow: compiling any of them (JIT) would cost more than it saves.
-  if (dialect === 'pg') await knex.raw('set local jit = off');
+  await adapter.planner.manySmallQueries(knex);
   const head = await latestHead(knex);
   const range = head ? CompactRange.fromState(head.state) : CompactRange.empty();
   const p: Pending = { entries: [], items: new Map() };
@@ -232,14 +205,14 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
     range.append(leafHash(Buffer.from(text, 'utf8')));
     p.entries.push({ e, text });
     appended++;
-    if (p.entries.length >= WRITE_BATCH) await flush(knex, dialect, p);
+    if (p.entries.length >= WRITE_BATCH) await flush(knex, adapter, p);
   };
   for (const c of sorted) {
     for (const key of [...c.deletes].sort(byCode)) await add(c.entity, 'delete', key, null);
     const puts = c.puts;
     const sql = o.sql ?? 'auto';
-    if (dialect === 'pg' && sql !== 'never' && (sql === 'always' || !Array.isArray(puts) || puts.length >= SQL_MIN)) {
-      await flush(knex, dialect, p);
+    if (adapter.sql.logItemsInSql && sql !== 'never' && (sql === 'always' || !Array.isArray(puts) || puts.length >= SQL_MIN)) {
+      await flush(knex, adapter, p);
       const leaves = await sqlPuts(knex, c.entity, puts, range.size, stamp);
       if (leaves) {
         for (let at = 0; at < leaves.length; at += HASH_SIZE) range.append(leaves.subarray(at, at + HASH_SIZE));
@@ -249,7 +222,7 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
     }
     // A table just loaded in bulk has no statistics yet: without them the planner scanned
     // the whole table for each batch of codes below (200,000 services: 35 s instead of 3).
-    if ('all' in puts && dialect === 'pg') await knex.raw(`analyze ${ENTITIES[c.entity].table}`);
+    if ('all' in puts) await adapter.planner.analyze(knex, [ENTITIES[c.entity].table]);
     const codes = 'all' in puts
       ? ((await (puts.updatedAt ? knex(ENTITIES[c.entity].table).select('code').where('updated_at', puts.updatedAt) : knex(ENTITIES[c.entity].table).select('code'))) as Array<{ code: string }>).map((r) => r.code)
       : [...(puts as readonly string[])];
@@ -263,10 +236,10 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
       }
     }
   }
-  await flush(knex, dialect, p);
+  await flush(knex, adapter, p);
   if (appended === 0) return null;
   // The same for the log's own tables, which `registry verify` and `export --as-of` join.
-  if (appended >= 10_000 && dialect === 'pg') await knex.raw(`analyze ${ENTRIES_TABLE}, ${ITEMS_TABLE}`);
+  if (appended >= 10_000) await adapter.planner.analyze(knex, [ENTRIES_TABLE, ITEMS_TABLE]);
   const root = range.root().toString('base64');
   await knex(HEADS_TABLE).insert({ size: range.size, root, state: JSON.stringify(range.state()), created_at: stamp.timestamp });
   return { appended, size: range.size, root };

@@ -31,7 +31,7 @@ export async function retireService(db: Db, code: string, on: string | undefined
   // an interrupt before COMMIT rolls back; after it, the retirement stands (db/guarded-tx.ts)
   return guardedTransaction(db, signal, async (trx) => {
     let q = trx(table).select('status', 'effective_from', 'effective_to', 'updated_at').where({ code });
-    if (db.dialect === 'pg') q = q.forUpdate();
+    q = db.adapter.locks.forUpdate(q);
     const row = (await q.first()) as { status: string; effective_from: string | null; effective_to: string | null; updated_at: string } | undefined;
     if (!row) throw notFound(db, code);
     const effectiveTo = on ?? (row.status === 'retired' && row.effective_to ? row.effective_to : today);

@@ -50,14 +50,14 @@ export interface VerifyDbOptions {
 export async function verifyDatabase(db: Db, o: VerifyDbOptions): Promise<LogVerifyReport & { tables: Record<string, number> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'egovctl-verify-'));
   try {
-    const trx = await (db.dialect === 'pg' ? db.knex.transaction(undefined, { isolationLevel: 'repeatable read', readOnly: true }) : db.knex.transaction());
+    const trx = await db.adapter.snapshots.readSnapshot(db.knex);
     const tables: Record<string, number> = {};
     let heads: Array<{ size: number; root: Buffer; name: string }>;
     let extra: LogVerifyReport['issues'] = [];
     const logFile = path.join(dir, 'registry.log');
     try {
       // JIT compiling these page queries cost more than running them (116 of 172 ms a page)
-      if (db.dialect === 'pg') await trx.raw('set local jit = off');
+      await db.adapter.planner.manySmallQueries(trx);
       const out = fs.createWriteStream(logFile);
       await writeLog(trx, out);
       out.end();

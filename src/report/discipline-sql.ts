@@ -15,6 +15,11 @@
 // The period is a range of instants on submitted_at (local midnights of --from and the day
 // after --to, computed in JS by TimeZone.startOf), so that PostgreSQL prunes the monthly
 // partitions and SQLite uses its index on submitted_at. Every value is a bound parameter.
+// What is written differently per dialect (placeholders, local dates, day differences)
+// comes from its adapter (db/dialect/); a dialect with ordered-set aggregates gets the
+// one-pass form (orderedSetSql), any other the histogram form.
+
+import { dialectNamed, type Dialect } from '../db/dialect/index.js';
 
 export type GroupBy = 'agency' | 'service' | 'region' | 'channel' | 'month';
 export const GROUP_BY: readonly GroupBy[] = ['agency', 'service', 'region', 'channel', 'month'];
@@ -29,23 +34,19 @@ export interface DisciplineQuery {
   asOf: string;
   /** the handling agencies to keep (handled_by, else the service's agency), or null for all */
   agencies: string[] | null;
-  /** IANA name (PostgreSQL: AT TIME ZONE; SQLite: the egov_local_date function knows it) */
+  /** IANA name (PostgreSQL: AT TIME ZONE; SQLite: the egov_local_date function knows it: the adapter's dates.prepareZone) */
   timeZone: string;
 }
 
-/** The name of the SQLite function that gives the local date of an ISO 8601 timestamp. */
-export const SQLITE_LOCAL_DATE = 'egov_local_date';
-
-export function disciplineSql(dialect: 'pg' | 'sqlite', q: DisciplineQuery): { sql: string; bindings: unknown[] } {
+export function disciplineSql(dialect: Dialect, q: DisciplineQuery): { sql: string; bindings: unknown[] } {
+  const { sql: fragments, dates } = dialectNamed(dialect);
   const bindings: unknown[] = [];
   // pushes a value and returns its placeholder: call in the order the text reads
   const bind = (v: unknown, cast = ''): string => {
     bindings.push(v);
-    return dialect === 'pg' && cast ? `?::${cast}` : '?';
+    return fragments.param(cast);
   };
-  const pg = dialect === 'pg';
-  const localDate = (col: string) => (pg ? `(${col} at time zone ${bind(q.timeZone, 'text')})::date` : `${SQLITE_LOCAL_DATE}(${col})`);
-  const dayDiff = (later: string, earlier: string) => (pg ? `(${later} - ${earlier})` : `cast(julianday(${later}) - julianday(${earlier}) as integer)`);
+  const localDate = (col: string) => dates.localDate(col, () => bind(q.timeZone, 'text'));
   const needServices = q.by === 'agency' || q.agencies !== null;
   const handling = 'coalesce(x.handled_by, x.s_agency)';
   const key = {
@@ -53,7 +54,7 @@ export function disciplineSql(dialect: 'pg' | 'sqlite', q: DisciplineQuery): { s
     service: 'x.service_code',
     region: 'x.region',
     channel: 'x.channel',
-    month: pg ? `to_char(x.sub_d, 'YYYY-MM')` : 'substr(x.sub_d, 1, 7)',
+    month: dates.yearMonth('x.sub_d'),
   }[q.by];
 
   const where: string[] = [];
@@ -73,13 +74,17 @@ export function disciplineSql(dialect: 'pg' | 'sqlite', q: DisciplineQuery): { s
     : q.by === 'service' ? 'left join services nm on nm.code = r.key'
     : null;
 
-  if (pg) return { sql: pgSql(key, x, asOf, name), bindings };
+  const sql = fragments.orderedSetAggregates ? orderedSetSql(key, x, asOf, name) : histogramSql(key, x, asOf, name, dates.dayDiff);
+  return { sql, bindings };
+}
 
+/** Without ordered-set aggregates (SQLite): the histogram form of the comment at the top. */
+function histogramSql(key: string, x: string, asOf: string, name: string | null, dayDiff: (later: string, earlier: string) => string): string {
   // SQLite inlines a CTE at each use and evaluates a column's expression at each reference:
   // the local dates (a JS function) would be computed eight times a row and the scan run
   // twice (h is read twice). Materialised, each happens once.
   const once = ' materialized';
-  const sql = `with a as${once} (
+  return `with a as${once} (
   select ${key} as key, x.sub_d, x.dec_d, x.due_on,
          case when x.status in ('completed', 'rejected') then 1 else 0 end as dec,
          case when x.status in ('received', 'in_progress') then 1 else 0 end as opn
@@ -120,19 +125,19 @@ r as (
 )
 select r.*, ${name ? 'nm.name_uz' : 'null'} as name
   from r${name ? ` ${name}` : ''}`;
-  return { sql, bindings };
 }
 
 /**
- * PostgreSQL: the groups and the total in one pass, by grouping sets, with percentile_disc
- * for the median and p90 — exact here: it takes the row at ceil(p·n) (float8), and
- * ceil(0.9·n) equals ⌈9n/10⌉ for every n up to 20,000,000 (test/unit/discipline.test.ts).
- * The histogram form below (for SQLite, which has no ordered-set aggregates) was planned
- * by PostgreSQL as a sort and group over every row once the partitions had statistics
- * (it cannot know that the (group, days) pairs are few): 3.8 s against 1.5 s for this at
- * 1,000,000 applications.
+ * PostgreSQL (the adapter's orderedSetAggregates: percentile_disc, grouping sets, FILTER and
+ * date subtraction as PostgreSQL writes them): the groups and the total in one pass, by
+ * grouping sets, with percentile_disc for the median and p90 — exact here: it takes the
+ * row at ceil(p·n) (float8), and ceil(0.9·n) equals ⌈9n/10⌉ for every n up to 20,000,000
+ * (test/unit/discipline.test.ts). The histogram form above (for SQLite, which has no
+ * ordered-set aggregates) was planned by PostgreSQL as a sort and group over every row
+ * once the partitions had statistics (it cannot know that the (group, days) pairs are
+ * few): 3.8 s against 1.5 s for this at 1,000,000 applications.
  */
-function pgSql(key: string, x: string, asOf: string, name: string | null): string {
+function orderedSetSql(key: string, x: string, asOf: string, name: string | null): string {
   return `with a as (
   select ${key} as key, x.sub_d, x.dec_d, x.due_on,
          x.status in ('completed', 'rejected') as dec,

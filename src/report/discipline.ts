@@ -1,11 +1,9 @@
 import type { Knex } from 'knex';
-import type { Database } from 'better-sqlite3';
 import type { Db } from '../db/connect.js';
 import { guardedTransaction } from '../db/guarded-tx.js';
 import type { DisciplineGroup, DisciplineReportDoc, DisciplineRow } from '../output/html/discipline-report.js';
 import { addDays, TimeZone } from '../time/zone.js';
-import { disciplineSql, SQLITE_LOCAL_DATE, type GroupBy } from './discipline-sql.js';
-import { localDateFunction } from './sqlite-local-date.js';
+import { disciplineSql, type GroupBy } from './discipline-sql.js';
 
 // `report discipline` (SPEC §10): deadlines kept and missed. The figures come from one query
 // (discipline-sql.ts) run in one read-only snapshot; here the period becomes instants, the
@@ -67,11 +65,6 @@ export function compareKeys(a: string | null, b: string | null): number {
   return a < b ? -1 : 1;
 }
 
-/** better-sqlite3 has no time zones: the local date comes from the same zone rules the import uses. */
-function registerLocalDate(conn: Database, zone: TimeZone): void {
-  conn.function(SQLITE_LOCAL_DATE, { deterministic: true }, localDateFunction(zone));
-}
-
 export async function disciplineReport(db: Db, o: DisciplineOptions): Promise<DisciplineReportDoc> {
   const q = {
     by: o.by,
@@ -83,14 +76,11 @@ export async function disciplineReport(db: Db, o: DisciplineOptions): Promise<Di
   };
   const { sql, bindings } = disciplineSql(db.dialect, q);
   const rows = await guardedTransaction(db, o.signal, async (trx: Knex.Transaction) => {
-    if (db.dialect === 'pg') {
-      // one snapshot, and nothing in it may write
-      await trx.raw('set transaction read only');
-      return (await trx.raw(sql, bindings as Knex.RawBinding[])).rows as Array<Record<string, unknown>>;
-    }
-    // the transaction's own connection (knex hands it back inside the transaction)
-    registerLocalDate((await trx.client.acquireConnection()) as Database, o.zone);
-    return (await trx.raw(sql, bindings as Knex.RawBinding[])) as Array<Record<string, unknown>>;
+    // one snapshot, and nothing in it may write
+    await db.adapter.snapshots.readOnly(trx);
+    // SQLite has no time zones: the local dates come from a function it is given (the adapter's)
+    await db.adapter.dates.prepareZone(trx, o.zone);
+    return db.adapter.types.rows(await trx.raw(sql, bindings as Knex.RawBinding[]));
   }, { isolationLevel: 'repeatable read' });
 
   const groups: DisciplineGroup[] = [];

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { localDateFunction } from '../../src/report/sqlite-local-date.js';
+import { localDateFunction } from '../../src/db/dialect/sqlite-local-date.js';
 import { TimeZone } from '../../src/time/zone.js';
 import { rng } from '../helpers/applications-gen.js';
 

@@ -1,4 +1,4 @@
-import { isoDate, instantMs, type TimeZone } from '../time/zone.js';
+import { isoDate, instantMs, type TimeZone } from '../../time/zone.js';
 
 // SQLite has no time zones: the report's local dates come from a function the tool
 // registers on its connection, called twice for each application. It is TimeZone's own
