@@ -217,6 +217,8 @@ export interface EntityDef {
    * the service and agency it was made with, so a replace may delete them
    */
   readonly weakReferences?: readonly string[];
+  /** warn unused-agency for an active record that no record of this entity names (agencies: services) */
+  readonly unusedWarning?: EntityName;
   /** the filters of `export` and `registry list` it takes, as flags (SPEC §4) */
   readonly filters: readonly string[];
   /** what --agency matches */
@@ -251,7 +253,7 @@ const BUILT_IN_RULES: Readonly<Record<EntityName, RecordRules>> = {
 const BUILT_IN: readonly EntityDef[] = [
   {
     name: 'agencies', table: 'agencies', noun: 'agency', fields: AGENCY_FIELDS, key: 'code', logged: true, modes: ['upsert', 'insert', 'replace'],
-    rules: BUILT_IN_RULES.agencies, hierarchy: 'parent_code',
+    rules: BUILT_IN_RULES.agencies, hierarchy: 'parent_code', unusedWarning: 'services',
     filters: ['--status', '--agency', '--changed-since'], agencyFilter: { field: 'code' },
   },
   {
@@ -345,6 +347,11 @@ export function entity(name: string): EntityDef {
   const def = (ENTITIES as Record<string, EntityDef | undefined>)[name];
   if (!def) throw new Error(`unknown entity ${name}`);
   return def;
+}
+
+/** The entity whose table this is, if any. */
+export function entityOfTable(table: string): EntityDef | undefined {
+  return ENTITY_NAMES.map((n) => ENTITIES[n]).find((d) => d.table === table);
 }
 
 export function isEntityName(name: string): name is EntityName {
