@@ -76,8 +76,8 @@ export async function writeBackup(
  * the id is the primary key by itself, and a pair would not use its index.
  */
 function keysetColumns(knex: Knex | Knex.Transaction, entity: EntityName): string[] {
-  const key = ENTITIES[entity].key;
-  return key === 'id' && knex.client.config.client === 'pg' ? ['id', 'submitted_at'] : [key];
+  const { key, monthlyPartitions } = ENTITIES[entity];
+  return monthlyPartitions && knex.client.config.client === 'pg' ? [key, monthlyPartitions] : [key];
 }
 
 /** Every row that `where` selects, ordered by key, `pageSize` rows a query. */
