@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { doctor } from '../../src/db/doctor.js';
 import { importFile, ImportFailed } from '../../src/import/import.js';
 import type { ImportOptions } from '../../src/import/types.js';
 import { defineEntity, forgetEntity, type EntityName, type FieldDef } from '../../src/records/fields.js';
@@ -64,7 +65,7 @@ describe.each(DIALECTS)('an entity defined by a test, on %s', (dialect) => {
   };
   const validateIssues = async (file: string) => (await validateFile({ entity: WIDGETS, path: file, agencyLookup: await agencyLookupFromDb(t.db) })).issues;
 
-  test('a good file goes in, and validate db finds nothing wrong with it', async () => {
+  test('a good file goes in, validate db finds nothing wrong with it, doctor counts it', async () => {
     const f = writeFile(t.dir, 'good.csv', [HEADER, 'W-1,Bir,SN-1,MIN,active', 'W-2,Ikki,,OLD,retired']);
     const r = await importFile(t.db, opts(f), testEnv(t.dir));
     expect([r.inserted, r.updated, r.errors]).toEqual([2, 0, 0]);
@@ -75,6 +76,9 @@ describe.each(DIALECTS)('an entity defined by a test, on %s', (dialect) => {
     const db = await validateDb(t.db, { entities: [WIDGETS] });
     expect(db.issues).toEqual([]);
     expect(db.entities[WIDGETS]).toEqual({ records: 2, errors: 0, warnings: 0 });
+    // doctor counts it after the built-in entities
+    const { report } = await doctor(t.target);
+    expect(report.counts).toEqual({ agencies: 2, services: 0, applications: 0, widgets: 2 });
   });
 
   test('a duplicate key, a duplicate unique value and an unknown reference: the same issues from import and validate, nothing written', async () => {
@@ -122,6 +126,17 @@ describe.each(DIALECTS)('an entity defined by a test, on %s', (dialect) => {
       ['key-exists', 3, 'code', 'W-9', 'widget W-9 already exists in the database (--mode insert only adds new records)'],
     ]);
     expect(await rows()).toEqual(before);
+  });
+
+  test('replace deletes the widgets not in the file; --max-errors leaves out the one with an unknown agency', async () => {
+    await importFile(t.db, opts(writeFile(t.dir, 'two.csv', [HEADER, 'W-1,Bir,,MIN,active', 'W-2,Ikki,,MIN,active'])), testEnv(t.dir));
+    const r = await importFile(t.db, opts(writeFile(t.dir, 'one.csv', [HEADER, 'W-1,Bir,,MIN,active']), { mode: 'replace' }), testEnv(t.dir, { yes: true }));
+    expect([r.deleted, r.unchanged, r.inserted]).toEqual([1, 1, 0]);
+    const f = writeFile(t.dir, 'some-bad.csv', [HEADER, 'W-3,Uch,,NOPE,active', 'W-4,Tort,,OLD,active']);
+    const r2 = await importFile(t.db, opts(f, { maxErrors: 1 }), testEnv(t.dir));
+    expect([r2.inserted, r2.rejected]).toEqual([1, 1]);
+    expect(shape(r2.issues)).toEqual([['unknown-reference', 2, 'agency_code', 'NOPE', 'agency NOPE does not exist']]);
+    expect((await rows()).map((w) => w.code)).toEqual(['W-1', 'W-4']);
   });
 
   test('replacing agencies may not delete one a stored widget still names', async () => {
