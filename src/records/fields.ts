@@ -1,10 +1,11 @@
-// The field table of SPEC.md §1, once. The validator, the CSV header check, the export
-// column order, the database schema and the help text all read it: change a rule here.
+// The field table of SPEC.md §1 and the definition of each entity, once. The validator, the
+// CSV header check, the export column order, the database schema and the help text read
+// the fields; import's cross-record checks, validate db, db reset, doctor's counts and the
+// export filters read the definitions (EntityDef below): change a rule here.
 
 export type EntityName = 'agencies' | 'services' | 'applications';
 /** The entities of the registry log (SPEC §9): applications are not in it. */
 export type RegistryEntityName = 'agencies' | 'services';
-export const REGISTRY_ENTITY_NAMES: readonly RegistryEntityName[] = ['agencies', 'services'];
 
 export function isRegistryEntity(name: string): name is RegistryEntityName {
   return (REGISTRY_ENTITY_NAMES as readonly string[]).includes(name);
@@ -309,6 +310,9 @@ export function forgetEntity(name: string): void {
 }
 
 for (const def of BUILT_IN) defineEntity(def);
+
+/** The built-in entities that are `logged`, in the registry log (SPEC §9). */
+export const REGISTRY_ENTITY_NAMES: readonly RegistryEntityName[] = BUILT_IN.filter((d) => d.logged).map((d) => d.name as RegistryEntityName);
 
 /** The fields of an entity that name another record, with the key they name it by. */
 export function references(e: EntityName): Reference[] {
