@@ -5,8 +5,8 @@ import { applicationPartitions } from '../src/db/drop-plan.js';
 import { writeJson } from '../src/output/json.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
 import { defaultBackupPath } from '../src/records/backup.js';
-import { ENTITIES, type EntityName } from '../src/records/fields.js';
-import { BACKED_UP, planReset, resetDatabase, type TableCount } from '../src/registry/reset.js';
+import { ENTITIES, entityOfTable, type EntityName } from '../src/records/fields.js';
+import { backedUp, planReset, resetDatabase, type TableCount } from '../src/registry/reset.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { runOnDb } from './run.js';
@@ -64,9 +64,9 @@ async function reset(ctx: Ctx, o: { dryRun?: boolean; backup?: string | false })
         return { result: base };
       }
       const partitions = await applicationPartitions(db);
-      const details = base.tables.map((t) => `drops table ${t.table} with ${t.rows} row${t.rows === 1 ? '' : 's'}${t.table === ENTITIES.applications.table && partitions ? ` in ${partitions} monthly partition${partitions === 1 ? '' : 's'}` : ''}`);
+      const details = base.tables.map((t) => `drops table ${t.table} with ${t.rows} row${t.rows === 1 ? '' : 's'}${entityOfTable(t.table)?.monthlyPartitions && partitions ? ` in ${partitions} monthly partition${partitions === 1 ? '' : 's'}` : ''}`);
       if (backupPath) {
-        for (const e of BACKED_UP) {
+        for (const e of backedUp()) {
           if (base.tables.some((t) => t.table === ENTITIES[e].table)) details.push(`backup of ${e} first to ${backupPath(e)}`);
         }
       } else details.push('no backup (--no-backup): the records cannot be restored');

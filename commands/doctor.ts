@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { doctor, type DoctorReport } from '../src/db/doctor.js';
+import { parentsFirst } from '../src/records/fields.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
 import { runTargets } from './run.js';
@@ -33,9 +34,7 @@ function present(ctx: Ctx, r: DoctorReport & { config_file: { path: string; sour
       `server          ${r.server_version}`,
       `migrations      ${r.applied} applied, ${r.pending ? p.yellow(`${r.pending} pending`) : '0 pending'}, ${r.modified ? p.red(`${r.modified} modified`) : '0 modified'}`,
       `lock            ${r.locked ? p.yellow(`held${r.lock?.pid ? ` by session ${r.lock.pid}` : ''}${r.lock?.since ? ` since ${r.lock.since}` : ''}`) : 'free'}`,
-      `agencies        ${r.counts.agencies ?? '-'}`,
-      `services        ${r.counts.services ?? '-'}`,
-      `applications    ${r.counts.applications ?? '-'}${r.application_partitions !== null ? ` in ${r.application_partitions} monthly partition${r.application_partitions === 1 ? '' : 's'}` : ''}`,
+      ...parentsFirst().map((d) => `${d.name.padEnd(16)}${r.counts[d.name] ?? '-'}${d.monthlyPartitions && r.application_partitions !== null ? ` in ${r.application_partitions} monthly partition${r.application_partitions === 1 ? '' : 's'}` : ''}`),
       `registry log    ${r.registry_log ? `${r.registry_log.size} entries, root ${r.registry_log.root}, last head ${r.registry_log.head_verifies ? p.green('verifies') : p.red('does NOT verify')}` : '-'}`,
     );
   }

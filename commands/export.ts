@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Argument, Option, type Command } from 'commander';
-import { ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
+import { ENTITIES, ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
 import { UsageError } from '../src/errors.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './program.js';
@@ -100,8 +100,8 @@ async function runExport(ctx: Ctx, program: Command, entity: EntityName, o: Expo
   const { parseFilters } = await import('../src/export/filters.js');
   const choice = chooseOutput(o);
   const filters = parseFilters(entity, o, { timeZone: ctx.config().file?.timeZone });
-  if ((o.asOf !== undefined || o.atSize !== undefined) && entity === 'applications') {
-    throw new UsageError(`${o.asOf !== undefined ? '--as-of' : '--at-size'} does not apply to applications: they are not in the registry log (only agencies and services are); export them as they are now, or filter with --changed-since, --from, --to`);
+  if ((o.asOf !== undefined || o.atSize !== undefined) && !ENTITIES[entity].logged) {
+    throw new UsageError(`${o.asOf !== undefined ? '--as-of' : '--at-size'} does not apply to ${entity}: they are not in the registry log (only agencies and services are); export them as they are now, or filter with --changed-since, --from, --to`);
   }
   if (o.asOf !== undefined && o.atSize !== undefined) throw new UsageError('--as-of and --at-size cannot be used together: each names a point of the log');
   const { parseTimestamp } = await import('../src/flag-values.js');

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../src/errors.js';
-import { isEntityName, type EntityName } from '../src/records/fields.js';
+import { isEntityName, references, type EntityName } from '../src/records/fields.js';
+
+/** Does the entity name services (applications' service_code), so that a services file or the stored services resolve it? */
+const namesServices = (e: EntityName) => references(e).some((r) => r.entity === 'services');
 import type { ValidationReport } from '../src/records/report.js';
 import { renderIssues, summaryLine } from '../src/output/issues-view.js';
 import type { Ctx } from './context.js';
@@ -81,7 +84,7 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
   const flags = { ...o, format: o.format?.read as ReadFlags['format'] };
   const { validateFile } = await import('../src/records/validate-file.js');
   const read = readOptionsFrom(ctx, entity, path, flags);
-  if (o.services && entity !== 'applications') throw new UsageError('--services is for validate file applications: only applications name services by a file of their own');
+  if (o.services && !namesServices(entity)) throw new UsageError('--services is for validate file applications: only applications name services by a file of their own');
   const run = async (lookup?: import('../src/records/agency-lookup.js').AgencyLookup, services?: import('../src/records/service-lookup.js').ServiceLookup) => {
     const progress = await progressFor(ctx, null);
     try {
@@ -104,7 +107,7 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
   if (o.withDb) {
     const { agencyLookupFromDb } = await import('../src/records/validate-db.js');
     report = await runOnDb(ctx, ctx.singleTarget(), async (db) => {
-      const services = entity === 'applications' ? await (await import('../src/applications/service-versions.js')).StoredServices.load(db.knex) : undefined;
+      const services = namesServices(entity) ? await (await import('../src/applications/service-versions.js')).StoredServices.load(db.knex) : undefined;
       return { result: await run(await agencyLookupFromDb(db), services) };
     }, { schema: true, readOnly: false });
   } else {

@@ -1,7 +1,8 @@
 import type { Target } from '../config/resolve.js';
 import { EgovError } from '../errors.js';
 import { closeKnex, connect, serverVersion } from './connect.js';
-import { applicationPartitions } from './drop-plan.js';
+import { applicationPartitions, countTables } from './drop-plan.js';
+import { entityOfTable, parentsFirst, type EntityName } from '../records/fields.js';
 import { lockState, migrationStatus } from './migrator.js';
 import { logStatus, type LogStatus } from '../registry/log-status.js';
 
@@ -17,7 +18,8 @@ export interface DoctorReport {
   missing: number;
   locked: boolean;
   lock: { pid: number | null; since: string | null } | null;
-  counts: { agencies: number | null; services: number | null; applications: number | null };
+  /** rows per entity, parents first; null before the entity's migration */
+  counts: Record<EntityName, number | null>;
   /** PostgreSQL: the monthly partitions of applications; null on SQLite or before their migration */
   application_partitions: number | null;
   /** the registry log (SPEC §9): null before its migration */
@@ -39,7 +41,7 @@ export async function doctor(target: Target): Promise<{ report: DoctorReport; ex
     missing: 0,
     locked: false,
     lock: null,
-    counts: { agencies: null, services: null, applications: null },
+    counts: Object.fromEntries(parentsFirst().map((d) => [d.name, null])) as DoctorReport['counts'],
     application_partitions: null,
     registry_log: null,
     problems: [],
@@ -61,12 +63,7 @@ export async function doctor(target: Target): Promise<{ report: DoctorReport; ex
     const lock = await lockState(db);
     report.locked = lock.locked;
     if (lock.locked) report.lock = { pid: lock.pid ?? null, since: lock.since ?? null };
-    for (const table of ['agencies', 'services', 'applications'] as const) {
-      if (await db.knex.schema.hasTable(table)) {
-        const [row] = await db.knex(table).count({ n: '*' });
-        report.counts[table] = Number((row as { n: number | string }).n);
-      }
-    }
+    for (const { table, rows } of await countTables(db, parentsFirst().map((d) => d.table))) report.counts[entityOfTable(table)!.name] = rows;
     report.application_partitions = await applicationPartitions(db);
     report.registry_log = await logStatus(db.knex);
     if (report.registry_log && !report.registry_log.head_verifies) {

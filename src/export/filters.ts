@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { UsageError } from '../errors.js';
 import { parseDate, parseList, parseTimestamp } from '../flag-values.js';
-import { ENTITIES, ITEM_SEPARATOR, field, type EntityName } from '../records/fields.js';
+import { ENTITIES, ITEM_SEPARATOR, field, references, type EntityName } from '../records/fields.js';
 import { addDays, DEFAULT_TIME_ZONE, TimeZone } from '../time/zone.js';
 
 // The filters of `export` and `registry list` (SPEC §4): comma-separated lists that match
@@ -40,19 +40,13 @@ export interface RawFilters {
 
 export const NO_FILTERS: ExportFilters = { status: null, agency: null, audience: null, changed_since: null };
 
-/** The filters each entity takes, as flags (the message of a filter that does not apply). */
-export const ENTITY_FILTERS: Readonly<Record<EntityName, readonly string[]>> = {
-  agencies: ['--status', '--agency', '--changed-since'],
-  services: ['--status', '--agency', '--audience', '--changed-since'],
-  applications: ['--status', '--agency', '--audience', '--changed-since', '--from', '--to'],
-};
-
 const FLAG_OF: Record<keyof RawFilters, string> = {
   status: '--status', agency: '--agency', audience: '--audience', changedSince: '--changed-since', from: '--from', to: '--to',
 };
 
 export function parseFilters(entity: EntityName, raw: RawFilters, opts: { timeZone?: string } = {}): ExportFilters {
-  const takes = ENTITY_FILTERS[entity];
+  // the filters each entity takes, as flags (the message of a filter that does not apply)
+  const takes = ENTITIES[entity].filters;
   for (const [key, flag] of Object.entries(FLAG_OF) as Array<[keyof RawFilters, string]>) {
     if (raw[key] !== undefined && !takes.includes(flag)) {
       throw new UsageError(`${flag} does not apply to ${entity}: the filters of ${entity} are ${takes.join(', ')}`);
@@ -65,7 +59,7 @@ export function parseFilters(entity: EntityName, raw: RawFilters, opts: { timeZo
     audience: raw.audience === undefined ? null : parseList('--audience', raw.audience, audienceField!.values),
     changed_since: raw.changedSince === undefined ? null : parseTimestamp('--changed-since', raw.changedSince),
   };
-  if (entity === 'applications') {
+  if (ENTITIES[entity].periodFilter) {
     out.from = raw.from === undefined ? null : parseDate('--from', raw.from);
     out.to = raw.to === undefined ? null : parseDate('--to', raw.to);
     if (out.from && out.to && out.from > out.to) throw new UsageError(`--from ${out.from} is after --to ${out.to}: no day is in that period`);
@@ -92,19 +86,22 @@ export function submittedBounds(f: ExportFilters): { from: string | null; before
 /** The filters as knex conditions (SQLite export, registry list); every value bound. */
 export function applyFilters(qb: Knex.QueryBuilder, entity: EntityName, f: ExportFilters): Knex.QueryBuilder {
   if (f.status) qb.whereIn('status', f.status);
-  if (f.agency) {
+  const by = ENTITIES[entity].agencyFilter;
+  if (f.agency && by) {
     const wanted = f.agency;
-    if (entity === 'applications') {
-      // the handling agency: handled_by, or when empty the service's agency
-      const services = ENTITIES.services.table;
+    const otherwise = by.otherwise;
+    if (otherwise) {
+      // applications: the handling agency, handled_by, or when empty the service's agency
+      const via = references(entity).find((r) => r.field === otherwise.via)!;
+      const target = ENTITIES[via.entity].table;
       qb.where((w) => {
-        w.whereIn('handled_by', wanted).orWhere((w2) => {
-          w2.whereNull('handled_by').whereIn('service_code', function (this: Knex.QueryBuilder) {
-            this.select('code').from(services).whereIn('agency_code', wanted);
+        w.whereIn(by.field, wanted).orWhere((w2) => {
+          w2.whereNull(by.field).whereIn(via.field, function (this: Knex.QueryBuilder) {
+            this.select(via.key).from(target).whereIn(otherwise.field, wanted);
           });
         });
       });
-    } else qb.whereIn(entity === 'services' ? 'agency_code' : 'code', wanted);
+    } else qb.whereIn(by.field, wanted);
   }
   if (f.audience) {
     const wanted = f.audience;
@@ -117,8 +114,9 @@ export function applyFilters(qb: Knex.QueryBuilder, entity: EntityName, f: Expor
   }
   if (f.changed_since) qb.where('updated_at', '>=', f.changed_since);
   const b = submittedBounds(f);
+  const period = ENTITIES[entity].periodFilter;
   // SQLite keeps timestamps as ISO 8601 UTC text with milliseconds: text order is time order
-  if (b.from) qb.where('submitted_at', '>=', b.from);
-  if (b.before) qb.where('submitted_at', '<', b.before);
+  if (period && b.from) qb.where(period, '>=', b.from);
+  if (period && b.before) qb.where(period, '<', b.before);
   return qb;
 }

@@ -1,4 +1,4 @@
-import { ENTITIES, type EntityName, type FieldDef } from '../records/fields.js';
+import { ENTITIES, field, references, type EntityName, type FieldDef } from '../records/fields.js';
 import { FORMULA_START } from '../records/fields.js';
 import { submittedBounds, type ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
@@ -118,25 +118,28 @@ function where(entity: EntityName, filters: ExportFilters): { sql: string; setti
   // array(select …) without outer references is computed once (an InitPlan), not per row
   const anyOf = (key: string, values: string[]) => `array(select json_array_elements_text(${setting(key, JSON.stringify(values))}::json))`;
   if (filters.status) conds.push(`status = any(${anyOf('status', filters.status)})`);
-  if (filters.agency) {
-    if (entity === 'applications') {
-      // the handling agency: handled_by, or when empty the service's agency (the services
-      // of those agencies are found once, then matched as a hashed set)
+  const by = ENTITIES[entity].agencyFilter;
+  if (filters.agency && by) {
+    if (by.otherwise) {
+      // applications: the handling agency, handled_by, or when empty the service's agency
+      // (the services of those agencies are found once, then matched as a hashed set)
+      const via = references(entity).find((r) => r.field === by.otherwise!.via)!;
       const agencies = anyOf('agency', filters.agency);
-      conds.push(`(handled_by = any(${agencies}) or (handled_by is null and service_code in (select s.code from ${q(ENTITIES.services.table)} as s where s.agency_code = any(${agencies}))))`);
-    } else conds.push(`${entity === 'services' ? 'agency_code' : 'code'} = any(${anyOf('agency', filters.agency)})`);
+      conds.push(`(${q(by.field)} = any(${agencies}) or (${q(by.field)} is null and ${q(via.field)} in (select s.${q(via.key)} from ${q(ENTITIES[via.entity].table)} as s where s.${q(by.otherwise.field)} = any(${agencies}))))`);
+    } else conds.push(`${q(by.field)} = any(${anyOf('agency', filters.agency)})`);
   }
   if (filters.audience) {
-    conds.push(entity === 'applications'
-      ? `audience = any(${anyOf('audience', filters.audience)})`
-      : `string_to_array(audience, '|') && ${anyOf('audience', filters.audience)}`);
+    conds.push(field(entity, 'audience')!.type === 'set'
+      ? `string_to_array(audience, '|') && ${anyOf('audience', filters.audience)}`
+      : `audience = any(${anyOf('audience', filters.audience)})`);
   }
   if (filters.changed_since) conds.push(`updated_at >= (select ${setting('changed_since', filters.changed_since)}::timestamptz)`);
   // current_setting() is stable: PostgreSQL prunes the monthly partitions when the
   // executor starts (a sub-select would hide the bound from it)
   const b = submittedBounds(filters);
-  if (b.from) conds.push(`submitted_at >= ${setting('submitted_from', b.from)}::timestamptz`);
-  if (b.before) conds.push(`submitted_at < ${setting('submitted_before', b.before)}::timestamptz`);
+  const period = ENTITIES[entity].periodFilter;
+  if (period && b.from) conds.push(`${q(period)} >= ${setting('submitted_from', b.from)}::timestamptz`);
+  if (period && b.before) conds.push(`${q(period)} < ${setting('submitted_before', b.before)}::timestamptz`);
   return { sql: conds.length ? ` where ${conds.join(' and ')}` : '', settings };
 }
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ENTITIES, type EntityName } from '../records/fields.js';
+import { ENTITIES, ENTITY_NAMES, references, uniqueFields, type EntityDef, type EntityName, type FieldDef, type Reference } from '../records/fields.js';
 import { issue, type Issue } from '../records/issues.js';
 import { STAGE, q } from './stage-columns.js';
 import { selectRows } from './stage.js';
@@ -35,7 +35,7 @@ function linesByValue(rows: Row[], col: string): Map<string, number[]> {
 /** As in `validate` (records/cross-checks.ts), so both say the same. */
 const LINES_SHOWN = 10;
 
-async function duplicates(trx: Knex.Transaction, col: 'code' | 'tin' | 'id', key: 'code' | 'id' = 'code'): Promise<Issue[]> {
+async function duplicates(trx: Knex.Transaction, col: string, key: string): Promise<Issue[]> {
   const rows = await selectRows<Row>(trx, `select line, ${q(key)} as code, ${q(col)} as v from ${STAGE} where ${q(col)} in (select ${q(col)} from ${STAGE} where ${q(col)} is not null group by ${q(col)} having count(*) > 1) order by line`);
   const by = linesByValue(rows, 'v');
   return rows.map((r) => {
@@ -45,10 +45,11 @@ async function duplicates(trx: Knex.Transaction, col: 'code' | 'tin' | 'id', key
   });
 }
 
-/** Tax numbers already held by a stored agency that the import keeps as it is. */
-async function tinTaken(trx: Knex.Transaction): Promise<Issue[]> {
-  const rows = await selectRows<Row>(trx, `select s.line, s.code, s.tin, a.code as holder from ${STAGE} s join agencies a on a.tin = s.tin and a.code <> s.code where not exists (select 1 from ${STAGE} s2 where s2.code = a.code) order by s.line`);
-  return rows.map((r) => issue('duplicate-key', at(r), 'tin', String(r.tin), `tax number ${String(r.tin)} is already the tin of agency ${String(r.holder)} in the database`));
+/** Values of a unique field already held by a stored record that the import keeps as it is. */
+async function uniqueTaken(trx: Knex.Transaction, def: EntityDef, f: FieldDef): Promise<Issue[]> {
+  const [table, key, col] = [q(def.table), q(def.key), q(f.name)];
+  const rows = await selectRows<Row>(trx, `select s.line, s.${key} as code, s.${col} as v, t.${key} as holder from ${STAGE} s join ${table} t on t.${col} = s.${col} and t.${key} <> s.${key} where not exists (select 1 from ${STAGE} s2 where s2.${key} = t.${key}) order by s.line`);
+  return rows.map((r) => issue('duplicate-key', at(r), f.name, String(r.v), `${f.label ?? f.name} ${String(r.v)} is already the ${f.name} of ${def.noun} ${String(r.holder)} in the database`));
 }
 
 async function keyExists(trx: Knex.Transaction, entity: EntityName): Promise<Issue[]> {
@@ -58,34 +59,43 @@ async function keyExists(trx: Knex.Transaction, entity: EntityName): Promise<Iss
   return rows.map((r) => issue('key-exists', at(r), ENTITIES[entity].key, r.code, `${ENTITIES[entity].noun} ${r.code} already exists in the database (--mode insert only adds new records)`));
 }
 
-/** Agencies whose parent is neither in the file nor (unless replacing) in the database. */
-async function unknownParents(trx: Knex.Transaction, mode: ImportMode): Promise<Issue[]> {
-  const stored = mode === 'replace' ? '' : ' and not exists (select 1 from agencies a where a.code = s.parent_code)';
-  const rows = await selectRows<Row>(trx, `select s.line, s.code, s.parent_code as ref from ${STAGE} s where s.parent_code is not null and not exists (select 1 from ${STAGE} p where p.code = s.parent_code)${stored} order by s.line`);
-  return rows.map((r) => issue('unknown-reference', at(r), 'parent_code', String(r.ref), `agency ${String(r.ref)} does not exist`));
+/**
+ * References that name nothing: a record of the same entity may be in the file or (unless
+ * replacing) in the database; one of another entity must be stored.
+ */
+async function unknownReferences(trx: Knex.Transaction, def: EntityDef, ref: Reference, mode: ImportMode): Promise<Issue[]> {
+  const [col, target] = [q(ref.field), ENTITIES[ref.entity]];
+  const tkey = q(ref.key);
+  const self = ref.entity === def.name;
+  const inFile = self ? ` and not exists (select 1 from ${STAGE} p where p.${tkey} = s.${col})` : '';
+  const stored = self && mode === 'replace' ? '' : ` and not exists (select 1 from ${q(target.table)} t where t.${tkey} = s.${col})`;
+  const rows = await selectRows<Row>(trx, `select s.line, s.${q(def.key)} as code, s.${col} as ref from ${STAGE} s where s.${col} is not null${inFile}${stored} order by s.line`);
+  return rows.map((r) => issue('unknown-reference', at(r), ref.field, String(r.ref), `${target.noun} ${String(r.ref)} does not exist`));
 }
 
-async function cycles(trx: Knex.Transaction, mode: ImportMode): Promise<Issue[]> {
-  // The hierarchy as it would be after the import: the file's agencies, plus the stored
-  // ones the file does not replace. A walk up from each file agency that comes back to
+async function cycles(trx: Knex.Transaction, def: EntityDef, parentField: string, mode: ImportMode): Promise<Issue[]> {
+  // The hierarchy as it would be after the import: the file's records, plus the stored
+  // ones the file does not replace. A walk up from each file record that comes back to
   // it is a cycle; `union` and the depth bound keep the walk finite on any data.
-  const stored = mode === 'replace' ? '' : ` union all select code, parent_code from agencies a where not exists (select 1 from ${STAGE} s where s.code = a.code)`;
-  const sql = `with recursive eff (code, parent_code) as (select code, parent_code from ${STAGE}${stored}),
+  const [key, parent, table] = [q(def.key), q(parentField), q(def.table)];
+  const stored = mode === 'replace' ? '' : ` union all select ${key}, ${parent} from ${table} a where not exists (select 1 from ${STAGE} s where s.${key} = a.${key})`;
+  const sql = `with recursive eff (code, parent_code) as (select ${key}, ${parent} from ${STAGE}${stored}),
     bound (n) as (select count(*) + 1 from eff),
     walk (start, cur, depth) as (
-      select code, parent_code, 1 from ${STAGE} where parent_code is not null
+      select ${key}, ${parent}, 1 from ${STAGE} where ${parent} is not null
       union
       select w.start, e.parent_code, w.depth + 1 from walk w join eff e on e.code = w.cur
       where w.cur <> w.start and e.parent_code is not null and w.depth < (select n from bound)
     )
-    select s.line, s.code, s.parent_code from ${STAGE} s where exists (select 1 from walk w where w.start = s.code and w.cur = s.code) order by s.line`;
+    select s.line, s.${key} as code, s.${parent} as parent_code from ${STAGE} s where exists (select 1 from walk w where w.start = s.${key} and w.cur = s.${key}) order by s.line`;
   const rows = await selectRows<Row>(trx, sql);
-  return rows.map((r) => issue('hierarchy-cycle', at(r), 'parent_code', String(r.parent_code), `the parent chain of agency ${r.code} loops back to it`));
+  return rows.map((r) => issue('hierarchy-cycle', at(r), parentField, String(r.parent_code), `the parent chain of ${def.noun} ${r.code} loops back to it`));
 }
 
 /**
- * Every cross-record error of the staged records, in one pass. (A service's agency is
- * checked as it is read: agency-refs.ts.)
+ * Every cross-record error of the staged records, in one pass, as the entity's definition
+ * (records/fields.ts) asks: its key and unique fields, its references, its hierarchy.
+ * References checked as records are read (agency-refs.ts) are left out.
  */
 export async function crossErrors(trx: Knex.Transaction, entity: EntityName, mode: ImportMode): Promise<Issue[]> {
   // Appended one by one: push(...list) passes every issue as an argument, and a file of
@@ -94,31 +104,43 @@ export async function crossErrors(trx: Knex.Transaction, entity: EntityName, mod
   const add = (list: readonly Issue[]) => {
     for (const i of list) out.push(i);
   };
-  const key = ENTITIES[entity].key;
-  add(await duplicates(trx, key, key));
-  if (entity === 'agencies') {
-    add(await duplicates(trx, 'tin'));
-    if (mode !== 'replace') add(await tinTaken(trx));
+  const def = ENTITIES[entity];
+  add(await duplicates(trx, def.key, def.key));
+  for (const f of uniqueFields(entity)) {
+    add(await duplicates(trx, f.name, def.key));
+    if (mode !== 'replace') add(await uniqueTaken(trx, def, f));
   }
   if (mode === 'insert') add(await keyExists(trx, entity));
-  if (entity === 'agencies') {
-    add(await unknownParents(trx, mode));
-    add(await cycles(trx, mode));
-  }
+  for (const ref of references(entity)) if (!ref.checkedOnRead) add(await unknownReferences(trx, def, ref, mode));
+  if (def.hierarchy) add(await cycles(trx, def, def.hierarchy, mode));
   return out;
 }
 
 /**
- * Replacing agencies deletes those not in the file; a stored service still naming one
- * would be left pointing at nothing. Reported as unknown-reference (the error it would
- * become) on the agency, with no line: the services are not in the file.
+ * Replacing deletes the stored records not in the file; a stored record of another entity
+ * still naming one (by a reference the database holds to: services' agency_code) would be
+ * left pointing at nothing. Reported as unknown-reference (the error it would become) on
+ * the deleted record, with no line: the records naming it are not in the file.
  */
 export async function referencedDeletions(trx: Knex.Transaction, entity: EntityName): Promise<Issue[]> {
-  if (entity !== 'agencies') return [];
-  const rows = await selectRows<{ code: string; n: number | string; example: string }>(trx, `select a.code, count(*) as n, min(v.code) as example from agencies a join services v on v.agency_code = a.code where not exists (select 1 from ${STAGE} s where s.code = a.code) group by a.code order by a.code`);
+  const def = ENTITIES[entity];
+  const out: Issue[] = [];
+  for (const other of ENTITY_NAMES) {
+    if (other === entity) continue;
+    for (const ref of references(other)) {
+      if (ref.entity !== entity || ENTITIES[other].weakReferences?.includes(ref.field)) continue;
+      for (const i of await stillNamed(trx, def, ENTITIES[other], ref)) out.push(i);
+    }
+  }
+  return out;
+}
+
+async function stillNamed(trx: Knex.Transaction, def: EntityDef, other: EntityDef, ref: Reference): Promise<Issue[]> {
+  const [key, okey, col] = [q(def.key), q(other.key), q(ref.field)];
+  const rows = await selectRows<{ code: string; n: number | string; example: string }>(trx, `select a.${key} as code, count(*) as n, min(v.${okey}) as example from ${q(def.table)} a join ${q(other.table)} v on v.${col} = a.${key} where not exists (select 1 from ${STAGE} s where s.${key} = a.${key}) group by a.${key} order by a.${key}`);
   return rows.map((r) => {
     const n = Number(r.n);
-    return issue('unknown-reference', { line: null, key: r.code }, 'agency_code', r.code,
-      `replace would delete agency ${r.code}, still the agency_code of ${n} service${n === 1 ? '' : 's'} (${r.example}${n > 1 ? ', …' : ''}); import those services elsewhere or keep the agency in the file`);
+    return issue('unknown-reference', { line: null, key: r.code }, ref.field, r.code,
+      `replace would delete ${def.noun} ${r.code}, still the ${ref.field} of ${n} ${n === 1 ? other.noun : other.name} (${r.example}${n > 1 ? ', …' : ''}); import those ${other.name} elsewhere or keep the ${def.noun} in the file`);
   });
 }

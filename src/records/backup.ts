@@ -77,8 +77,8 @@ export async function writeBackup(
  * the id is the primary key by itself, and a pair would not use its index.
  */
 function keysetColumns(knex: Knex | Knex.Transaction, entity: EntityName): string[] {
-  const key = ENTITIES[entity].key;
-  return key === 'id' && adapterOf(knex).schema.partitioned ? ['id', 'submitted_at'] : [key];
+  const { key, monthlyPartitions } = ENTITIES[entity];
+  return monthlyPartitions && adapterOf(knex).schema.partitioned ? [key, monthlyPartitions] : [key];
 }
 
 /** Every row that `where` selects, ordered by key, `pageSize` rows a query. */

@@ -77,9 +77,10 @@ export class CrossChecker {
     this.refs = fields.filter((f) => f.references).map((field) => ({ field, target: field.references!, ids: new IntArray() }));
     this.statusField = RECORD_RULES[entityName].statusField;
     this.activeStatus = RECORD_RULES[entityName].activeStatus;
-    const applications = entityName === 'applications';
-    this.audienceBits = applications ? new IntArray() : null;
-    this.channelBits = applications ? new IntArray() : null;
+    // A record naming a service (an application) takes its audience and channel from it.
+    const namesServices = this.refs.some((r) => r.target === 'services');
+    this.audienceBits = namesServices ? new IntArray() : null;
+    this.channelBits = namesServices ? new IntArray() : null;
   }
 
   /** How many records were added. */

@@ -1,11 +1,11 @@
-// The field table of SPEC.md §1, once. The validator, the CSV header check, the export
-// column order, the database schema and the help text all read it: change a rule here.
+// The field table of SPEC.md §1 and the definition of each entity, once. The validator, the
+// CSV header check, the export column order, the database schema and the help text read
+// the fields; import's cross-record checks, validate db, db reset, doctor's counts and the
+// export filters read the definitions (EntityDef below): change a rule here.
 
 export type EntityName = 'agencies' | 'services' | 'applications';
-export const ENTITY_NAMES: readonly EntityName[] = ['agencies', 'services', 'applications'];
 /** The entities of the registry log (SPEC §9): applications are not in it. */
 export type RegistryEntityName = 'agencies' | 'services';
-export const REGISTRY_ENTITY_NAMES: readonly RegistryEntityName[] = ['agencies', 'services'];
 
 export function isRegistryEntity(name: string): name is RegistryEntityName {
   return (REGISTRY_ENTITY_NAMES as readonly string[]).includes(name);
@@ -46,6 +46,8 @@ export interface FieldDef {
   /** most decimals a decimal may have */
   readonly scale?: number;
   readonly unique?: boolean;
+  /** what messages call the field when not its name (tin: tax number) */
+  readonly label?: string;
   /** names a record of this entity by code */
   readonly references?: EntityName;
   /** set by the tool, ignored on import */
@@ -99,7 +101,7 @@ export const AGENCY_FIELDS: readonly FieldDef[] = [
   { name: 'name_en', type: 'text', required: false, maxLength: 300, freeText: true, description: 'name in English' },
   { name: 'kind', type: 'enum', required: true, values: AGENCY_KINDS, description: 'kind of state body' },
   { name: 'parent_code', type: 'identifier', required: false, references: 'agencies', description: 'code of the parent agency' },
-  { name: 'tin', type: 'tin', required: false, unique: true, description: 'tax number (STIR), 9 digits' },
+  { name: 'tin', type: 'tin', required: false, unique: true, label: 'tax number', description: 'tax number (STIR), 9 digits' },
   { name: 'region', type: 'enum', required: true, values: REGIONS, description: 'UZ or an ISO 3166-2:UZ region' },
   { name: 'website', type: 'url', required: false, description: 'http:// or https:// URL' },
   { name: 'email', type: 'email', required: false, description: 'e-mail address' },
@@ -144,6 +146,54 @@ export const APPLICATION_FIELDS: readonly FieldDef[] = [
   { name: 'updated_at', type: 'timestamp', required: false, managed: true, description: 'last change, set by the tool' },
 ];
 
+/**
+ * The rules of SPEC §3 that tie several fields of one record together, kept beside the
+ * field table so that no rule spells a field name or a status of its own.
+ */
+export interface RecordRules {
+  /** the enum field holding the record's status */
+  readonly statusField: string;
+  /** the status under which `required: 'when-active'` fields are required */
+  readonly activeStatus: string;
+  /** an agency status under which its active services draw inactive-authority */
+  readonly inactiveStatus?: string;
+  /** at most one of these may be set (fee-conflict) */
+  readonly exclusive?: readonly string[];
+  /** an active record should set one of these (missing-fee) */
+  readonly expectOneOf?: readonly string[];
+  /** [from, to]: to not before from (date-order); to past while active (expired-but-active) */
+  readonly period?: readonly [string, string];
+  /**
+   * A decision of an application (SPEC §1): `field` is required under the `decided`
+   * statuses (missing-value), empty under the `open` ones (date-order) and not before
+   * `after` (date-order).
+   */
+  readonly decision?: { readonly field: string; readonly after: string; readonly decided: readonly string[]; readonly open: readonly string[] };
+  /** timestamps that may not be after the time of the import or validation (out-of-range) */
+  readonly notFuture?: readonly string[];
+}
+
+/** A field that names a record of another entity (or of its own), by that entity's key. */
+export interface Reference {
+  readonly field: string;
+  readonly entity: EntityName;
+  /** the key of `entity` the value is (its code) */
+  readonly key: string;
+  /**
+   * import looks it up in memory as each record is read, against the stored records
+   * (import/agency-refs.ts, applications/refs.ts), so the staged checks leave it out
+   */
+  readonly checkedOnRead: boolean;
+}
+
+/** What an entity's `--agency` filter matches (SPEC §4). */
+export interface AgencyFilter {
+  /** the field holding the agency's code */
+  readonly field: string;
+  /** when `field` is empty: the agency of the record this reference names (applications: the service's) */
+  readonly otherwise?: { readonly via: string; readonly field: string };
+}
+
 export interface EntityDef {
   readonly name: EntityName;
   /** the database table */
@@ -157,18 +207,155 @@ export interface EntityDef {
   readonly logged: boolean;
   /** import modes the entity takes (applications: no replace) */
   readonly modes: readonly ('upsert' | 'insert' | 'replace')[];
+  /** the rules that tie fields of one record together */
+  readonly rules: RecordRules;
+  /** the self-reference whose chains may not loop (hierarchy-cycle): agencies' parent_code */
+  readonly hierarchy?: string;
+  /** reference fields import checks as each record is read rather than over the staged records */
+  readonly checkedOnRead?: readonly string[];
+  /**
+   * references the database does not hold to (no foreign key): an application keeps naming
+   * the service and agency it was made with, so a replace may delete them
+   */
+  readonly weakReferences?: readonly string[];
+  /** warn unused-agency for an active record that no record of this entity names (agencies: services) */
+  readonly unusedWarning?: EntityName;
+  /** the filters of `export` and `registry list` it takes, as flags (SPEC §4) */
+  readonly filters: readonly string[];
+  /** what --agency matches */
+  readonly agencyFilter?: AgencyFilter;
+  /** the timestamp --from/--to bound, as local dates */
+  readonly periodFilter?: string;
+  /**
+   * PostgreSQL: the table is partitioned by the month of this timestamp; the partitions
+   * are made by import and go with the table when it is dropped
+   */
+  readonly monthlyPartitions?: string;
 }
 
-export const ENTITIES: Readonly<Record<EntityName, EntityDef>> = {
-  agencies: { name: 'agencies', table: 'agencies', noun: 'agency', fields: AGENCY_FIELDS, key: 'code', logged: true, modes: ['upsert', 'insert', 'replace'] },
-  services: { name: 'services', table: 'services', noun: 'service', fields: SERVICE_FIELDS, key: 'code', logged: true, modes: ['upsert', 'insert', 'replace'] },
-  applications: { name: 'applications', table: 'applications', noun: 'application', fields: APPLICATION_FIELDS, key: 'id', logged: false, modes: ['upsert', 'insert'] },
+const BUILT_IN_RULES: Readonly<Record<EntityName, RecordRules>> = {
+  agencies: { statusField: 'status', activeStatus: 'active', inactiveStatus: 'abolished' },
+  services: {
+    statusField: 'status',
+    activeStatus: 'active',
+    exclusive: ['fee_uzs', 'fee_bhm_percent'],
+    expectOneOf: ['fee_uzs', 'fee_bhm_percent'],
+    period: ['effective_from', 'effective_to'],
+  },
+  // Applications have no "active" status: no when-active fields, no expired-but-active.
+  applications: {
+    statusField: 'status',
+    activeStatus: '',
+    decision: { field: 'decided_at', after: 'submitted_at', decided: DECIDED_STATUSES, open: OPEN_STATUSES },
+    notFuture: ['submitted_at'],
+  },
 };
+
+const BUILT_IN: readonly EntityDef[] = [
+  {
+    name: 'agencies', table: 'agencies', noun: 'agency', fields: AGENCY_FIELDS, key: 'code', logged: true, modes: ['upsert', 'insert', 'replace'],
+    rules: BUILT_IN_RULES.agencies, hierarchy: 'parent_code', unusedWarning: 'services',
+    filters: ['--status', '--agency', '--changed-since'], agencyFilter: { field: 'code' },
+  },
+  {
+    name: 'services', table: 'services', noun: 'service', fields: SERVICE_FIELDS, key: 'code', logged: true, modes: ['upsert', 'insert', 'replace'],
+    rules: BUILT_IN_RULES.services, checkedOnRead: ['agency_code'],
+    filters: ['--status', '--agency', '--audience', '--changed-since'], agencyFilter: { field: 'agency_code' },
+  },
+  {
+    name: 'applications', table: 'applications', noun: 'application', fields: APPLICATION_FIELDS, key: 'id', logged: false, modes: ['upsert', 'insert'],
+    rules: BUILT_IN_RULES.applications, checkedOnRead: ['service_code', 'handled_by'], weakReferences: ['service_code', 'handled_by'],
+    filters: ['--status', '--agency', '--audience', '--changed-since', '--from', '--to'],
+    agencyFilter: { field: 'handled_by', otherwise: { via: 'service_code', field: 'agency_code' } },
+    periodFilter: 'submitted_at', monthlyPartitions: 'submitted_at',
+  },
+];
+
+// The registry: the built-in entities, and those a test defines (defineEntity). Lookups by
+// name (ENTITIES, RECORD_RULES, ENTITY_NAMES) are filled from it, so every reader sees both.
+const entities: Record<string, EntityDef> = {};
+const names: EntityName[] = [];
+const rules: Record<string, RecordRules> = {};
+
+export const ENTITIES: Readonly<Record<EntityName, EntityDef>> = entities as Record<EntityName, EntityDef>;
+export const ENTITY_NAMES: readonly EntityName[] = names;
+export const RECORD_RULES: Readonly<Record<EntityName, RecordRules>> = rules as Record<EntityName, RecordRules>;
+
+/**
+ * Adds an entity to the registry. The built-in three are defined this way; a test may add
+ * one of its own (cast its name to EntityName) to show that the generic paths take it.
+ */
+export function defineEntity(def: EntityDef): EntityDef {
+  if (entities[def.name]) throw new Error(`entity ${def.name} is defined twice`);
+  const keyField = def.fields.find((f) => f.name === def.key);
+  if (!keyField?.unique) throw new Error(`entity ${def.name}: its key ${def.key} must be a unique field`);
+  for (const f of def.fields) {
+    if (f.references && !entities[f.references] && f.references !== def.name) throw new Error(`entity ${def.name}: ${f.name} names ${f.references}, not defined before it`);
+  }
+  if (def.hierarchy && def.fields.find((f) => f.name === def.hierarchy)?.references !== def.name) {
+    throw new Error(`entity ${def.name}: its hierarchy ${def.hierarchy} must name the entity itself`);
+  }
+  entities[def.name] = def;
+  names.push(def.name);
+  rules[def.name] = def.rules;
+  return def;
+}
+
+/** Takes a test's entity out of the registry again. */
+export function forgetEntity(name: string): void {
+  if (BUILT_IN.some((d) => d.name === name) || !entities[name]) return;
+  delete entities[name];
+  delete rules[name];
+  names.splice(names.indexOf(name as EntityName), 1);
+}
+
+for (const def of BUILT_IN) defineEntity(def);
+
+/** The built-in entities that are `logged`, in the registry log (SPEC §9). */
+export const REGISTRY_ENTITY_NAMES: readonly RegistryEntityName[] = BUILT_IN.filter((d) => d.logged).map((d) => d.name as RegistryEntityName);
+
+/** The fields of an entity that name another record, with the key they name it by. */
+export function references(e: EntityName): Reference[] {
+  const def = ENTITIES[e];
+  return def.fields.filter((f) => f.references).map((f) => ({
+    field: f.name,
+    entity: f.references!,
+    key: ENTITIES[f.references!]?.key ?? def.key,
+    checkedOnRead: def.checkedOnRead?.includes(f.name) ?? false,
+  }));
+}
+
+/** Unique fields other than the key (agencies' tin). */
+export function uniqueFields(e: EntityName): FieldDef[] {
+  const def = ENTITIES[e];
+  return def.fields.filter((f) => f.unique && f.name !== def.key);
+}
+
+/**
+ * Every entity, parents before children: an entity comes after each entity it references
+ * (backup, restore and counts go in this order; drops and deletes in the reverse).
+ */
+export function parentsFirst(): EntityDef[] {
+  const out: EntityDef[] = [];
+  const visit = (name: EntityName) => {
+    const def = ENTITIES[name];
+    if (out.includes(def)) return;
+    for (const r of def.fields) if (r.references && r.references !== name) visit(r.references);
+    out.push(def);
+  };
+  for (const name of ENTITY_NAMES) visit(name);
+  return out;
+}
 
 export function entity(name: string): EntityDef {
   const def = (ENTITIES as Record<string, EntityDef | undefined>)[name];
   if (!def) throw new Error(`unknown entity ${name}`);
   return def;
+}
+
+/** The entity whose table this is, if any. */
+export function entityOfTable(table: string): EntityDef | undefined {
+  return ENTITY_NAMES.map((n) => ENTITIES[n]).find((d) => d.table === table);
 }
 
 export function isEntityName(name: string): name is EntityName {
@@ -198,47 +385,3 @@ export function inputFields(e: EntityName): readonly FieldDef[] {
 export type FieldValue = string | number | string[] | null;
 export type RecordValues = Record<string, FieldValue>;
 
-/**
- * The rules of SPEC §3 that tie several fields of one record together, kept beside the
- * field table so that no rule spells a field name or a status of its own.
- */
-export interface RecordRules {
-  /** the enum field holding the record's status */
-  readonly statusField: string;
-  /** the status under which `required: 'when-active'` fields are required */
-  readonly activeStatus: string;
-  /** an agency status under which its active services draw inactive-authority */
-  readonly inactiveStatus?: string;
-  /** at most one of these may be set (fee-conflict) */
-  readonly exclusive?: readonly string[];
-  /** an active record should set one of these (missing-fee) */
-  readonly expectOneOf?: readonly string[];
-  /** [from, to]: to not before from (date-order); to past while active (expired-but-active) */
-  readonly period?: readonly [string, string];
-  /**
-   * A decision of an application (SPEC §1): `field` is required under the `decided`
-   * statuses (missing-value), empty under the `open` ones (date-order) and not before
-   * `after` (date-order).
-   */
-  readonly decision?: { readonly field: string; readonly after: string; readonly decided: readonly string[]; readonly open: readonly string[] };
-  /** timestamps that may not be after the time of the import or validation (out-of-range) */
-  readonly notFuture?: readonly string[];
-}
-
-export const RECORD_RULES: Readonly<Record<EntityName, RecordRules>> = {
-  agencies: { statusField: 'status', activeStatus: 'active', inactiveStatus: 'abolished' },
-  services: {
-    statusField: 'status',
-    activeStatus: 'active',
-    exclusive: ['fee_uzs', 'fee_bhm_percent'],
-    expectOneOf: ['fee_uzs', 'fee_bhm_percent'],
-    period: ['effective_from', 'effective_to'],
-  },
-  // Applications have no "active" status: no when-active fields, no expired-but-active.
-  applications: {
-    statusField: 'status',
-    activeStatus: '',
-    decision: { field: 'decided_at', after: 'submitted_at', decided: DECIDED_STATUSES, open: OPEN_STATUSES },
-    notFuture: ['submitted_at'],
-  },
-};

@@ -32,9 +32,10 @@ export const RULES = {
 
 export type RuleCode = keyof typeof RULES;
 
-export interface Issue {
+/** One issue; `C`, the codes it may have: the rules of §3, or another set of the same shape (the log's, §9). */
+export interface Issue<C extends string = RuleCode> {
   severity: Severity;
-  code: RuleCode;
+  code: C;
   /** 1-based line of the file where the record starts; null for database records */
   line: number | null;
   /** 1-based record number inside a JSON array (SPEC §2) */

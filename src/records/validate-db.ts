@@ -3,11 +3,11 @@ import type { Db } from '../db/connect.js';
 import { agencyLookupFromMap, type AgencyLookup } from './agency-lookup.js';
 import { CrossChecker } from './cross-checks.js';
 import { fromRow } from './db-row.js';
-import { AUDIENCES, CHANNELS, ENTITIES, ENTITY_NAMES, ITEM_SEPARATOR, RECORD_RULES, type EntityName, type RecordValues } from './fields.js';
+import { AUDIENCES, CHANNELS, ENTITIES, ITEM_SEPARATOR, parentsFirst, references, type EntityName, type RecordValues } from './fields.js';
 import { keysetRows } from './backup.js';
 import { issue, type Issue } from './issues.js';
 import { ReportBuilder, type ValidationReport } from './report.js';
-import { checkRecord } from './validate.js';
+import { checkRecord, type CheckedRecord } from './validate.js';
 
 // `validate db`: the rules of SPEC §3 over what the database holds, plus unused-agency.
 // Rows are read a page at a time in key order (keyset pagination), checked with the same
@@ -45,10 +45,49 @@ export async function agencyLookupFromDb(db: Db): Promise<AgencyLookup & { reado
   return agencyLookupFromMap(new Map(rows.map((r) => [r.code, r.status])));
 }
 
+/**
+ * How the records of one entity are checked beyond checkRecord: by default a CrossChecker
+ * over its keys (the entity's definition says which rules apply); applications by a pass
+ * of their own that keeps nothing per row.
+ */
+interface EntityPass {
+  add(checked: CheckedRecord, values: RecordValues): Issue[];
+  finish(): Promise<Issue[]>;
+}
+
+const OWN_PASS: Partial<Record<EntityName, (db: Db, lookup: AgencyLookup) => Promise<EntityPass>>> = {
+  async applications(db, lookup) {
+    const refs = await applicationRefs(db, lookup);
+    return { add: (checked, values) => refs.check(values, checked.issues), finish: () => duplicateIds(db) };
+  },
+};
+
+async function entityPass(db: Db, entity: EntityName, lookup: AgencyLookup): Promise<EntityPass> {
+  const own = OWN_PASS[entity];
+  if (own) return own(db, lookup);
+  const cross = new CrossChecker(entity);
+  return {
+    add(checked, values) {
+      cross.add(checked, values);
+      return [];
+    },
+    async finish() {
+      const issues = cross.finish(lookup);
+      for (const i of await unusedRecords(db, entity)) issues.push(i);
+      return issues;
+    },
+  };
+}
+
+/** Every entity whose table exists (applications once their migration is applied), parents first. */
+async function presentEntities(db: Db): Promise<EntityName[]> {
+  const out: EntityName[] = [];
+  for (const d of parentsFirst()) if (await db.knex.schema.hasTable(d.table)) out.push(d.name);
+  return out;
+}
+
 export async function validateDb(db: Db, opts: ValidateDbOptions = {}): Promise<DbValidationReport> {
-  const entities = opts.entities ?? (ENTITY_NAMES.filter((e) => e !== 'applications') as EntityName[]);
-  // applications too once their migration is applied
-  if (!opts.entities && (await db.knex.schema.hasTable(ENTITIES.applications.table))) entities.push('applications');
+  const entities = opts.entities ?? (await presentEntities(db));
   const report = new ReportBuilder(entities.length === 1 ? entities[0]! : ('all' as EntityName), db.target.name, { maxIssues: opts.maxIssues, strict: opts.strict });
   const per = {} as DbValidationReport['entities'];
   const checkOpts = opts.today ? { today: opts.today } : undefined;
@@ -65,32 +104,16 @@ export async function validateDb(db: Db, opts: ValidateDbOptions = {}): Promise<
         report.add(i);
       }
     };
-    if (entity === 'applications') {
-      const refs = await applicationRefs(db, lookup);
-      for await (const row of pages(db.knex, entity, opts.signal)) {
-        counts.records++;
-        const values = fromRow(entity, row);
-        const checked = checkRecord(entity, { line: null, fields: values }, checkOpts);
-        add(checked.issues);
-        add(refs.check(values, checked.issues));
-        if (++seen % 1000 === 0) opts.onProgress?.(seen);
-      }
-      add(await duplicateIds(db));
-      report.records += counts.records;
-      per[entity] = counts;
-      continue;
-    }
-    const cross = new CrossChecker(entity);
+    const pass = await entityPass(db, entity, lookup);
     for await (const row of pages(db.knex, entity, opts.signal)) {
       counts.records++;
       const values = fromRow(entity, row);
       const checked = checkRecord(entity, { line: null, fields: values }, checkOpts);
       add(checked.issues);
-      cross.add(checked, values);
+      add(pass.add(checked, values));
       if (++seen % 1000 === 0) opts.onProgress?.(seen);
     }
-    add(cross.finish(lookup));
-    if (entity === 'agencies') add(await unusedAgencies(db));
+    add(await pass.finish());
     report.records += counts.records;
     per[entity] = counts;
   }
@@ -98,15 +121,25 @@ export async function validateDb(db: Db, opts: ValidateDbOptions = {}): Promise<
   return { ...report.build(), entities: per };
 }
 
-/** Active agencies that provide no service (a warning: maybe not yet registered). */
-async function unusedAgencies(db: Db): Promise<Issue[]> {
-  const active = RECORD_RULES.agencies.activeStatus;
-  const rows = (await db.knex('agencies as a')
-    .select('a.code')
-    .where('a.status', active)
-    .whereNotExists(db.knex('services as s').select(db.knex.raw('1')).whereRaw('s.agency_code = a.code'))
-    .orderBy('a.code')) as Array<{ code: string }>;
-  return rows.map((r) => issue('unused-agency', { line: null, key: r.code }, 'code', r.code, `agency ${r.code} is active but provides no service`));
+/**
+ * Active agencies that provide no service (a warning: maybe not yet registered): the
+ * active records of an entity whose definition names `unusedWarning` that no record of
+ * that entity names.
+ */
+async function unusedRecords(db: Db, entity: EntityName): Promise<Issue[]> {
+  const def = ENTITIES[entity];
+  if (!def.unusedWarning) return [];
+  const by = ENTITIES[def.unusedWarning];
+  const ref = references(by.name).find((r) => r.entity === entity)!;
+  const rows = (await db.knex(`${def.table} as a`)
+    .select(`a.${def.key}`)
+    .where(`a.${def.rules.statusField}`, def.rules.activeStatus)
+    .whereNotExists(db.knex(`${by.table} as s`).select(db.knex.raw('1')).whereRaw('s.?? = a.??', [ref.field, def.key]))
+    .orderBy(`a.${def.key}`)) as Array<Record<string, string>>;
+  return rows.map((r) => {
+    const code = r[def.key]!;
+    return issue('unused-agency', { line: null, key: code }, def.key, code, `${def.noun} ${code} is active but provides no ${by.noun}`);
+  });
 }
 
 const bit = (values: readonly string[], v: string) => 1 << values.indexOf(v);

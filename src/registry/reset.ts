@@ -4,7 +4,7 @@ import { countTables, type DroppedTable } from '../db/drop-plan.js';
 import { LOCK_KEY, MIGRATIONS_TABLE } from '../db/migrator.js';
 import { ConflictError } from '../errors.js';
 import { writeBackup, type BackupResult } from '../records/backup.js';
-import { ENTITIES, type EntityName } from '../records/fields.js';
+import { ENTITIES, parentsFirst, type EntityName } from '../records/fields.js';
 import { throwIfAborted, transaction } from './tx.js';
 import { LOG_TABLES } from './log-store.js';
 
@@ -12,10 +12,17 @@ import { LOG_TABLES } from './log-store.js';
 // (both dialects have transactional DDL): the backups are written from the same snapshot,
 // and an interrupt or error leaves every table as it was.
 
-/** In drop order: services refer to agencies (applications refer to both, without a foreign key). */
-export const TOOL_TABLES = [ENTITIES.applications.table, ENTITIES.services.table, ENTITIES.agencies.table, ...LOG_TABLES, 'audit_log', MIGRATIONS_TABLE] as const;
-/** Records worth a backup; the audit trail and the migration bookkeeping are not records. */
-export const BACKED_UP: readonly EntityName[] = ['agencies', 'services', 'applications'];
+/**
+ * In drop order: children before their parents (services refer to agencies; applications
+ * refer to both, without a foreign key), then the log, the audit trail and the bookkeeping.
+ */
+export function toolTables(): string[] {
+  return [...parentsFirst().reverse().map((d) => d.table), ...LOG_TABLES, 'audit_log', MIGRATIONS_TABLE];
+}
+/** Records worth a backup, parents first; the audit trail and the migration bookkeeping are not records. */
+export function backedUp(): EntityName[] {
+  return parentsFirst().map((d) => d.name);
+}
 /** Created by the audit append-only migration (PostgreSQL); goes with its table. */
 const PG_FUNCTIONS = ['egovctl_audit_append_only()', 'egovctl_registry_log_append_only()'];
 
@@ -23,7 +30,7 @@ export type TableCount = DroppedTable;
 
 /** The tool's tables that exist, with their row counts. */
 export function planReset(db: Db): Promise<TableCount[]> {
-  return countTables(db, TOOL_TABLES);
+  return countTables(db, toolTables());
 }
 
 export interface ResetResult {
@@ -45,12 +52,12 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
         await trx.raw('PRAGMA defer_foreign_keys = ON');
       }
       const dropped: TableCount[] = [];
-      for (const table of TOOL_TABLES) {
+      for (const table of toolTables()) {
         if (!(await trx.schema.hasTable(table))) continue;
         const [row] = await trx(table).count({ n: '*' });
         dropped.push({ table, rows: Number((row as { n: number | string }).n) });
       }
-      for (const entity of BACKED_UP) {
+      for (const entity of backedUp()) {
         throwIfAborted(opts.signal);
         if (!opts.backupPath || !dropped.some((d) => d.table === ENTITIES[entity].table)) continue;
         const b = await writeBackup(trx, entity, (qb) => {
@@ -61,7 +68,7 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
         backups.push({ ...b, entity });
       }
       throwIfAborted(opts.signal);
-      // on PostgreSQL the monthly partitions of applications go with their table
+      // on PostgreSQL an entity's partitions (applications' months: monthlyPartitions) go with its table
       for (const { table } of dropped) await trx.schema.dropTable(table);
       if (db.dialect === 'pg') for (const f of PG_FUNCTIONS) await trx.raw(`drop function if exists ${f}`);
       throwIfAborted(opts.signal);

@@ -1,4 +1,4 @@
-import type { Severity } from '../../records/issues.js';
+import type { Issue, Severity } from '../../records/issues.js';
 
 // The issue codes of SPEC §9, in the issue shape of §3. `malformed-record` (§3) is used for
 // a line of the log file that cannot be read as an entry: bad JSON, not canonical, cut short.
@@ -15,16 +15,8 @@ export const LOG_RULES = {
 
 export type LogRuleCode = keyof typeof LOG_RULES;
 
-export interface LogIssue {
-  severity: Severity;
-  code: LogRuleCode;
-  /** 1-based line of the file the issue is in (the log, or the snapshot for log-drift); null for a checkpoint */
-  line: number | null;
-  key: string | null;
-  field: string | null;
-  value: string | null;
-  message: string;
-}
+/** An issue of §9: the issue of §3 with the log's codes (`line` is the log's or, for log-drift, the snapshot's; null for a checkpoint). */
+export type LogIssue = Issue<LogRuleCode>;
 
 export function logIssue(code: LogRuleCode, line: number | null, key: string | null, field: string | null, value: string | null, message: string): LogIssue {
   return { severity: LOG_RULES[code], code, line, key, field, value, message };
