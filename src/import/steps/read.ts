@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { SourceRecord } from '../../io/read-records.js';
-import { ENTITIES, type RecordValues } from '../../records/fields.js';
+import { ENTITIES, type EntityName, type RecordValues } from '../../records/fields.js';
 import type { Issue } from '../../records/issues.js';
 import { checkSourceRecord, type CheckedRecord } from '../../records/validate.js';
 import { testPause } from '../../db/test-pause.js';
@@ -24,10 +24,14 @@ class RecordReader {
   /** its values are byte strings */
   asBytes = false;
   issues: Issue[] = [];
+  private readonly entity: EntityName;
+  private readonly bytes: boolean;
   private readonly opts: { now: string };
   private readonly accept: ((c: CheckedRecord, rec: SourceRecord) => boolean) | undefined;
 
   constructor(private readonly run: ImportRun, private readonly refs: RecordRefs | null) {
+    this.entity = run.o.entity;
+    this.bytes = run.source.bytes;
     this.opts = { now: run.now };
     // A record of byte strings goes as such only with its references stored (and, for an
     // application, no warning: due_on is set either way).
@@ -38,7 +42,7 @@ class RecordReader {
   read(rec: SourceRecord): RecordValues | null {
     // Byte strings (io/utf8-bytes.ts): a record that checks out as bytes is written as
     // its own bytes; any other is decoded and checked as text, as without them.
-    const read = checkSourceRecord(this.run.o.entity, rec, this.run.source.bytes, this.opts, this.accept);
+    const read = checkSourceRecord(this.entity, rec, this.bytes, this.opts, this.accept);
     this.rec = read.rec;
     this.asBytes = read.asBytes;
     if (read.asBytes) this.run.asBytes++;
