@@ -1,20 +1,20 @@
 import type { Knex } from 'knex';
-import type { Db } from '../db/connect.js';
 import { defaultBackupPath, writeBackup } from '../records/backup.js';
 import { ENTITIES } from '../records/fields.js';
 import { confirmDestructive } from '../prompts/destructive.js';
-import type { ImportEnv } from './import.js';
-import { countAbsent, deleteAbsent } from './merge.js';
+import { countAbsent } from './merge.js';
+import type { ImportRun } from './run.js';
 import { STAGE } from './stage-columns.js';
 import { testPause } from '../db/test-pause.js';
-import type { ImportOptions, ImportReport } from './types.js';
 
 // --mode replace deletes the stored records absent from the file: SPEC §6 applies — say
 // how many on which target, dry-run says only that, ask or need --yes, back them up first.
 
-export /** replace: say what will be deleted, ask (SPEC §6), back the records up, delete them. */
-async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, env: ImportEnv, report: ImportReport, sourceName: string): Promise<string[]> {
+/** replace: say what will be deleted, ask (SPEC §6), back the records up, delete them; returns their codes. */
+export async function replaceAbsent(run: ImportRun, trx: Knex.Transaction): Promise<string[]> {
+  const { db, o, env, report } = run;
   const { entity } = o;
+  const sourceName = run.source.sourceName;
   const absent = await countAbsent(trx, entity);
   if (absent === 0) return [];
   const what = `${absent} ${absent === 1 ? ENTITIES[entity].noun : entity}`;
@@ -40,7 +40,7 @@ async function replaceAbsent(trx: Knex.Transaction, db: Db, o: ImportOptions, en
   }
   env.signal.throwIfAborted();
   await testPause('delete', (s) => env.logger.warn(s), env.signal, trx, db.dialect);
-  const deleted = await deleteAbsent(trx, db.dialect, entity);
+  const deleted = await run.dialect.deleteAbsent(trx, entity);
   report.deleted = deleted.length;
   return deleted;
 }

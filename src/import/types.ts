@@ -1,9 +1,25 @@
 import type { EntityName } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
 import type { Encoding } from '../io/decode.js';
+import type { Logger } from '../output/logger.js';
+import type { Prompter } from '../prompts/prompter.js';
+import type { Progress } from '../output/progress.js';
 
 // The options and the report of one import (SPEC §4, §8). The report's field names are the
 // contract; fields after duration_ms are additions SPEC §8 allows.
+
+/** What an import needs from around it (the command, or a test). */
+export interface ImportEnv {
+  logger: Logger;
+  prompter: Prompter;
+  signal: AbortSignal;
+  yes: boolean;
+  dataDir: string;
+  stdin?: NodeJS.ReadableStream;
+  progress?: Progress;
+  /** for tests: the clock of updated_at */
+  now?: () => Date;
+}
 
 export type ImportMode = 'upsert' | 'insert' | 'replace';
 export const IMPORT_MODES: readonly ImportMode[] = ['upsert', 'insert', 'replace'];
