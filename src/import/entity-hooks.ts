@@ -1,4 +1,4 @@
-import type { EntityName } from '../records/fields.js';
+import { references, type EntityName } from '../records/fields.js';
 import { applicationHooks } from '../applications/import-hooks.js';
 import { checkAgency, storedAgencies } from './agency-refs.js';
 import type { EntityImport } from './run.js';
@@ -31,5 +31,11 @@ const HOOKS: Partial<Record<EntityName, () => EntityImport>> = {
 };
 
 export function entityHooks(entity: EntityName): EntityImport {
-  return HOOKS[entity]?.() ?? {};
+  const hooks = HOOKS[entity]?.() ?? {};
+  // A reference its definition marks checkedOnRead is left out of the set-based checks
+  // (checks.ts): without a refs hook here to check it as the file is read, it would go
+  // unchecked. A definition and its hooks that disagree are a bug, not a user's error.
+  const onRead = references(entity).filter((r) => r.checkedOnRead).map((r) => r.field);
+  if (onRead.length && !hooks.refs) throw new Error(`${entity}: ${onRead.join(', ')} ${onRead.length === 1 ? 'is' : 'are'} checked as the file is read (checkedOnRead), but the entity has no refs hook`);
+  return hooks;
 }
