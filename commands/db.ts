@@ -8,7 +8,7 @@ import { defaultBackupPath } from '../src/records/backup.js';
 import { ENTITIES, type EntityName } from '../src/records/fields.js';
 import { BACKED_UP, planReset, resetDatabase, type TableCount } from '../src/registry/reset.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 import { runOnDb } from './run.js';
 
 export function registerDb(program: Command, bind: Bind): void {

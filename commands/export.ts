@@ -3,7 +3,7 @@ import { Argument, Option, type Command } from 'commander';
 import { ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
 import { UsageError } from '../src/errors.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 import { runOnDb, runTargets } from './run.js';
 import type { Target } from '../src/config/resolve.js';
 

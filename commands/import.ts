@@ -6,8 +6,8 @@ import { ENTITIES, ENTITY_NAMES, isEntityName } from '../src/records/fields.js';
 import type { ImportReport, ImportOptions, ImportMode } from '../src/import/types.js';
 import { renderIssues } from '../src/output/issues-view.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
-import { nonNegativeInt } from './program.js';
+import type { Bind } from './bind.js';
+import { nonNegativeInt } from './options.js';
 import { runOnDb } from './run.js';
 import { ENCODING_CHOICES } from './options.js';
 

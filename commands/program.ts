@@ -9,6 +9,7 @@ import { outputError } from '../src/io/atomic-file.js';
 import { makePaint, wantColor } from '../src/output/paint.js';
 import type { Prompter } from '../src/prompts/prompter.js';
 import { toolVersion } from '../src/version.js';
+import type { Bind } from './bind.js';
 import { createCtx, type Ctx, type GlobalOptions } from './context.js';
 import { registerAudit } from './audit.js';
 import { registerCompletion } from './completion.js';
@@ -34,9 +35,6 @@ export const EXIT_CODES: ReadonlyArray<[number, string]> = [
   [130, 'interrupted (SIGINT); 143 for SIGTERM'],
 ];
 
-/** Runs a command handler with the context; the handler returns the exit code. */
-export type Handler = (ctx: Ctx, ...args: unknown[]) => Promise<number | void>;
-export type Bind = (handler: (ctx: Ctx, ...args: any[]) => Promise<number | void>) => (...args: any[]) => Promise<void>;
 
 export interface MainOptions {
   stdout?: NodeJS.WritableStream;
@@ -116,9 +114,6 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
   registerCompletion(program, bind);
   return program;
 }
-
-// Kept here too for the command files that still import them from program.ts.
-export { nonNegativeInt, positiveInt } from './options.js';
 
 /**
  * `egovctl help migrate rollback` is `egovctl migrate rollback --help`: commander's help

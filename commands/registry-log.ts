@@ -11,7 +11,7 @@ import type { History } from '../src/registry/log-history.js';
 import { renderTable } from '../src/output/table.js';
 import type { LogVerifyReport } from '../src/registry/log/verify-log.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 import { nonNegativeInt } from './options.js';
 import { runOnDb } from './run.js';
 

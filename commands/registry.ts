@@ -13,7 +13,7 @@ import { parseCode, parseDate, parseList, today } from '../src/flag-values.js';
 import { writeJson } from '../src/output/json.js';
 import { listWriter } from './list-output.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 import { nonNegativeInt } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 import { registerRegistryLog } from './registry-log.js';

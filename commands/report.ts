@@ -7,7 +7,7 @@ import { IDENTIFIER_MAX, IDENTIFIER_MIN, IDENTIFIER_PATTERN } from '../src/recor
 import { GROUP_BY, type GroupBy } from '../src/report/discipline-sql.js';
 import type { DisciplineReportDoc } from '../src/report/discipline.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 import { runOnDb, runTargets } from './run.js';
 
 // `egovctl report discipline` (SPEC §10): parse → disciplineReport (src/report) → present
