@@ -1,12 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { ENTITIES, type EntityName } from './fields.js';
 import { fromRow, toJsonText } from './db-row.js';
-import { outputError } from '../io/atomic-file.js';
-import { removeStaleTemps, tempPathFor } from '../io/temp-name.js';
+import { outputError, startAtomicFile } from '../io/atomic-file.js';
 import { EgovError } from '../errors.js';
 
 // SPEC §6: before deleting records (import --mode replace, registry purge, db reset) write
@@ -27,8 +25,8 @@ export function defaultBackupPath(dataDir: string, targetName: string, entity: E
 /**
  * Writes the rows that `where` selects, ordered by key (code; id for applications), a page
  * at a time by keyset (memory stays flat for millions of applications), inside the caller's transaction
- * (so that what is backed up is exactly what is then deleted). The file is written to a
- * temporary name, flushed, and renamed: a backup is either whole or absent.
+ * (so that what is backed up is exactly what is then deleted). The file is written
+ * atomically (io/atomic-file.ts): a backup is either whole or absent.
  */
 export async function writeBackup(
   trx: Knex | Knex.Transaction,
@@ -36,14 +34,8 @@ export async function writeBackup(
   where: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
   file: string,
 ): Promise<BackupResult> {
-  try {
-    // the backups directory, like the data directory, is the user's alone
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw outputError(file, err);
-  }
-  removeStaleTemps(file);
-  const tmp = tempPathFor(file);
+  // the backups directory, like the data directory, is the user's alone
+  const f = startAtomicFile(file, { mkdir: 0o700, mode: 0o600, devices: false });
   let rows = 0;
   const pageSize = 5000;
   async function* lines(): AsyncGenerator<string> {
@@ -53,19 +45,15 @@ export async function writeBackup(
     }
   }
   try {
-    const out = fs.createWriteStream(tmp, { mode: 0o600 });
-    await pipeline(Readable.from(lines()), out);
-    const fd = fs.openSync(tmp, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, file);
+    await pipeline(Readable.from(lines()), f.stream);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    await f.abort();
     // a full disk or a bad path is the user's to fix (exit 2), not a bug
     const e = err as NodeJS.ErrnoException;
     if (!(err instanceof EgovError) && typeof e?.code === 'string' && e.syscall) throw outputError(file, err);
     throw err;
   }
+  await f.commit();
   return { path: file, rows };
 }
 
