@@ -1,4 +1,4 @@
-import { nonNegativeInt, positiveInt } from './options.js';
+import { idleTimeoutOption, lockTimeoutOption, positiveInt, statementTimeoutOption } from './options.js';
 import { Command, CommanderError, Option } from 'commander';
 import { redact } from '../src/config/redact.js';
 import { openDatabases, setDbTimeouts } from '../src/db/connect.js';
@@ -73,9 +73,9 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .option('-y, --yes', 'go ahead with destructive operations without asking')
     .addOption(new Option('--concurrency <n>', 'targets worked on at once (several targets)').argParser(positiveInt('--concurrency')).default(4))
     .option('--fail-fast', 'stop at the first failing target (several targets)')
-    .addOption(new Option('--lock-timeout <seconds>', 'wait at most this long for another session\'s lock, then exit 6 naming the holder (0: no limit)').argParser(nonNegativeInt('--lock-timeout')))
-    .addOption(new Option('--statement-timeout <seconds>', 'PostgreSQL: end any statement that runs longer (default 0: no limit)').argParser(nonNegativeInt('--statement-timeout')))
-    .addOption(new Option('--idle-timeout <seconds>', 'a statement with no byte to or from the server this long is a dead link: exit 5 (default 600; 0: no limit)').argParser(nonNegativeInt('--idle-timeout')))
+    .addOption(lockTimeoutOption('wait at most this long for another session\'s lock, then exit 6 naming the holder (0: no limit)'))
+    .addOption(statementTimeoutOption())
+    .addOption(idleTimeoutOption())
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
