@@ -6,6 +6,7 @@ import { ENTITIES, type EntityName } from './fields.js';
 import { fromRow, toJsonText } from './db-row.js';
 import { outputError, startAtomicFile } from '../io/atomic-file.js';
 import { EgovError } from '../errors.js';
+import { pagesByKey, whereAfter } from '../db/keyset.js';
 
 // SPEC §6: before deleting records (import --mode replace, registry purge, db reset) write
 // them to a backup file in the export format. NDJSON, because it keeps every value exactly
@@ -76,17 +77,9 @@ export async function* keysetRows(
   pageSize = 5000,
 ): AsyncGenerator<Record<string, unknown>> {
   const cols = keysetColumns(knex, entity);
-  let after: unknown[] | null = null;
-  for (;;) {
-    let q = where(knex(ENTITIES[entity].table).select('*')).orderBy(cols).limit(pageSize);
-    if (after !== null) {
-      const a = after;
-      q = cols.length === 1 ? q.where(cols[0]!, '>', a[0] as string) : q.whereRaw(`(${cols.join(', ')}) > (${cols.map(() => '?').join(', ')})`, a as Knex.Value[]);
-    }
-    const page = (await q) as Array<Record<string, unknown>>;
-    yield* page;
-    if (page.length < pageSize) return;
-    const last = page[page.length - 1]!;
-    after = cols.map((c) => last[c]);
-  }
+  yield* pagesByKey<Record<string, unknown>, unknown[]>({
+    pageSize,
+    page: async (after, limit) => (await whereAfter(where(knex(ENTITIES[entity].table).select('*')), cols, after).orderBy(cols).limit(limit)) as Array<Record<string, unknown>>,
+    key: (last) => cols.map((c) => last[c]),
+  });
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Db } from '../db/connect.js';
-import { countTables, type DroppedTable } from '../db/drop-plan.js';
+import type { DroppedTable } from '../db/drop-plan.js';
+import { countTables } from '../db/table-count.js';
 import { LOCK_KEY, MIGRATIONS_TABLE } from '../db/migrator.js';
 import { ConflictError } from '../errors.js';
 import { writeBackup, type BackupResult } from '../records/backup.js';
@@ -44,12 +45,7 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
       } else {
         await trx.raw('PRAGMA defer_foreign_keys = ON');
       }
-      const dropped: TableCount[] = [];
-      for (const table of TOOL_TABLES) {
-        if (!(await trx.schema.hasTable(table))) continue;
-        const [row] = await trx(table).count({ n: '*' });
-        dropped.push({ table, rows: Number((row as { n: number | string }).n) });
-      }
+      const dropped = await countTables({ knex: trx }, TOOL_TABLES);
       for (const entity of BACKED_UP) {
         throwIfAborted(opts.signal);
         if (!opts.backupPath || !dropped.some((d) => d.table === ENTITIES[entity].table)) continue;
