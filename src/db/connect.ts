@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import type { Target } from '../config/resolve.js';
+import type { Dialect } from '../config/url.js';
 import { connectionHints } from './unreachable.js';
 import { redact } from '../config/redact.js';
 import { ConflictError, DatabaseError, EgovError, isConnectionLoss } from '../errors.js';
@@ -12,7 +13,7 @@ const require = createRequire(import.meta.url);
 export interface Db {
   knex: Knex;
   target: Target;
-  dialect: 'pg' | 'sqlite';
+  dialect: Dialect;
 }
 
 let pgTypesSet = false;
