@@ -3,7 +3,6 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import type { Target } from '../config/resolve.js';
-import type { Dialect } from '../config/url.js';
 import { connectionHints } from './unreachable.js';
 import { redact } from '../config/redact.js';
 import { ConflictError, DatabaseError, EgovError, isConnectionLoss } from '../errors.js';
@@ -13,7 +12,7 @@ const require = createRequire(import.meta.url);
 export interface Db {
   knex: Knex;
   target: Target;
-  dialect: Dialect;
+  dialect: 'pg' | 'sqlite';
 }
 
 let pgTypesSet = false;

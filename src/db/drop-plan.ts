@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import type { Db } from './connect.js';
-import type { TableCount } from './table-count.js';
 
 // What an undo of migrations drops, found from the SQL its dry run captured (so a new
 // migration's tables are counted without a list kept by hand), and how many rows each
 // holds: for the confirmation of `migrate down` / `migrate rollback` (SPEC §6).
 
-export type DroppedTable = TableCount;
+export interface DroppedTable {
+  table: string;
+  rows: number;
+}
 
 /** Table names of every `drop table` in the SQL, in order, once each. */
 export function droppedTables(sql: readonly string[]): string[] {
@@ -16,6 +18,20 @@ export function droppedTables(sql: readonly string[]): string[] {
       const name = m[1]!.split('.').pop()!.replace(/[`"]/g, '');
       if (!out.includes(name)) out.push(name);
     }
+  }
+  return out;
+}
+
+/**
+ * Row counts of those tables that exist, in their order: the one table counter (doctor,
+ * db reset, migrate down/rollback); in a transaction, what it sees.
+ */
+export async function countTables(db: Db | { knex: Knex | Knex.Transaction }, tables: readonly string[]): Promise<DroppedTable[]> {
+  const out: DroppedTable[] = [];
+  for (const table of tables) {
+    if (!(await db.knex.schema.hasTable(table))) continue;
+    const [row] = await db.knex(table).count({ n: '*' });
+    out.push({ table, rows: Number((row as { n: number | string }).n) });
   }
   return out;
 }

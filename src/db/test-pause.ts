@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import type { Dialect } from '../config/url.js';
 
 // TEST HOOK, for the fault-injection tests only (README, "Test hooks"): with
 // EGOVCTL_TEST_PAUSE_AT=<phase>[,<phase>…] an import stops for EGOVCTL_TEST_PAUSE_MS
@@ -11,7 +10,7 @@ import type { Dialect } from '../config/url.js';
 
 export type PausePhase = 'read' | 'checks' | 'delete' | 'merge' | 'fk' | 'commit' | 'after-commit';
 
-export async function testPause(phase: PausePhase, say: (s: string) => void, signal: AbortSignal, trx?: Knex.Transaction, dialect?: Dialect): Promise<void> {
+export async function testPause(phase: PausePhase, say: (s: string) => void, signal: AbortSignal, trx?: Knex.Transaction, dialect?: 'pg' | 'sqlite'): Promise<void> {
   const at = process.env.EGOVCTL_TEST_PAUSE_AT;
   if (!at || !at.split(',').includes(phase)) return;
   const ms = Number(process.env.EGOVCTL_TEST_PAUSE_MS ?? 20_000);

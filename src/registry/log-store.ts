@@ -1,6 +1,5 @@
 import os from 'node:os';
 import type { Knex } from 'knex';
-import type { Dialect } from '../config/url.js';
 import { fromRow } from '../records/db-row.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
 import { CompactRange, type CompactRangeState } from './log/compact-range.js';
@@ -19,7 +18,9 @@ export const HEADS_TABLE = 'registry_log_heads';
 /** In drop order (entries name items by hash; nothing refers to heads). */
 export const LOG_TABLES = [ENTRIES_TABLE, ITEMS_TABLE, HEADS_TABLE] as const;
 
-export function dialectOf(knex: Knex): Dialect {
+export type LogDialect = 'pg' | 'sqlite';
+
+export function dialectOf(knex: Knex): LogDialect {
   return knex.client.config.client === 'pg' ? 'pg' : 'sqlite';
 }
 
@@ -92,7 +93,7 @@ interface Pending {
   items: Map<string, string>;
 }
 
-async function flush(knex: Knex, dialect: Dialect, p: Pending): Promise<void> {
+async function flush(knex: Knex, dialect: LogDialect, p: Pending): Promise<void> {
   if (p.items.size) {
     const hashes = [...p.items.keys()];
     const bytes = [...p.items.values()];

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import type { Db } from '../db/connect.js';
-import type { DroppedTable } from '../db/drop-plan.js';
-import { countTables } from '../db/table-count.js';
+import { countTables, type DroppedTable } from '../db/drop-plan.js';
 import { LOCK_KEY, MIGRATIONS_TABLE } from '../db/migrator.js';
 import { ConflictError } from '../errors.js';
 import { writeBackup, type BackupResult } from '../records/backup.js';

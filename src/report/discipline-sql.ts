@@ -1,5 +1,3 @@
-import type { Dialect } from '../config/url.js';
-
 // The one query of `report discipline` (SPEC §10), for PostgreSQL and SQLite. Every figure
 // is computed by the database in one pass over the period's applications:
 //
@@ -38,7 +36,7 @@ export interface DisciplineQuery {
 /** The name of the SQLite function that gives the local date of an ISO 8601 timestamp. */
 export const SQLITE_LOCAL_DATE = 'egov_local_date';
 
-export function disciplineSql(dialect: Dialect, q: DisciplineQuery): { sql: string; bindings: unknown[] } {
+export function disciplineSql(dialect: 'pg' | 'sqlite', q: DisciplineQuery): { sql: string; bindings: unknown[] } {
   const bindings: unknown[] = [];
   // pushes a value and returns its placeholder: call in the order the text reads
   const bind = (v: unknown, cast = ''): string => {
