@@ -120,8 +120,9 @@ export interface AtomicFileOptions {
   mkdir?: number;
   /**
    * false: always a temporary file renamed into place, whatever is at the path (a backup,
-   * a reject file). Default: a FIFO or a character device is written to as a stream, and
-   * any other special file is refused.
+   * a reject file: a directory there is said when the rename fails). Default: a directory
+   * is refused at once, a FIFO or a character device is written to as a stream, and any
+   * other special file is refused.
    */
   devices?: boolean;
 }
@@ -140,14 +141,15 @@ export function startAtomicFile(target: string, opts: AtomicFileOptions = {}): A
       throw outputError(target, err);
     }
   }
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.statSync(abs, { throwIfNoEntry: false });
-    if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-  } catch (err) {
-    throw outputError(target, err);
-  }
+  // (devices: false looks at nothing: whatever is at the path, the rename says)
   if (opts.devices !== false) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(abs, { throwIfNoEntry: false });
+      if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    } catch (err) {
+      throw outputError(target, err);
+    }
     if (st && (st.isFIFO() || st.isCharacterDevice())) return startStreaming(target, abs);
     if (st && !st.isFile()) throw new UsageError(`cannot write ${target}: it is ${kindOf(st)}; an export goes to a regular file, a FIFO or a character device`);
   }
