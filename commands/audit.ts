@@ -5,7 +5,7 @@ import { writeList } from './list-output.js';
 import type { Target } from '../src/config/resolve.js';
 import { parseTimestamp } from '../src/flag-values.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 import { positiveInt } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 

@@ -2,7 +2,7 @@ import { Argument, type Command, type Option } from 'commander';
 import { APPLICATION_STATUSES, AUDIENCES, ENTITY_NAMES, SERVICE_STATUSES, AGENCY_STATUSES } from '../src/records/fields.js';
 import { bashScript, fishScript, zshScript, type CompletionNode, type CompletionOption, type Values } from '../src/output/completion.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 
 // `egovctl completion bash|zsh|fish`: a completion script built from the command tree as
 // commander holds it, with the entity names and the config file's target names.

@@ -7,7 +7,7 @@ import { writeList } from './list-output.js';
 import { redactUrl } from '../src/config/redact.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 
 export function registerConfig(program: Command, bind: Bind): void {
   const config = program

@@ -8,7 +8,8 @@ import { defaultBackupPath } from '../src/records/backup.js';
 import { ENTITIES, entityOfTable, type EntityName } from '../src/records/fields.js';
 import { backedUp, planReset, resetDatabase, type TableCount } from '../src/registry/reset.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
+import { backupOption, dryRunOption, noBackupOption } from './options.js';
 import { runOnDb } from './run.js';
 
 export function registerDb(program: Command, bind: Bind): void {
@@ -19,9 +20,9 @@ export function registerDb(program: Command, bind: Bind): void {
 
   db.command('reset')
     .description('drop every table of the tool, data included: agencies, services, applications (with their monthly partitions), the registry log, audit_log, egovctl_migrations (destructive)')
-    .option('--dry-run', 'say what would be dropped; change nothing')
-    .option('--backup <dir>', 'write the backups (agencies, services and applications, NDJSON) into this directory instead of the data directory')
-    .option('--no-backup', 'drop without writing backups')
+    .addOption(dryRunOption('say what would be dropped; change nothing'))
+    .addOption(backupOption('--backup <dir>', 'write the backups (agencies, services and applications, NDJSON) into this directory instead of the data directory'))
+    .addOption(noBackupOption('drop without writing backups'))
     .addHelpText('after', [
       '',
       'On a terminal you are asked to type the database name; --yes skips that.',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { doctor, type DoctorReport } from '../src/db/doctor.js';
 import { parentsFirst } from '../src/records/fields.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
 import { runTargets } from './run.js';
 
 export function registerDoctor(program: Command, bind: Bind): void {

@@ -3,7 +3,8 @@ import { Argument, Option, type Command } from 'commander';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
 import { UsageError } from '../src/errors.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
+import { outOption } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 import type { Target } from '../src/config/resolve.js';
 
@@ -32,7 +33,7 @@ export function registerExport(program: Command, bind: Bind): void {
     .description('export agencies, services or applications as CSV, JSON, NDJSON or XLSX: streamed, one consistent snapshot, ordered by code (applications: by id)')
     .addArgument(new Argument('<entity>', 'what to export').choices(ENTITY_NAMES))
     .addOption(new Option('--format <format>', 'csv, json, ndjson or xlsx; services also cpsv-ap (JSON-LD) (default: from the --out name, else csv)').choices(['csv', 'json', 'ndjson', 'xlsx', 'cpsv-ap']))
-    .option('--out <path>', 'write to this file, atomically (default: standard output; - is standard output)')
+    .addOption(outOption('write to this file, atomically (default: standard output; - is standard output)'))
     .option('--gzip', 'compress with gzip (implied by an --out name ending in .gz)')
     .option('--manifest', 'also write <out>.manifest.json: entity, format, rows, bytes, sha256, exported_at, filters, versions')
     .option('--status <list>', 'only these statuses, comma-separated')

@@ -6,10 +6,9 @@ import { ENTITIES, ENTITY_NAMES, isEntityName } from '../src/records/fields.js';
 import type { ImportReport, ImportOptions, ImportMode } from '../src/import/types.js';
 import { renderIssues } from '../src/output/issues-view.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
-import { nonNegativeInt } from './program.js';
+import type { Bind } from './bind.js';
+import { backupOption, delimiterOption, dryRunOption, encodingOption, ENCODING_CHOICES, maxIssuesOption, noBackupOption, nonNegativeInt, readFormatOption, sheetOption } from './options.js';
 import { runOnDb } from './run.js';
-import { ENCODING_CHOICES } from './options.js';
 
 interface ImportFlags {
   mode: ImportMode;
@@ -34,16 +33,16 @@ export function registerImport(program: Command, bind: Bind): void {
     .argument('<entity>', `what the file holds: ${ENTITY_NAMES.join(' or ')}`)
     .argument('<path>', 'the file, or - for standard input (then --format is needed)')
     .addOption(new Option('--mode <mode>', 'upsert: insert new, update changed, keep unchanged; insert: existing codes are errors; replace: also delete records absent from the file (not for applications)').choices(['upsert', 'insert', 'replace']).default('upsert'))
-    .option('--dry-run', 'run every check, the database ones included, and report the counts; write nothing')
+    .addOption(dryRunOption('run every check, the database ones included, and report the counts; write nothing'))
     .option('--reject-file <path>', 'write each record with errors here (NDJSON: line, original text, errors)')
     .addOption(new Option('--max-errors <n>', 'skip up to n records with errors and import the rest').argParser(nonNegativeInt('--max-errors')).default(0))
-    .addOption(new Option('--max-issues <n>', 'list at most n issues in the report (counts stay complete)').argParser(nonNegativeInt('--max-issues')).default(1000))
-    .addOption(new Option('--format <format>', 'file format when the name cannot tell').choices(['csv', 'json', 'ndjson', 'xlsx']))
-    .option('--sheet <name>', 'XLSX: the worksheet to read (default: the first)')
-    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices([...ENCODING_CHOICES]))
-    .option('--delimiter <char>', 'CSV delimiter: , or ; or tab')
-    .option('--backup <path>', 'replace: back up the deleted records here (default: the data directory)')
-    .option('--no-backup', 'replace: delete without a backup')
+    .addOption(maxIssuesOption('list at most n issues in the report (counts stay complete)'))
+    .addOption(readFormatOption('file format when the name cannot tell'))
+    .addOption(sheetOption())
+    .addOption(encodingOption())
+    .addOption(delimiterOption('--delimiter <char>', 'CSV delimiter: , or ; or tab'))
+    .addOption(backupOption('--backup <path>', 'replace: back up the deleted records here (default: the data directory)'))
+    .addOption(noBackupOption('replace: delete without a backup'))
     .addHelpText('after', [
       '',
       'One transaction: any error and nothing is written (exit 3). With --max-errors N up to N bad',

@@ -8,8 +8,8 @@ import { confirmDestructive } from '../src/prompts/destructive.js';
 import { writeList } from './list-output.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
-import { nonNegativeInt } from './program.js';
+import type { Bind } from './bind.js';
+import { backupOption, dryRunOption, lockTimeoutOption, noBackupOption, nonNegativeInt } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 import { UsageError } from '../src/errors.js';
 import { applicationPartitions, countTables, droppedTables, type DroppedTable } from '../src/db/drop-plan.js';
@@ -17,6 +17,9 @@ import { defaultBackupPath, writeBackup } from '../src/records/backup.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
 import { ENTRIES_TABLE } from '../src/registry/log-store.js';
 import { writeLogFile } from '../src/registry/log-file.js';
+
+/** --lock-timeout of the commands that take the migration lock (the global one says it for any lock) */
+const MIGRATION_LOCK_TIMEOUT = 'wait this long for another run\'s lock, then exit 6';
 
 const UNDO_HELP = [
   'The confirmation (and --dry-run) names each table the undo drops and how many rows it holds.',
@@ -42,26 +45,26 @@ export function registerMigrate(program: Command, bind: Bind): void {
   migrate
     .command('latest')
     .description('apply all pending migrations, in one transaction')
-    .option('--dry-run', 'print the SQL and change nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
+    .addOption(dryRunOption('print the SQL and change nothing'))
+    .addOption(lockTimeoutOption(MIGRATION_LOCK_TIMEOUT))
     .addHelpText('after', '\nExamples:\n  egovctl migrate latest\n  egovctl migrate latest --dry-run\n  egovctl --all-targets migrate latest --json')
     .action(bind(async (ctx: Ctx, o: RunFlags) => apply(ctx, o, (db, ro) => migrator.latest(db, ro), true)));
 
   migrate
     .command('up [name]')
     .description('apply the next pending migration, or every pending one up to <name>')
-    .option('--dry-run', 'print the SQL and change nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
+    .addOption(dryRunOption('print the SQL and change nothing'))
+    .addOption(lockTimeoutOption(MIGRATION_LOCK_TIMEOUT))
     .addHelpText('after', '\nExamples:\n  egovctl migrate up\n  egovctl migrate up 20261128000001_schema_v1')
     .action(bind(async (ctx: Ctx, name: string | undefined, o: RunFlags) => apply(ctx, o, (db, ro) => migrator.up(db, name, ro), false)));
 
   migrate
     .command('down [name]')
     .description('undo the last applied migration, or every one down to <name> (destructive)')
-    .option('--dry-run', 'say what would be undone (tables and their rows) and print the SQL; change nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
-    .option('--backup <dir>', 'write the backups of dropped agencies, services and applications (NDJSON) into this directory instead of the data directory')
-    .option('--no-backup', 'drop tables holding rows without writing backups')
+    .addOption(dryRunOption('say what would be undone (tables and their rows) and print the SQL; change nothing'))
+    .addOption(lockTimeoutOption(MIGRATION_LOCK_TIMEOUT))
+    .addOption(backupOption('--backup <dir>', 'write the backups of dropped agencies, services and applications (NDJSON) into this directory instead of the data directory'))
+    .addOption(noBackupOption('drop tables holding rows without writing backups'))
     .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate down --dry-run\n  egovctl migrate down --yes`)
     .action(bind(async (ctx: Ctx, name: string | undefined, o: UndoFlags) =>
       undo(ctx, o, { name }, (db, ro) => migrator.down(db, name, ro))));
@@ -71,10 +74,10 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .description('undo the last batch, the last N migrations, or all (destructive)')
     .option('--steps <n>', 'undo the last N migrations', nonNegativeInt('--steps'))
     .option('--all', 'undo every migration: every table and its data is dropped')
-    .option('--dry-run', 'say what would be undone (tables and their rows) and print the SQL; change nothing')
-    .option('--lock-timeout <seconds>', 'wait this long for another run\'s lock, then exit 6', nonNegativeInt('--lock-timeout'))
-    .option('--backup <dir>', 'write the backups of dropped agencies, services and applications (NDJSON) into this directory instead of the data directory')
-    .option('--no-backup', 'drop tables holding rows without writing backups')
+    .addOption(dryRunOption('say what would be undone (tables and their rows) and print the SQL; change nothing'))
+    .addOption(lockTimeoutOption(MIGRATION_LOCK_TIMEOUT))
+    .addOption(backupOption('--backup <dir>', 'write the backups of dropped agencies, services and applications (NDJSON) into this directory instead of the data directory'))
+    .addOption(noBackupOption('drop tables holding rows without writing backups'))
     .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate rollback --dry-run\n  egovctl migrate rollback --steps 1 --yes\n  egovctl migrate rollback --all --yes --backup /srv/backups`)
     .action(bind(async (ctx: Ctx, o: UndoFlags & { steps?: number; all?: boolean }) => {
       if (o.steps !== undefined && o.all) throw new UsageError('--steps and --all cannot be used together');
@@ -85,7 +88,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
   migrate
     .command('unlock')
     .description('clear a migration lock left by a killed run (ends the session that holds it)')
-    .option('--dry-run', 'say who holds the lock; change nothing')
+    .addOption(dryRunOption('say who holds the lock; change nothing'))
     .addHelpText('after', '\nExamples:\n  egovctl migrate unlock --dry-run\n  egovctl migrate unlock --yes')
     .action(bind(unlock));
 }

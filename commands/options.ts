@@ -4,12 +4,83 @@ import { UsageError } from '../src/errors.js';
 import type { EntityName } from '../src/records/fields.js';
 import type { Ctx } from './context.js';
 
-// Options shared by the commands that read files (import, validate file).
+// Options declared by several commands, built here once: each command passes its own
+// description where its help says it differently, so --help stays as it was.
 
 export const ENCODING_CHOICES = ['utf8', 'utf16le', 'utf16be', 'cp1251'] as const;
+export const READ_FORMATS = ['csv', 'json', 'ndjson', 'xlsx'] as const;
+
+/** `--format` of a command that reads a file. */
+export function readFormatOption(description: string): Option {
+  return new Option('--format <format>', description).choices([...READ_FORMATS]);
+}
+
+export function sheetOption(): Option {
+  return new Option('--sheet <name>', 'XLSX: the worksheet to read (default: the first)');
+}
+
+/** `--encoding` of the file read (`utf8` when given, as validate's help says). */
+export function encodingOption(defaultValue?: (typeof ENCODING_CHOICES)[number]): Option {
+  const o = new Option('--encoding <encoding>', 'text encoding of the file').choices([...ENCODING_CHOICES]);
+  return defaultValue ? o.default(defaultValue) : o;
+}
+
+export function delimiterOption(flags: '--delimiter <d>' | '--delimiter <char>', description: string): Option {
+  return new Option(flags, description);
+}
+
+/** `--max-issues`: how many issues a report lists; its counts are always complete. */
+export function maxIssuesOption(description = 'list at most N issues (counts stay complete)'): Option {
+  return new Option('--max-issues <n>', description).argParser(nonNegativeInt('--max-issues')).default(1000);
+}
+
+export function strictOption(): Option {
+  return new Option('--strict', 'warnings fail the validation too');
+}
+
+export function dryRunOption(description: string): Option {
+  return new Option('--dry-run', description);
+}
+
+/** `--out`: a file written atomically (io/atomic-file.ts). */
+export function outOption(description: string): Option {
+  return new Option('--out <path>', description);
+}
+
+/**
+ * `--backup <dir|path>` and `--no-backup` of a command that deletes records: the flag is a
+ * path, false for --no-backup, undefined for the default (the data directory).
+ */
+export function backupOption(flags: '--backup <dir>' | '--backup <path>', description: string): Option {
+  return new Option(flags, description);
+}
+
+export function noBackupOption(description: string): Option {
+  return new Option('--no-backup', description);
+}
+
+/** `--entity` of the registry log's commands: the entities the log holds. */
+export function logEntityOption(description: string): Option {
+  return new Option('--entity <entity>', description).choices(['agencies', 'services']).default('services');
+}
+
+// The database timeouts: global options, and --lock-timeout again on the commands that
+// take a lock of their own (migrate), as their help says it.
+
+export function lockTimeoutOption(description: string): Option {
+  return new Option('--lock-timeout <seconds>', description).argParser(nonNegativeInt('--lock-timeout'));
+}
+
+export function statementTimeoutOption(): Option {
+  return new Option('--statement-timeout <seconds>', 'PostgreSQL: end any statement that runs longer (default 0: no limit)').argParser(nonNegativeInt('--statement-timeout'));
+}
+
+export function idleTimeoutOption(): Option {
+  return new Option('--idle-timeout <seconds>', 'a statement with no byte to or from the server this long is a dead link: exit 5 (default 600; 0: no limit)').argParser(nonNegativeInt('--idle-timeout'));
+}
 
 export interface ReadFlags {
-  format?: 'csv' | 'json' | 'ndjson' | 'xlsx';
+  format?: (typeof READ_FORMATS)[number];
   sheet?: string;
   encoding?: 'utf8' | 'utf16le' | 'utf16be' | 'cp1251';
   delimiter?: string;
@@ -17,10 +88,10 @@ export interface ReadFlags {
 
 export function addReadOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--format <format>', 'file format (default: from the extension; needed for "-")').choices(['csv', 'json', 'ndjson', 'xlsx']))
-    .option('--sheet <name>', 'XLSX: the worksheet to read (default: the first)')
-    .addOption(new Option('--encoding <encoding>', 'text encoding of the file').choices([...ENCODING_CHOICES]).default('utf8'))
-    .option('--delimiter <d>', 'CSV delimiter: "," (default), ";" or "tab"');
+    .addOption(readFormatOption('file format (default: from the extension; needed for "-")'))
+    .addOption(sheetOption())
+    .addOption(encodingOption('utf8'))
+    .addOption(delimiterOption('--delimiter <d>', 'CSV delimiter: "," (default), ";" or "tab"'));
 }
 
 const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', tab: '\t', '\t': '\t' };

@@ -1,4 +1,4 @@
-import { nonNegativeInt, positiveInt } from './options.js';
+import { idleTimeoutOption, lockTimeoutOption, positiveInt, statementTimeoutOption } from './options.js';
 import { Command, CommanderError, Option } from 'commander';
 import { redact } from '../src/config/redact.js';
 import { openDatabases, setDbTimeouts } from '../src/db/connect.js';
@@ -9,6 +9,7 @@ import { outputError } from '../src/io/atomic-file.js';
 import { makePaint, wantColor } from '../src/output/paint.js';
 import type { Prompter } from '../src/prompts/prompter.js';
 import { toolVersion } from '../src/version.js';
+import type { Bind } from './bind.js';
 import { createCtx, type Ctx, type GlobalOptions } from './context.js';
 import { registerAudit } from './audit.js';
 import { registerCompletion } from './completion.js';
@@ -34,9 +35,6 @@ export const EXIT_CODES: ReadonlyArray<[number, string]> = [
   [130, 'interrupted (SIGINT); 143 for SIGTERM'],
 ];
 
-/** Runs a command handler with the context; the handler returns the exit code. */
-export type Handler = (ctx: Ctx, ...args: unknown[]) => Promise<number | void>;
-export type Bind = (handler: (ctx: Ctx, ...args: any[]) => Promise<number | void>) => (...args: any[]) => Promise<void>;
 
 export interface MainOptions {
   stdout?: NodeJS.WritableStream;
@@ -75,9 +73,9 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
     .option('-y, --yes', 'go ahead with destructive operations without asking')
     .addOption(new Option('--concurrency <n>', 'targets worked on at once (several targets)').argParser(positiveInt('--concurrency')).default(4))
     .option('--fail-fast', 'stop at the first failing target (several targets)')
-    .addOption(new Option('--lock-timeout <seconds>', 'wait at most this long for another session\'s lock, then exit 6 naming the holder (0: no limit)').argParser(nonNegativeInt('--lock-timeout')))
-    .addOption(new Option('--statement-timeout <seconds>', 'PostgreSQL: end any statement that runs longer (default 0: no limit)').argParser(nonNegativeInt('--statement-timeout')))
-    .addOption(new Option('--idle-timeout <seconds>', 'a statement with no byte to or from the server this long is a dead link: exit 5 (default 600; 0: no limit)').argParser(nonNegativeInt('--idle-timeout')))
+    .addOption(lockTimeoutOption('wait at most this long for another session\'s lock, then exit 6 naming the holder (0: no limit)'))
+    .addOption(statementTimeoutOption())
+    .addOption(idleTimeoutOption())
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -116,9 +114,6 @@ export function buildProgram(bind: Bind, out?: { stdout: NodeJS.WritableStream; 
   registerCompletion(program, bind);
   return program;
 }
-
-// Kept here too for the command files that still import them from program.ts.
-export { nonNegativeInt, positiveInt } from './options.js';
 
 /**
  * `egovctl help migrate rollback` is `egovctl migrate rollback --help`: commander's help

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { UsageError } from '../src/errors.js';
 import { renderIssues } from '../src/output/issues-view.js';
 import { writeJson } from '../src/output/json.js';
@@ -11,8 +10,8 @@ import type { History } from '../src/registry/log-history.js';
 import { renderTable } from '../src/output/table.js';
 import type { LogVerifyReport } from '../src/registry/log/verify-log.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
-import { nonNegativeInt } from './options.js';
+import type { Bind } from './bind.js';
+import { logEntityOption, maxIssuesOption, nonNegativeInt, outOption } from './options.js';
 import { runOnDb } from './run.js';
 
 // The log's code loads when one of these commands runs, not at start-up (`egovctl --help`
@@ -50,8 +49,8 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
     .option('--checkpoint <file>', 'a checkpoint (signed note) to check against the log (repeatable)', collect)
     .option('--key <verifier key>', 'a verifier key <name>+<hash>+<base64>, or a file holding one (repeatable)', collect)
     .option('--snapshot <export>', 'an NDJSON (or JSON) export that must be exactly the log\'s snapshot')
-    .addOption(new Option('--entity <entity>', 'the entity of --snapshot').choices(['agencies', 'services']).default('services'))
-    .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000)
+    .addOption(logEntityOption('the entity of --snapshot'))
+    .addOption(maxIssuesOption())
     .addHelpText('after', [
       '',
       'Checks that entry numbers run 1, 2, 3… without gaps (log-gap); every item hashes to its',
@@ -94,7 +93,7 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
     .description('write the registry log file: one line per entry, entry bytes TAB item bytes')
     .option('--from <n>', 'the first entry (default 1)', positiveInt('--from'))
     .option('--to <m>', 'the last entry (default the last)', positiveInt('--to'))
-    .option('--out <path>', 'write to this file, atomically (default standard output)')
+    .addOption(outOption('write to this file, atomically (default standard output)'))
     .option('--manifest', 'also write <out>.manifest.json: entries, size and root (base64), bytes, sha256')
     .addHelpText('after', [
       '',
@@ -111,7 +110,7 @@ export function registerRegistryLog(registry: Command, bind: Bind): void {
   registry
     .command('prove [code]')
     .description('an inclusion proof of a record\'s latest entry, or (--from-size) a consistency proof')
-    .addOption(new Option('--entity <entity>', 'the entity of the code').choices(['agencies', 'services']).default('services'))
+    .addOption(logEntityOption('the entity of the code'))
     .option('--size <n>', 'the tree size to prove against (default the current head)', positiveInt('--size'))
     .option('--from-size <m>', 'prove that the tree of size M is a prefix of the tree of --size', nonNegativeInt('--from-size'))
     .addHelpText('after', [
@@ -145,7 +144,7 @@ function registerRegistryHistory(registry: Command, bind: Bind): void {
   registry
     .command('history <code>')
     .description('every version of a record in the registry log, oldest first, with what changed')
-    .addOption(new Option('--entity <entity>', 'the entity of the code').choices(['agencies', 'services']).default('services'))
+    .addOption(logEntityOption('the entity of the code'))
     .addHelpText('after', [
       '',
       'Each entry: number, timestamp, actor (user@host, or migration), op (put or delete), and the',

@@ -13,8 +13,8 @@ import { parseCode, parseDate, parseList, today } from '../src/flag-values.js';
 import { writeJson } from '../src/output/json.js';
 import { listWriter } from './list-output.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
-import { nonNegativeInt } from './options.js';
+import type { Bind } from './bind.js';
+import { backupOption, dryRunOption, noBackupOption, nonNegativeInt } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 import { registerRegistryLog } from './registry-log.js';
 
@@ -55,9 +55,9 @@ export function registerRegistry(program: Command, bind: Bind): void {
     .description('delete services for good (destructive): asks first, backs them up first')
     .requiredOption('--status <list>', `comma-separated statuses of the services to delete: ${STATUSES.join(', ')}`)
     .option('--before <date>', 'only services whose effective_to is before this day (services without effective_to are kept)')
-    .option('--dry-run', 'say what would be deleted; change nothing')
-    .option('--backup <path>', 'write the backup (NDJSON, importable) here instead of the data directory')
-    .option('--no-backup', 'delete without writing a backup')
+    .addOption(dryRunOption('say what would be deleted; change nothing'))
+    .addOption(backupOption('--backup <path>', 'write the backup (NDJSON, importable) here instead of the data directory'))
+    .addOption(noBackupOption('delete without writing a backup'))
     .addHelpText('after', '\nExamples:\n  egovctl registry purge --status retired --dry-run\n  egovctl registry purge --status retired --before 2025-01-01\n  egovctl --db postgres://egov@db1/registry registry purge --status draft --yes --backup /srv/backups/drafts.ndjson')
     .action(bind(purge));
 

@@ -3,6 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic-file.js';
 import type { Ctx } from './context.js';
+import { outOption } from './options.js';
 
 // How a report leaves the tool (validate; later report discipline): `--format table|json|html`
 // and `--out <path>`. An HTML page is for a file or a pipe, never for a terminal; --out
@@ -16,7 +17,7 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'html']
 export function addReportOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--format <format>', 'the report: table (default), json (as --json) or html').choices(REPORT_FORMATS))
-    .option('--out <path>', 'write the HTML report to this file, atomically');
+    .addOption(outOption('write the HTML report to this file, atomically'));
 }
 
 export interface SplitFormat {

@@ -7,7 +7,8 @@ import { IDENTIFIER_MAX, IDENTIFIER_MIN, IDENTIFIER_PATTERN } from '../src/recor
 import { GROUP_BY, type GroupBy } from '../src/report/discipline-sql.js';
 import type { DisciplineReportDoc } from '../src/report/discipline.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
+import type { Bind } from './bind.js';
+import { outOption } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 
 // `egovctl report discipline` (SPEC §10): parse → disciplineReport (src/report) → present
@@ -41,7 +42,7 @@ export function registerReport(program: Command, bind: Bind): void {
     .addOption(new Option('--by <group>', 'group by the handling agency (handled_by, else the service\'s agency), the service, the region, the channel or the month of submission').choices(GROUP_BY).default('agency'))
     .option('--agency <codes>', 'only applications handled by these agencies (comma-separated codes)')
     .addOption(new Option('--format <format>', 'table (default on a terminal and in a pipe), csv, json (as --json) or html').choices(FORMATS))
-    .option('--out <path>', 'write the report to this file, atomically (default: standard output); with several targets it must hold {target}; {date} is today (UTC)')
+    .addOption(outOption('write the report to this file, atomically (default: standard output); with several targets it must hold {target}; {date} is today (UTC)'))
     .addHelpText('after', [
       '',
       'Dates are local dates in the registry\'s time zone (the config file\'s "timeZone", default',

@@ -8,10 +8,9 @@ const namesServices = (e: EntityName) => references(e).some((r) => r.entity === 
 import type { ValidationReport } from '../src/records/report.js';
 import { renderIssues, summaryLine } from '../src/output/issues-view.js';
 import type { Ctx } from './context.js';
-import type { Bind } from './program.js';
-import { nonNegativeInt } from './program.js';
+import type { Bind } from './bind.js';
 import { runOnDb, runTargets } from './run.js';
-import { ENCODING_CHOICES, readOptionsFrom, addReadOptions, type ReadFlags } from './options.js';
+import { addReadOptions, ENCODING_CHOICES, maxIssuesOption, outOption, readOptionsFrom, strictOption, type ReadFlags } from './options.js';
 import { addReportOptions, reportOutFrom, widenFormatOption, type ReportFormat, type SplitFormat } from './report-output.js';
 
 export function registerValidate(program: Command, bind: Bind): void {
@@ -27,10 +26,10 @@ export function registerValidate(program: Command, bind: Bind): void {
     .option('--services <path>', 'applications: resolve service_code (and the audience and channel warnings) against this services file')
     .addOption(new Option('--agencies-encoding <encoding>', 'text encoding of the --agencies file (default: by its byte-order mark, else utf8; --encoding is for <path> only)').choices([...ENCODING_CHOICES]))
     .option('--with-db', 'also resolve references against the database')
-    .option('--strict', 'warnings fail the validation too')
-    .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
+    .addOption(strictOption())
+    .addOption(maxIssuesOption());
   addReadOptions(file);
-  widenFormatOption(file).option('--out <path>', 'write the HTML report (--format html) to this file, atomically');
+  widenFormatOption(file).addOption(outOption('write the HTML report (--format html) to this file, atomically'));
   file
     .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate file services reg.csv --agencies agencies.csv\n  egovctl validate file services registry.xlsx --sheet Services --json\n  egovctl validate file agencies export.csv --encoding cp1251 --delimiter ";"\n  egovctl validate file services unicode.csv --encoding utf16le --agencies agencies.csv --agencies-encoding cp1251\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --json\n  egovctl validate file services reg.csv --agencies agencies.csv --format html --out report.html\n  gunzip -c reg.ndjson.gz | egovctl validate file services - --format ndjson --format html > report.html\n  egovctl validate file applications applications.csv --services reg.csv --agencies agencies.csv\n  egovctl validate file applications applications.ndjson --with-db --json')
     .action(bind(validateFileCommand));
@@ -39,8 +38,8 @@ export function registerValidate(program: Command, bind: Bind): void {
     .command('db')
     .description('the rules on what the database holds, plus unused-agency')
     .addOption(new Option('--entity <entity>', 'only agencies or services').choices(['agencies', 'services']))
-    .option('--strict', 'warnings fail the validation too')
-    .option('--max-issues <n>', 'list at most N issues (counts stay complete)', nonNegativeInt('--max-issues'), 1000);
+    .addOption(strictOption())
+    .addOption(maxIssuesOption());
   addReportOptions(db)
     .addHelpText('after', '\nExit 0 when valid, 3 when not.\n\nExamples:\n  egovctl validate db\n  egovctl --all-targets validate db --strict --json\n  egovctl validate db --format html --out /srv/reports/registry-check.html\n  egovctl --all-targets validate db --format html --out /srv/reports/{target}-check-{date}.html')
     .action(bind(validateDbCommand));

@@ -23,8 +23,11 @@ export function droppedTables(sql: readonly string[]): string[] {
   return out;
 }
 
-/** Row counts of those tables that exist. */
-export async function countTables(db: Db | { knex: Knex }, tables: readonly string[]): Promise<DroppedTable[]> {
+/**
+ * Row counts of those tables that exist, in their order: the one table counter (doctor,
+ * db reset, migrate down/rollback); in a transaction, what it sees.
+ */
+export async function countTables(db: Db | { knex: Knex | Knex.Transaction }, tables: readonly string[]): Promise<DroppedTable[]> {
   const out: DroppedTable[] = [];
   for (const table of tables) {
     if (!(await db.knex.schema.hasTable(table))) continue;

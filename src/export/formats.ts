@@ -1,20 +1,10 @@
 import { UsageError } from '../errors.js';
+import { formatOfName } from '../io/format-of-name.js';
 import { isGzipName } from '../io/write-gzip.js';
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'xlsx' | 'cpsv-ap';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson', 'xlsx', 'cpsv-ap'];
 
-/** The format a file name implies (`.csv`, `.json`, `.ndjson`/`.jsonl`, `.jsonld`, each optionally `.gz`). */
-export function formatOfName(file: string): ExportFormat | null {
-  const base = file.replace(/\.gz$/i, '').toLowerCase();
-  if (base.endsWith('.csv')) return 'csv';
-  if (base.endsWith('.json')) return 'json';
-  if (base.endsWith('.ndjson') || base.endsWith('.jsonl')) return 'ndjson';
-  // JSON-LD: the one JSON-LD document egovctl writes is CPSV-AP
-  if (base.endsWith('.jsonld')) return 'cpsv-ap';
-  if (base.endsWith('.xlsx')) return 'xlsx';
-  return null;
-}
 
 export interface OutputChoice {
   format: ExportFormat;

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { adapterOf } from '../db/dialect/index.js';
+import { pagesByKey, whereAfter } from '../db/keyset.js';
 import { UsageError } from '../errors.js';
 import { toJsonText } from '../records/db-row.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
@@ -61,11 +62,12 @@ async function* snapshotValues(knex: Knex, entity: EntityName, size: number): As
     yield* snapshotValuesSqlite(knex, entity, size);
     return;
   }
-  let after: string | null = null;
-  for (;;) {
+  const rows = pagesByKey<{ key: string; bytes: string }, string>({
+    pageSize: PAGE,
+    key: (last) => last.key,
     // Each key's latest entry within the first `size`: one pass in (entity, key, number)
     // index order (DISTINCT ON, newest first within a key), not a subquery per entry.
-    const page = (await knex.raw(
+    page: async (after, limit) => ((await knex.raw(
       `select l.key, i.bytes from (
          select distinct on (e.key) e.key, e.op, e.item from ${ENTRIES_TABLE} e
           where e.entity = ? and e.number <= ?${after === null ? '' : ' and e.key > ?'}
@@ -73,35 +75,30 @@ async function* snapshotValues(knex: Knex, entity: EntityName, size: number): As
        ) l join ${ITEMS_TABLE} i on i.hash = l.item
        where l.op = 'put'
        order by l.key
-       limit ${PAGE}`,
+       limit ${limit}`,
       after === null ? [entity, size] : [entity, size, after],
-    )) as { rows: Array<{ key: string; bytes: string }> };
-    const rows = page.rows;
-    for (const r of rows) yield valuesOf(entity, JSON.parse(r.bytes) as Record<string, unknown>);
-    if (rows.length < PAGE) return;
-    after = rows[rows.length - 1]!.key;
-  }
+    )) as { rows: Array<{ key: string; bytes: string }> }).rows,
+  });
+  for await (const r of rows) yield valuesOf(entity, JSON.parse(r.bytes) as Record<string, unknown>);
 }
 
 /** Without DISTINCT ON (SQLite): each key's latest entry by a subquery on the (entity, key, number) index. */
 async function* snapshotValuesSqlite(knex: Knex, entity: EntityName, size: number): AsyncGenerator<RecordValues> {
-  let after: string | null = null;
-  for (;;) {
-    let q = knex(`${ENTRIES_TABLE} as e`)
-      .join(`${ITEMS_TABLE} as i`, 'i.hash', 'e.item')
-      .select('e.key', 'i.bytes')
-      .where('e.entity', entity)
-      .andWhere('e.op', 'put')
-      .andWhere('e.number', '<=', size)
-      .andWhere('e.number', knex(`${ENTRIES_TABLE} as l`).max('l.number').where('l.entity', entity).andWhereRaw('l.key = e.key').andWhere('l.number', '<=', size))
-      .orderBy('e.key')
-      .limit(PAGE);
-    if (after !== null) q = q.andWhere('e.key', '>', after);
-    const page = (await q) as Array<{ key: string; bytes: string }>;
-    for (const r of page) yield valuesOf(entity, JSON.parse(r.bytes) as Record<string, unknown>);
-    if (page.length < PAGE) return;
-    after = page[page.length - 1]!.key;
-  }
+  const rows = pagesByKey<{ key: string; bytes: string }, string>({
+    pageSize: PAGE,
+    key: (last) => last.key,
+    page: async (after, limit) => {
+      const q = knex(`${ENTRIES_TABLE} as e`)
+        .join(`${ITEMS_TABLE} as i`, 'i.hash', 'e.item')
+        .select('e.key', 'i.bytes')
+        .where('e.entity', entity)
+        .andWhere('e.op', 'put')
+        .andWhere('e.number', '<=', size)
+        .andWhere('e.number', knex(`${ENTRIES_TABLE} as l`).max('l.number').where('l.entity', entity).andWhereRaw('l.key = e.key').andWhere('l.number', '<=', size));
+      return (await whereAfter(q, ['e.key'], after === null ? null : [after]).orderBy('e.key').limit(limit)) as Array<{ key: string; bytes: string }>;
+    },
+  });
+  for await (const r of rows) yield valuesOf(entity, JSON.parse(r.bytes) as Record<string, unknown>);
 }
 
 export async function withLogSnapshot(

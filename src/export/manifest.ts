@@ -1,4 +1,3 @@
-import type { ExportResult } from './export.js';
 import type { ExportFilters } from './filters.js';
 
 // SPEC §7: `<out>.manifest.json` beside the export, so a consumer can check what it got.
@@ -22,7 +21,21 @@ export function manifestPath(out: string): string {
   return `${out}.manifest.json`;
 }
 
-export function buildManifest(r: ExportResult, toolVersion: string): Manifest {
+/** What a manifest is made from: an export's result (export.ts), declared here so that this module does not import export.ts, which imports it. */
+export interface ManifestSource {
+  entity: string;
+  format: string;
+  gzip: boolean;
+  raw: boolean;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  filters: ExportFilters;
+  exported_at: string;
+  schema_version: string | null;
+}
+
+export function buildManifest(r: ManifestSource, toolVersion: string): Manifest {
   return {
     entity: r.entity,
     format: r.format,

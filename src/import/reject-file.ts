@@ -1,14 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { once } from 'node:events';
 import type { Issue } from '../records/issues.js';
-import { outputError } from '../io/atomic-file.js';
-import { removeStaleTemps, tempPathFor } from '../io/temp-name.js';
+import { outputError, startAtomicFile, type AtomicFile } from '../io/atomic-file.js';
 
 // The --reject-file: NDJSON, one line per skipped record, in the order found:
 //   {"line": 17, "record": null, "raw": "<the record's original text>", "errors": [{"code", "field", "value", "message"}]}
 // `raw` is null when the reader could not cut the record out (a malformed record it
-// skipped). Written to a temporary name and renamed when the import ends, whatever its
+// skipped). Written atomically (io/atomic-file.ts), renamed into place when the import ends, whatever its
 // outcome, so that the file is whole and lists every bad record even when there were too
 // many of them to skip. Private to the user (0600): it holds the records' original text.
 // A write error (a full disk) is an error of the import (exit 2), never a crash.
@@ -21,25 +18,18 @@ export interface RejectEntry {
 }
 
 export class RejectFile {
-  private readonly tmp: string;
-  private readonly out: fs.WriteStream;
-  private failed: unknown = null;
+  private readonly f: AtomicFile;
   count = 0;
 
   constructor(readonly file: string) {
-    try {
-      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    } catch (err) {
-      throw outputError(file, err);
-    }
-    removeStaleTemps(file);
-    this.tmp = tempPathFor(file);
-    this.out = fs.createWriteStream(this.tmp, { mode: 0o600 });
-    this.out.on('error', (err) => (this.failed ??= err));
+    // (a constructor cannot wait for the file to open: an error in opening it is said by
+    // the first write, or by close())
+    this.f = startAtomicFile(file, { mkdir: 0o777, mode: 0o600, devices: false });
   }
 
   private check(): void {
-    if (this.failed) throw outputError(this.file, this.failed);
+    const failed = this.f.failure();
+    if (failed) throw outputError(this.file, failed);
   }
 
   async write(e: RejectEntry): Promise<void> {
@@ -51,34 +41,18 @@ export class RejectFile {
       raw: e.raw,
       errors: e.errors.map((i) => ({ code: i.code, field: i.field, value: i.value, message: i.message })),
     });
-    // (once() rejects on 'error': the error is kept by the listener and said by check())
-    if (!this.out.write(`${line}\n`)) await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]).catch(() => {});
+    const out = this.f.stream;
+    // (once() rejects on 'error': the error is kept by the writer and said by check())
+    if (!out.write(`${line}\n`)) await Promise.race([once(out, 'drain'), once(out, 'close')]).catch(() => {});
     this.check();
   }
 
+  /** Renames the file into place (the atomic writer maps its errors to the user's terms). */
   async close(): Promise<void> {
-    if (!this.out.closed) {
-      const closed = once(this.out, 'close').catch(() => {});
-      this.out.end();
-      await closed;
-    }
-    try {
-      this.check();
-      const fd = fs.openSync(this.tmp, 'r');
-      try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(this.tmp, this.file);
-    } catch (err) {
-      this.discard();
-      throw outputError(this.file, err);
-    }
+    await this.f.commit();
   }
 
   discard(): void {
-    this.out.destroy();
-    fs.rmSync(this.tmp, { force: true });
+    void this.f.abort();
   }
 }

@@ -19,6 +19,8 @@ export interface AtomicFile {
   /** a FIFO or a character device: written in place, as a stream */
   readonly streaming: boolean;
   readonly stream: fs.WriteStream;
+  /** the first error of opening or writing, if any (commit() throws it) */
+  failure(): unknown;
   /** fsync, rename into place, fsync the directory (so the rename survives a crash) */
   commit(): Promise<void>;
   /** remove the temporary file; the target is left as it was */
@@ -80,22 +82,17 @@ function kindOf(st: fs.Stats): string {
 }
 
 /** Writes into a FIFO or a character device as it comes; commit = end of stream. */
-async function openStreaming(target: string, abs: string): Promise<AtomicFile> {
+function startStreaming(target: string, abs: string): AtomicFile {
   const stream = fs.createWriteStream(abs, { flags: 'w', highWaterMark: 1 << 20 });
   let failed: unknown = null;
   stream.on('error', (err) => (failed ??= err));
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  }).catch((err) => {
-    throw outputError(target, err);
-  });
   let done = false;
   return {
     path: abs,
     tmpPath: abs,
     streaming: true,
     stream,
+    failure: () => failed,
     async commit() {
       if (done) return;
       done = true;
@@ -112,43 +109,75 @@ async function openStreaming(target: string, abs: string): Promise<AtomicFile> {
   };
 }
 
-export async function openAtomicFile(target: string): Promise<AtomicFile> {
+export interface AtomicFileOptions {
+  /**
+   * The new file's permissions, whatever the file it replaces had: a backup or a reject
+   * file holds records' text and is the user's alone (0600). Without it the new file keeps
+   * the permissions of the one it replaces (a 0640 export stays 0640).
+   */
+  mode?: number;
+  /** create the missing directories, with these permissions (the backups directory: 0700) */
+  mkdir?: number;
+  /**
+   * false: always a temporary file renamed into place, whatever is at the path (a backup,
+   * a reject file: a directory there is said when the rename fails). Default: a directory
+   * is refused at once, a FIFO or a character device is written to as a stream, and any
+   * other special file is refused.
+   */
+  devices?: boolean;
+}
+
+/**
+ * Starts writing `target` without waiting for the temporary file to open: an error in
+ * opening it, like any write error, is kept (`failure()`) and thrown by commit(). For a
+ * writer that cannot wait (a constructor); openAtomicFile waits, and says the error at once.
+ */
+export function startAtomicFile(target: string, opts: AtomicFileOptions = {}): AtomicFile {
   const abs = path.resolve(target);
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.statSync(abs, { throwIfNoEntry: false });
-    if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-  } catch (err) {
-    throw outputError(target, err);
+  if (opts.mkdir !== undefined) {
+    try {
+      fs.mkdirSync(path.dirname(abs), { recursive: true, mode: opts.mkdir });
+    } catch (err) {
+      throw outputError(target, err);
+    }
   }
-  if (st && (st.isFIFO() || st.isCharacterDevice())) return openStreaming(target, abs);
-  if (st && !st.isFile()) throw new UsageError(`cannot write ${target}: it is ${kindOf(st)}; an export goes to a regular file, a FIFO or a character device`);
+  // (devices: false looks at nothing: whatever is at the path, the rename says)
+  if (opts.devices !== false) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(abs, { throwIfNoEntry: false });
+      if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    } catch (err) {
+      throw outputError(target, err);
+    }
+    if (st && (st.isFIFO() || st.isCharacterDevice())) return startStreaming(target, abs);
+    if (st && !st.isFile()) throw new UsageError(`cannot write ${target}: it is ${kindOf(st)}; an export goes to a regular file, a FIFO or a character device`);
+  }
   removeStaleTemps(abs);
+  return startTemporary(target, abs, opts);
+}
+
+function startTemporary(target: string, abs: string, opts: AtomicFileOptions): AtomicFile {
   const tmpPath = tempPathFor(abs);
-  const stream = fs.createWriteStream(tmpPath, { flags: 'wx', highWaterMark: 1 << 20 });
+  const stream = fs.createWriteStream(tmpPath, { flags: 'wx', highWaterMark: 1 << 20, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) });
   // every write error is kept, so that commit() never renames a short file into place
   let failed: unknown = null;
   stream.on('error', (err) => (failed ??= err));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
-  } catch (err) {
-    throw outputError(target, err);
-  }
   const stopSyncing = syncAsWritten(stream);
   let done = false;
-  const removeTmp = async () => {
+  const removeTmp = () => {
     stopSyncing();
     if (!stream.destroyed) stream.destroy();
-    await fs.promises.rm(tmpPath, { force: true }).catch(() => {});
+    fs.rmSync(tmpPath, { force: true });
+    // destroyed while still opening: the file appears only then
+    if (!stream.closed) stream.once('close', () => fs.rmSync(tmpPath, { force: true }));
   };
   return {
     path: abs,
     tmpPath,
     streaming: false,
     stream,
+    failure: () => failed,
     async commit() {
       if (done) return;
       done = true;
@@ -161,13 +190,12 @@ export async function openAtomicFile(target: string): Promise<AtomicFile> {
           if (!stream.writableEnded) stream.end();
         });
         if (failed) throw failed;
-        // keep the permissions of the file being replaced (a 0640 export stays 0640)
-        const old = fs.statSync(abs, { throwIfNoEntry: false });
+        const old = opts.mode === undefined ? fs.statSync(abs, { throwIfNoEntry: false }) : undefined;
         if (old) await fs.promises.chmod(tmpPath, old.mode & 0o7777);
         await fsyncPath(tmpPath, 'r+');
         await fs.promises.rename(tmpPath, abs);
       } catch (err) {
-        await removeTmp();
+        removeTmp();
         throw outputError(target, err);
       }
       await fsyncPath(path.dirname(abs), 'r').catch(() => {}); // not every file system allows it
@@ -175,14 +203,30 @@ export async function openAtomicFile(target: string): Promise<AtomicFile> {
     async abort() {
       if (done) return;
       done = true;
-      await removeTmp();
+      removeTmp();
     },
   };
 }
 
+export async function openAtomicFile(target: string, opts: AtomicFileOptions = {}): Promise<AtomicFile> {
+  const f = startAtomicFile(target, opts);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (f.failure()) return reject(f.failure());
+      if (!f.stream.pending) return resolve();
+      f.stream.once('open', () => resolve());
+      f.stream.once('error', reject);
+    });
+  } catch (err) {
+    await f.abort();
+    throw outputError(target, err);
+  }
+  return f;
+}
+
 /** A small text file (a manifest) written to its temporary file, waiting for commit(). */
-export async function prepareFileAtomic(target: string, text: string): Promise<AtomicFile> {
-  const f = await openAtomicFile(target);
+export async function prepareFileAtomic(target: string, text: string, opts: AtomicFileOptions = {}): Promise<AtomicFile> {
+  const f = await openAtomicFile(target, opts);
   try {
     await new Promise<void>((resolve, reject) => {
       f.stream.once('error', reject);
@@ -197,6 +241,6 @@ export async function prepareFileAtomic(target: string, text: string): Promise<A
 }
 
 /** A small text file written whole or not at all. */
-export async function writeFileAtomic(target: string, text: string): Promise<void> {
-  await (await prepareFileAtomic(target, text)).commit();
+export async function writeFileAtomic(target: string, text: string, opts: AtomicFileOptions = {}): Promise<void> {
+  await (await prepareFileAtomic(target, text, opts)).commit();
 }

@@ -9,6 +9,7 @@ import { ENCODINGS, createByteDecoder, createDecoder, encodingFromMark, type Dec
 import { csvRecords } from './csv-source.js';
 import { jsonArrayRecords } from './json-source.js';
 import { ndjsonRecords } from './ndjson-source.js';
+import { formatOfName } from './format-of-name.js';
 
 export {
   DELIMITERS, ENCODINGS, FILE_FORMATS,
@@ -16,18 +17,15 @@ export {
 } from './record-source.js';
 import { DELIMITERS, FILE_FORMATS, type FileFormat, type FormatContext, type ReadOptions, type RecordSource, type SourceRecord } from './record-source.js';
 
-const EXTENSIONS: ReadonlyArray<[string, FileFormat]> = [
-  ['.csv', 'csv'], ['.json', 'json'], ['.ndjson', 'ndjson'], ['.jsonl', 'ndjson'], ['.xlsx', 'xlsx'],
-];
-
 export function detectFormat(path: string, format?: string): FileFormat {
   if (format !== undefined) {
     if ((FILE_FORMATS as readonly string[]).includes(format)) return format as FileFormat;
     throw new UsageError(`unknown format ${format}: use csv, json, ndjson or xlsx`);
   }
   if (path === '-') throw new UsageError('reading standard input needs --format csv, json, ndjson or xlsx');
-  const name = path.toLowerCase().replace(/\.gz$/, '');
-  for (const [ext, f] of EXTENSIONS) if (name.endsWith(ext)) return f;
+  const named = formatOfName(path);
+  // (a .jsonld is CPSV-AP, which egovctl writes but does not read)
+  if (named !== null && named !== 'cpsv-ap') return named;
   throw new UsageError(`cannot tell the format of ${basename(path)} from its name: use --format csv, json, ndjson or xlsx`);
 }
 

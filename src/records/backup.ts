@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -6,9 +5,9 @@ import type { Knex } from 'knex';
 import { adapterOf } from '../db/dialect/index.js';
 import { ENTITIES, type EntityName } from './fields.js';
 import { fromRow, toJsonText } from './db-row.js';
-import { outputError } from '../io/atomic-file.js';
-import { removeStaleTemps, tempPathFor } from '../io/temp-name.js';
+import { outputError, startAtomicFile } from '../io/atomic-file.js';
 import { EgovError } from '../errors.js';
+import { pagesByKey, whereAfter } from '../db/keyset.js';
 
 // SPEC §6: before deleting records (import --mode replace, registry purge, db reset) write
 // them to a backup file in the export format. NDJSON, because it keeps every value exactly
@@ -28,8 +27,8 @@ export function defaultBackupPath(dataDir: string, targetName: string, entity: E
 /**
  * Writes the rows that `where` selects, ordered by key (code; id for applications), a page
  * at a time by keyset (memory stays flat for millions of applications), inside the caller's transaction
- * (so that what is backed up is exactly what is then deleted). The file is written to a
- * temporary name, flushed, and renamed: a backup is either whole or absent.
+ * (so that what is backed up is exactly what is then deleted). The file is written
+ * atomically (io/atomic-file.ts): a backup is either whole or absent.
  */
 export async function writeBackup(
   trx: Knex | Knex.Transaction,
@@ -37,14 +36,8 @@ export async function writeBackup(
   where: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
   file: string,
 ): Promise<BackupResult> {
-  try {
-    // the backups directory, like the data directory, is the user's alone
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw outputError(file, err);
-  }
-  removeStaleTemps(file);
-  const tmp = tempPathFor(file);
+  // the backups directory, like the data directory, is the user's alone
+  const f = startAtomicFile(file, { mkdir: 0o700, mode: 0o600, devices: false });
   let rows = 0;
   const pageSize = 5000;
   async function* lines(): AsyncGenerator<string> {
@@ -54,19 +47,15 @@ export async function writeBackup(
     }
   }
   try {
-    const out = fs.createWriteStream(tmp, { mode: 0o600 });
-    await pipeline(Readable.from(lines()), out);
-    const fd = fs.openSync(tmp, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, file);
+    await pipeline(Readable.from(lines()), f.stream);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    await f.abort();
     // a full disk or a bad path is the user's to fix (exit 2), not a bug
     const e = err as NodeJS.ErrnoException;
     if (!(err instanceof EgovError) && typeof e?.code === 'string' && e.syscall) throw outputError(file, err);
     throw err;
   }
+  await f.commit();
   return { path: file, rows };
 }
 
@@ -89,17 +78,9 @@ export async function* keysetRows(
   pageSize = 5000,
 ): AsyncGenerator<Record<string, unknown>> {
   const cols = keysetColumns(knex, entity);
-  let after: unknown[] | null = null;
-  for (;;) {
-    let q = where(knex(ENTITIES[entity].table).select('*')).orderBy(cols).limit(pageSize);
-    if (after !== null) {
-      const a = after;
-      q = cols.length === 1 ? q.where(cols[0]!, '>', a[0] as string) : q.whereRaw(`(${cols.join(', ')}) > (${cols.map(() => '?').join(', ')})`, a as Knex.Value[]);
-    }
-    const page = (await q) as Array<Record<string, unknown>>;
-    yield* page;
-    if (page.length < pageSize) return;
-    const last = page[page.length - 1]!;
-    after = cols.map((c) => last[c]);
-  }
+  yield* pagesByKey<Record<string, unknown>, unknown[]>({
+    pageSize,
+    page: async (after, limit) => (await whereAfter(where(knex(ENTITIES[entity].table).select('*')), cols, after).orderBy(cols).limit(limit)) as Array<Record<string, unknown>>,
+    key: (last) => cols.map((c) => last[c]),
+  });
 }

@@ -3,6 +3,7 @@ import { DataError } from '../errors.js';
 import { fromRow, toJsonText } from '../records/db-row.js';
 import { ENTITIES, type RecordValues } from '../records/fields.js';
 import { applyFilters, type ExportFilters } from '../export/filters.js';
+import { pagesByKey, whereAfter } from '../db/keyset.js';
 
 // Reading the register: `registry list` and `registry show`.
 
@@ -65,18 +66,14 @@ export function serviceJson(values: RecordValues): Record<string, unknown> {
 export async function* iterateServices(db: Db, filter: ExportFilters, limit: number, signal?: AbortSignal, pageSize = 2000): AsyncGenerator<RecordValues> {
   const trx = await db.adapter.snapshots.readSnapshot(db.knex);
   try {
-    let after: string | null = null;
-    let left = limit > 0 ? limit : Infinity;
-    while (left > 0) {
-      if (signal?.aborted) throw signal.reason;
-      const q = applyFilters(trx(ENTITIES.services.table).select('*'), 'services', filter).orderBy('code').limit(Math.min(pageSize, left));
-      if (after !== null) q.where('code', '>', after);
-      const page = (await q) as Array<Record<string, unknown>>;
-      for (const r of page) yield fromRow('services', r);
-      left -= page.length;
-      if (page.length < pageSize) break;
-      after = String(page[page.length - 1]!.code);
-    }
+    const rows = pagesByKey<Record<string, unknown>, string>({
+      pageSize,
+      ...(limit > 0 ? { limit } : {}),
+      ...(signal ? { signal } : {}),
+      page: async (after, n) => (await whereAfter(applyFilters(trx(ENTITIES.services.table).select('*'), 'services', filter), ['code'], after === null ? null : [after]).orderBy('code').limit(n)) as Array<Record<string, unknown>>,
+      key: (last) => String(last.code),
+    });
+    for await (const r of rows) yield fromRow('services', r);
   } finally {
     await trx.rollback().catch(() => {});
   }

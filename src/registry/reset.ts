@@ -51,12 +51,7 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
       } else {
         await trx.raw('PRAGMA defer_foreign_keys = ON');
       }
-      const dropped: TableCount[] = [];
-      for (const table of toolTables()) {
-        if (!(await trx.schema.hasTable(table))) continue;
-        const [row] = await trx(table).count({ n: '*' });
-        dropped.push({ table, rows: Number((row as { n: number | string }).n) });
-      }
+      const dropped = await countTables({ knex: trx }, toolTables());
       for (const entity of backedUp()) {
         throwIfAborted(opts.signal);
         if (!opts.backupPath || !dropped.some((d) => d.table === ENTITIES[entity].table)) continue;

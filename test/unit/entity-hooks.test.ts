@@ -11,9 +11,12 @@ const gizmos = (checkedOnRead?: string[]): EntityDef => ({
   fields: [
     { name: 'code', type: 'identifier', required: true, unique: true, description: 'code' },
     { name: 'agency_code', type: 'identifier', required: false, references: 'agencies', description: 'an agency' },
+    { name: 'status', type: 'enum', required: true, values: ['on', 'off'], description: 'status' },
   ],
+  rules: { statusField: 'status', activeStatus: 'on' },
+  filters: [],
   ...(checkedOnRead ? { checkedOnRead } : {}),
-} as EntityDef);
+});
 
 afterEach(() => forgetEntity(GIZMOS));
 
