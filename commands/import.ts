@@ -7,7 +7,7 @@ import type { ImportReport, ImportOptions, ImportMode } from '../src/import/type
 import { renderIssues } from '../src/output/issues-view.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './bind.js';
-import { backupOption, delimiterOption, dryRunOption, encodingOption, ENCODING_CHOICES, maxIssuesOption, noBackupOption, nonNegativeInt, readFormatOption, sheetOption } from './options.js';
+import { backupOption, delimiterFrom, delimiterOption, dryRunOption, encodingOption, ENCODING_CHOICES, maxIssuesOption, noBackupOption, nonNegativeInt, readFormatOption, sheetOption } from './options.js';
 import { runOnDb } from './run.js';
 
 interface ImportFlags {
@@ -24,7 +24,6 @@ interface ImportFlags {
   backup?: string | false;
 }
 
-const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', tab: '\t', '\t': '\t', '\\t': '\t' };
 
 export function registerImport(program: Command, bind: Bind): void {
   program
@@ -70,11 +69,7 @@ export function registerImport(program: Command, bind: Bind): void {
 
 function toOptions(ctx: Ctx, entity: string, file: string, f: ImportFlags): ImportOptions {
   if (!isEntityName(entity)) throw new UsageError(`unknown entity "${entity}": use ${ENTITY_NAMES.join(' or ')}`);
-  let delimiter: ImportOptions['delimiter'];
-  if (f.delimiter !== undefined) {
-    delimiter = DELIMITERS[f.delimiter];
-    if (!delimiter) throw new UsageError(`--delimiter takes , or ; or tab, not "${f.delimiter}"`);
-  }
+  const delimiter = delimiterFrom(f.delimiter);
   if (!ENTITIES[entity].modes.includes(f.mode)) {
     throw new UsageError(`import ${entity} takes --mode ${ENTITIES[entity].modes.join(' or ')}, not ${f.mode}: an import never deletes ${entity}`);
   }

@@ -94,14 +94,19 @@ export function addReadOptions(cmd: Command): Command {
     .addOption(delimiterOption('--delimiter <d>', 'CSV delimiter: "," (default), ";" or "tab"'));
 }
 
-const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', tab: '\t', '\t': '\t' };
+/** What --delimiter takes (tab also as a real tab, or written \t), for every command that reads files. */
+const DELIMITERS: Record<string, ',' | ';' | '\t'> = { ',': ',', ';': ';', tab: '\t', '\t': '\t', '\\t': '\t' };
+
+/** The delimiter a --delimiter value names; undefined without one. */
+export function delimiterFrom(value: string | undefined): ',' | ';' | '\t' | undefined {
+  if (value === undefined) return undefined;
+  const delimiter = DELIMITERS[value];
+  if (!delimiter) throw new UsageError(`--delimiter takes , or ; or tab, not "${value}"`);
+  return delimiter;
+}
 
 export function readOptionsFrom(ctx: Ctx, entity: EntityName, path: string, o: ReadFlags) {
-  let delimiter: ',' | ';' | '\t' | undefined;
-  if (o.delimiter !== undefined) {
-    delimiter = DELIMITERS[o.delimiter];
-    if (!delimiter) throw new UsageError(`--delimiter takes ",", ";" or "tab", not "${o.delimiter}"`);
-  }
+  const delimiter = delimiterFrom(o.delimiter);
   return {
     entity,
     path,

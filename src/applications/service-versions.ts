@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { AUDIENCES, CHANNELS } from '../records/fields.js';
 import { setBits, type ServiceInfo, type ServiceLookup } from '../records/service-lookup.js';
+import { adapterOf } from '../db/dialect/index.js';
+import { pagesByKey } from '../db/keyset.js';
 import { selectRows } from '../import/stage.js';
 
 // The stored services as an import of applications needs them (SPEC §10): that a service
@@ -76,29 +78,27 @@ export class StoredServices implements ServiceLookup {
 
   /** The puts of services in log order, a page at a time; only changes of processing_days are kept. */
   private async readLog(trx: Knex | Knex.Transaction): Promise<void> {
-    const pg = trx.client.config.client === 'pg';
-    const days = pg ? `(i.bytes::json ->> 'processing_days')` : `json_extract(i.bytes, '$.processing_days')`;
+    const days = adapterOf(trx).sql.jsonMember('i.bytes', 'processing_days');
     const last = new Int16Array(this.first.length).fill(-1); // days of each service's latest entry so far
-    let after = 0;
-    for (;;) {
-      const page = await selectRows<{ number: number | string; key: string; timestamp: string; days: number | string | null }>(trx,
+    const puts = pagesByKey<{ number: number | string; key: string; timestamp: string; days: number | string | null }, number>({
+      pageSize: PAGE,
+      key: (r) => Number(r.number),
+      page: (after, limit) => selectRows(trx,
         `select e.number, e.key, e.timestamp, ${days} as days from ${ENTRIES} e join ${ITEMS} i on i.hash = e.item
-          where e.entity = 'services' and e.op = 'put' and e.number > ? order by e.number limit ${PAGE}`, [after]);
-      for (const r of page) {
-        const i = this.index.get(r.key);
-        if (i === undefined || r.days === null) continue; // purged since: no application can name it
-        const d = Number(r.days);
-        const prev = last[i]!;
-        if (prev < 0) this.first[i] = d;
-        else if (prev !== d) {
-          let ch = this.changes.get(i);
-          if (!ch) this.changes.set(i, (ch = []));
-          ch.push(Date.parse(r.timestamp), d);
-        }
-        last[i] = d;
+          where e.entity = 'services' and e.op = 'put' and e.number > ? order by e.number limit ${limit}`, [after ?? 0]),
+    });
+    for await (const r of puts) {
+      const i = this.index.get(r.key);
+      if (i === undefined || r.days === null) continue; // purged since: no application can name it
+      const d = Number(r.days);
+      const prev = last[i]!;
+      if (prev < 0) this.first[i] = d;
+      else if (prev !== d) {
+        let ch = this.changes.get(i);
+        if (!ch) this.changes.set(i, (ch = []));
+        ch.push(Date.parse(r.timestamp), d);
       }
-      if (page.length < PAGE) break;
-      after = Number(page[page.length - 1]!.number);
+      last[i] = d;
     }
   }
 }

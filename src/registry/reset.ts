@@ -23,8 +23,8 @@ export function toolTables(): string[] {
 export function backedUp(): EntityName[] {
   return parentsFirst().map((d) => d.name);
 }
-/** Created by the audit append-only migration (PostgreSQL); goes with its table. */
-const PG_FUNCTIONS = ['egovctl_audit_append_only()', 'egovctl_registry_log_append_only()'];
+/** Created by the append-only migrations (PostgreSQL's trigger functions); they go with their tables. */
+const TOOL_FUNCTIONS = ['egovctl_audit_append_only()', 'egovctl_registry_log_append_only()'];
 
 export type TableCount = DroppedTable;
 
@@ -42,15 +42,12 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
   const backups: ResetResult['backups'] = [];
   try {
     return await transaction(db, async (trx) => {
-      if (db.dialect === 'pg') {
-        // Not while a migration run holds its lock; and do not wait forever for a table
-        // that another session is using.
-        const r = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [LOCK_KEY]);
-        if (!r.rows[0].ok) throw new ConflictError('a migration run holds the migration lock; reset when it ends (or clear a stale lock with egovctl migrate unlock)');
-        await trx.raw(`set local lock_timeout = '15s'`);
-      } else {
-        await trx.raw('PRAGMA defer_foreign_keys = ON');
+      // Not while a migration run holds its lock; and do not wait forever for a table
+      // that another session is using.
+      if (!(await db.adapter.locks.excludeMigrations(trx, { key: LOCK_KEY, waitMs: 15_000 }))) {
+        throw new ConflictError('a migration run holds the migration lock; reset when it ends (or clear a stale lock with egovctl migrate unlock)');
       }
+      await db.adapter.schema.deferForeignKeys(trx);
       const dropped = await countTables({ knex: trx }, toolTables());
       for (const entity of backedUp()) {
         throwIfAborted(opts.signal);
@@ -65,7 +62,7 @@ export async function resetDatabase(db: Db, opts: { backupPath: ((e: EntityName)
       throwIfAborted(opts.signal);
       // on PostgreSQL an entity's partitions (applications' months: monthlyPartitions) go with its table
       for (const { table } of dropped) await trx.schema.dropTable(table);
-      if (db.dialect === 'pg') for (const f of PG_FUNCTIONS) await trx.raw(`drop function if exists ${f}`);
+      await db.adapter.schema.dropFunctions(trx, TOOL_FUNCTIONS);
       throwIfAborted(opts.signal);
       return { dropped, backups };
     }, opts.signal);

@@ -243,6 +243,12 @@ const locks: Locks = {
     return { cleared: true, pid: state.pid! };
   },
   lockTableForWrites,
+  async excludeMigrations(trx, o) {
+    const r = await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as ok', [o.key]);
+    if (!r.rows[0].ok) return false;
+    await trx.raw(`set local lock_timeout = '${Math.max(1, Math.round(o.waitMs))}ms'`);
+    return true;
+  },
   forUpdate: (q) => q.forUpdate(),
   appendAfterLast,
 };
@@ -300,6 +306,11 @@ export const pgAdapter: DialectAdapter = {
   },
   schema: {
     partitioned: true,
+    // PostgreSQL checks foreign keys per statement: dropping children before parents suffices
+    deferForeignKeys: async () => {},
+    async dropFunctions(trx, signatures) {
+      for (const f of signatures) await trx.raw(`drop function if exists ${f}`);
+    },
     // the monthly partitions of a partitioned table (they go with it when it is dropped)
     async partitionCount(knex, table) {
       const r = await knex.raw(
@@ -311,6 +322,7 @@ export const pgAdapter: DialectAdapter = {
     },
   },
   sql: {
+    jsonMember: (col, key) => `(${col}::json ->> '${key}')`,
     insertRows,
     param: (cast) => (cast ? `?::${cast}` : '?'),
     distinctOn: true,

@@ -137,6 +137,8 @@ const locks: Locks = {
   },
   // the write transaction holds the whole database already
   lockTableForWrites: async () => {},
+  // the write transaction holds the whole database: a migration run waits for it
+  excludeMigrations: async () => true,
   forUpdate: (q) => q,
   appendAfterLast,
 };
@@ -186,9 +188,15 @@ export const sqliteAdapter: DialectAdapter = {
   },
   schema: {
     partitioned: false,
+    async deferForeignKeys(trx) {
+      await trx.raw('PRAGMA defer_foreign_keys = ON');
+    },
+    // triggers, not trigger functions: they go with their tables
+    dropFunctions: async () => {},
     partitionCount: async () => null,
   },
   sql: {
+    jsonMember: (col, key) => `json_extract(${col}, '$.${key}')`,
     insertRows,
     param: () => '?',
     distinctOn: false,

@@ -88,6 +88,12 @@ export interface Locks {
    * a write transaction holds the whole database already.
    */
   lockTableForWrites(knex: Knex, table: string, savepoint: string): Promise<void>;
+  /**
+   * Keeps migration runs out until the end of the transaction `trx` without waiting for one
+   * (false: a run holds the migration lock), and bounds every later lock wait of `trx` to
+   * waitMs, where the dialect can (a write transaction on SQLite holds the database already).
+   */
+  excludeMigrations(trx: Knex.Transaction, o: { key: string; waitMs: number }): Promise<boolean>;
   /** the query's rows locked against other writers to the end of the transaction */
   forUpdate(q: Knex.QueryBuilder): Knex.QueryBuilder;
   /**
@@ -132,6 +138,10 @@ export interface Planner {
 export interface SchemaShape {
   /** tables with a partition column are partitioned by it (applications by submitted_at), so it is part of their primary key */
   partitioned: boolean;
+  /** foreign keys of `trx` checked at its commit, not per statement (dropping parents before children) */
+  deferForeignKeys(trx: Knex.Transaction): Promise<void>;
+  /** drops the tool's own functions (trigger functions that outlive their tables), where the dialect has them */
+  dropFunctions(trx: Knex.Transaction, signatures: readonly string[]): Promise<void>;
   /** how many partitions `table` has; null where it is not partitioned (or does not exist) */
   partitionCount(knex: Knex, table: string): Promise<number | null>;
 }
@@ -144,6 +154,8 @@ export interface SqlFragments {
    * types where the dialect needs them to read the values.
    */
   insertRows(knex: Knex, into: { table: string; columns: readonly string[]; types: readonly string[]; ignoreDuplicates: boolean }, rows: readonly unknown[][]): Promise<void>;
+  /** the text of the member `key` of the JSON text in column `col` (SQL null when absent) */
+  jsonMember(col: string, key: string): string;
   /** a placeholder; `cast` is the value's type where the dialect needs it said */
   param(cast: string): string;
   /** SELECT DISTINCT ON (…): one row per group, the first in the query's order */
