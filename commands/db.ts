@@ -4,7 +4,7 @@ import { describeTarget } from '../src/db/connect.js';
 import { applicationPartitions } from '../src/db/drop-plan.js';
 import { writeJson } from '../src/output/json.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
-import { defaultBackupPath } from '../src/records/backup.js';
+import { defaultBackupPath } from '../src/registry/backup.js';
 import { ENTITIES, entityOfTable, type EntityName } from '../src/records/fields.js';
 import { backedUp, planReset, resetDatabase, type TableCount } from '../src/registry/reset.js';
 import type { Ctx } from './context.js';

@@ -13,7 +13,7 @@ import { backupOption, dryRunOption, lockTimeoutOption, noBackupOption, nonNegat
 import { runOnDb, runTargets } from './run.js';
 import { UsageError } from '../src/errors.js';
 import { applicationPartitions, countTables, droppedTables, type DroppedTable } from '../src/db/drop-plan.js';
-import { defaultBackupPath, writeBackup } from '../src/records/backup.js';
+import { defaultBackupPath, writeBackup } from '../src/registry/backup.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
 import { ENTRIES_TABLE } from '../src/registry/log-store.js';
 import { writeLogFile } from '../src/registry/log-file.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Target } from '../src/config/resolve.js';
-import { defaultBackupPath } from '../src/records/backup.js';
+import { defaultBackupPath } from '../src/registry/backup.js';
 import { ENTITIES } from '../src/records/fields.js';
 import { confirmDestructive } from '../src/prompts/destructive.js';
 import { countServices, iterateServices, listServices, serviceJson, showService, writeServicesJson, type ServiceDetail } from '../src/registry/browse.js';

@@ -81,7 +81,7 @@ async function validateFileCommand(ctx: Ctx, entityName: string, path: string, o
   const entity = entityArg(entityName);
   const ro = reportOutFrom(ctx, o.format?.report, o.out);
   const flags = { ...o, format: o.format?.read as ReadFlags['format'] };
-  const { validateFile } = await import('../src/records/validate-file.js');
+  const { validateFile } = await import('../src/validate/validate-file.js');
   const read = readOptionsFrom(ctx, entity, path, flags);
   if (o.services && !namesServices(entity)) throw new UsageError('--services is for validate file applications: only applications name services by a file of their own');
   const run = async (lookup?: import('../src/records/agency-lookup.js').AgencyLookup, services?: import('../src/records/service-lookup.js').ServiceLookup) => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dialectNamed } from '../db/dialect/index.js';
 import { UsageError } from '../errors.js';
-import { editDistance } from '../io/closest.js';
+import { editDistance } from '../text/closest.js';
 import { baseIriProblem } from './base-iri.js';
 import { timeZoneProblem } from '../time/zone.js';
 import { configCandidates, defaultSqlitePath, dataDir } from './paths.js';

@@ -1,8 +1,8 @@
 import { instantMs } from '../time/zone.js';
-import { toBytes } from '../io/utf8-bytes.js';
+import { toBytes } from '../text/utf8-bytes.js';
 import { field, ITEM_SEPARATOR, type EntityName, type FieldType, type RecordValues } from '../records/fields.js';
 
-// COPY in PostgreSQL's binary format, for records read as byte strings (io/utf8-bytes.ts).
+// COPY in PostgreSQL's binary format, for records read as byte strings (text/utf8-bytes.ts).
 // The server then parses no text: 1M services loaded in 11.6–11.8 s against 13.4–14.1 s
 // in text (psql, the same rows, this machine), and its date and number inputs were most
 // of the difference. For byte strings this side costs no more than text: a value's byte

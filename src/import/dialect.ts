@@ -13,7 +13,7 @@ import type { RowWriter, WriterSpec } from './writers/row-writer.js';
 
 export interface ImportDialect {
   readonly name: Dialect;
-  /** the bulk load takes bytes: a CSV file's records may be read as byte strings (io/utf8-bytes.ts) */
+  /** the bulk load takes bytes: a CSV file's records may be read as byte strings (text/utf8-bytes.ts) */
   readonly byteStrings: boolean;
   /** an empty table may be loaded straight, without the staging table (bulk.ts) */
   readonly directLoad: boolean;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { defaultBackupPath, writeBackup } from '../records/backup.js';
+import { defaultBackupPath, writeBackup } from '../registry/backup.js';
 import { ENTITIES } from '../records/fields.js';
 import { confirmDestructive } from '../prompts/destructive.js';
 import { countAbsent } from './merge.js';

@@ -123,7 +123,7 @@ const utf8Write: (this: Buffer, s: string, offset: number) => number =
     return this.write(s, offset, 'utf8');
   };
 
-/** Buffer's own latin1 writer, likewise: a byte string (io/utf8-bytes.ts) back to its bytes. */
+/** Buffer's own latin1 writer, likewise: a byte string (text/utf8-bytes.ts) back to its bytes. */
 const latin1Write: (this: Buffer, s: string, offset: number) => number =
   (Buffer.prototype as unknown as { latin1Write?: (this: Buffer, s: string, offset: number) => number }).latin1Write ??
   function (this: Buffer, s: string, offset: number) {

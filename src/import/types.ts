@@ -1,6 +1,6 @@
 import type { EntityName } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
-import type { Encoding } from '../io/decode.js';
+import type { Encoding } from '../text/decode.js';
 import type { Logger } from '../output/logger.js';
 import type { Prompter } from '../prompts/prompter.js';
 import type { Progress } from '../output/progress.js';

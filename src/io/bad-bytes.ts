@@ -1,5 +1,5 @@
 // Ties invalid bytes found by the decoder to the record that holds them.
-import type { BadByte, Encoding } from './decode.js';
+import type { BadByte, Encoding } from '../text/decode.js';
 import { issue, type Issue } from '../records/issues.js';
 
 const BYTES_SHOWN = 8;

@@ -14,7 +14,7 @@
 // records out, so back-pressure stays with the reader's async iterator.
 
 import { TextWindow } from './text-window.js';
-import { utf16Units } from './utf8-bytes.js';
+import { utf16Units } from '../text/utf8-bytes.js';
 
 export interface CsvRow {
   kind: 'row';
@@ -71,7 +71,7 @@ export class CsvParser extends TextWindow<CsvItem> {
   private line = 1;
   private readonly delim: number;
   private readonly delimChar: string;
-  /** the text is byte strings (utf8-bytes.ts): lengths are counted in characters of the text */
+  /** the text is byte strings (text/utf8-bytes.ts): lengths are counted in characters of the text */
   private readonly bytes: boolean;
   /** dropping the rest of a record too long to keep, up to the next line end */
   private skipping = false;

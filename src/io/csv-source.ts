@@ -5,12 +5,12 @@ import { issue } from '../records/issues.js';
 import { BadBytes, encodingIssue } from './bad-bytes.js';
 import { CsvParser, PREFIX_CHARS, type CsvItem } from './csv-parser.js';
 import { checkHeader } from './header.js';
-import { fromBytes, trimAscii } from './utf8-bytes.js';
+import { fromBytes, trimAscii } from '../text/utf8-bytes.js';
 import type { FormatContext, SourceRecord } from './record-source.js';
 
 export async function* csvRecords(ctx: FormatContext): AsyncGenerator<SourceRecord[]> {
   const parser = new CsvParser(ctx.delimiter, ctx.bytes);
-  // Byte strings (utf8-bytes.ts): what goes into an issue is decoded, and cells are trimmed
+  // Byte strings (text/utf8-bytes.ts): what goes into an issue is decoded, and cells are trimmed
   // of ASCII white space only (checkRecord decides about the rest).
   const text = ctx.bytes ? fromBytes : (s: string) => s;
   const trim = ctx.bytes ? trimAscii : (s: string) => s.trim();

@@ -3,7 +3,7 @@
 // (their values are then simply absent), managed ones (updated_at) are accepted and ignored.
 import { ENTITIES, fieldNames, type EntityName } from '../records/fields.js';
 import { issue, type Issue } from '../records/issues.js';
-import { closest } from './closest.js';
+import { closest } from '../text/closest.js';
 
 export interface HeaderCheck {
   /** field name of each column, in file order */

@@ -1,6 +1,6 @@
 // One JSON record: an object, or the reason it is not one (for a malformed-record or, for
 // an escape that stands for no character, an encoding-error message).
-import { hasLoneSurrogate } from './decode.js';
+import { hasLoneSurrogate } from '../text/decode.js';
 
 /**
  * A record is an object of values and lists: deeper nesting is no record, and JSON.stringify

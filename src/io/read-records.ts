@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Issue } from '../records/issues.js';
 import { openBytes, peek } from './byte-source.js';
-import { ENCODINGS, createByteDecoder, createDecoder, encodingFromMark, type DecodedChunk, type Decoder, type Encoding } from './decode.js';
+import { ENCODINGS, createByteDecoder, createDecoder, encodingFromMark, type DecodedChunk, type Decoder, type Encoding } from '../text/decode.js';
 import { csvRecords } from './csv-source.js';
 import { jsonArrayRecords } from './json-source.js';
 import { ndjsonRecords } from './ndjson-source.js';

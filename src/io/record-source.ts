@@ -3,12 +3,14 @@
 // readers do not import the module that imports them.
 import type { EntityName } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
-import { ENCODINGS, type DecodedChunk, type Encoding } from './decode.js';
+import type { SourceRecord } from '../records/source-record.js';
+import { ENCODINGS, type DecodedChunk, type Encoding } from '../text/decode.js';
 
 export type FileFormat = 'csv' | 'json' | 'ndjson' | 'xlsx';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'json', 'ndjson', 'xlsx'];
-export type { Encoding } from './decode.js';
+export type { Encoding } from '../text/decode.js';
 export { ENCODINGS };
+export type { SourceRecord } from '../records/source-record.js';
 export const DELIMITERS: ReadonlyArray<',' | ';' | '\t'> = [',', ';', '\t'];
 
 export interface ReadOptions {
@@ -16,33 +18,19 @@ export interface ReadOptions {
   /** '-' = standard input */
   path: string;
   format?: FileFormat;
-  /** 'bom': by the byte-order mark, else UTF-8 (decode.ts: encodingFromMark) */
+  /** 'bom': by the byte-order mark, else UTF-8 (text/decode.ts: encodingFromMark) */
   encoding?: Encoding | 'bom';
   delimiter?: ',' | ';' | '\t';
   /** standard input to read for path '-' (default process.stdin); tests pass their own */
   stdin?: NodeJS.ReadableStream;
   signal?: AbortSignal;
   /**
-   * CSV in UTF-8 only: records as byte strings (utf8-bytes.ts) — raw and fields, not the
+   * CSV in UTF-8 only: records as byte strings (text/utf8-bytes.ts) — raw and fields, not the
    * issues, which are always decoded. `bytes` on the source says whether it applied.
    */
   utf8Bytes?: boolean;
   /** XLSX: the worksheet to read (default the first) */
   sheet?: string;
-}
-
-export interface SourceRecord {
-  /** 1-based line where the record starts (the CSV header is line 1) */
-  line: number;
-  /** 1-based index in a JSON array */
-  record?: number;
-  /** the original text of the record, for reject files */
-  raw: string;
-  /**
-   * raw values by column name, before validation: CSV cells as strings, trimmed, null when
-   * empty (identifiers and tax numbers stay text); JSON values as parsed (checkRecord trims)
-   */
-  fields: Record<string, unknown>;
 }
 
 export interface RecordSource extends AsyncIterable<SourceRecord> {
@@ -71,7 +59,7 @@ export interface FormatContext {
   entity: EntityName;
   encoding: Encoding;
   delimiter: string;
-  /** the text is byte strings (utf8-bytes.ts) */
+  /** the text is byte strings (text/utf8-bytes.ts) */
   bytes: boolean;
   text: AsyncIterable<DecodedChunk>;
   issues: Issue[];

@@ -13,7 +13,7 @@ import { AUDIENCES, CHANNELS } from './fields.js';
 import { mismatches, valueBit, type ServiceLookup } from './service-lookup.js';
 
 export type { AgencyLookup, AgencyStatus } from './agency-lookup.js';
-export { agencyLookupFromMap, combineLookups, loadAgencyLookup } from './agency-lookup.js';
+export { agencyLookupFromMap, combineLookups } from './agency-lookup.js';
 
 interface Sink {
   push(issue: Issue): void;

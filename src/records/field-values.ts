@@ -6,7 +6,7 @@ import {
 } from './fields.js';
 import { compareDecimal, decimalFromNumber, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
 import type { RuleCode } from './issues.js';
-import { trimBytes } from '../io/utf8-bytes.js';
+import { trimBytes } from '../text/utf8-bytes.js';
 
 export interface Broken {
   broken: true;
@@ -316,7 +316,7 @@ export function parseValue(f: FieldDef, v: unknown): Parsed {
   }
 }
 
-// Byte strings (io/utf8-bytes.ts): the same reading of a value, on the fast path of import
+// Byte strings (text/utf8-bytes.ts): the same reading of a value, on the fast path of import
 // and validate. Each function either returns what its counterpart above returns for the
 // decoded text — as a byte string — or throws NEEDS_TEXT when only the decoded text can
 // tell (white space outside ASCII at an edge, a text longer in bytes than its limit in

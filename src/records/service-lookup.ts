@@ -1,11 +1,9 @@
 // Where an application's service resolves (SPEC §1, §3): a services file (--services), the
 // database, or a map (tests). What the checks need of a service is small — that it exists,
 // its audience and its channels as bits — so up to a million services fit in a few tens
-// of MB, and the applications themselves (millions) are never held.
-import { DataError } from '../errors.js';
-import { openRecordSource, type ReadOptions } from '../io/read-records.js';
-import { AUDIENCES, CHANNELS, ENTITIES, ITEM_SEPARATOR } from './fields.js';
-import { normalize } from './field-values.js';
+// of MB, and the applications themselves (millions) are never held. A services file is
+// read in validate/lookup-files.ts: records/ does not import the readers of io/.
+import { AUDIENCES, CHANNELS, ITEM_SEPARATOR } from './fields.js';
 import { issue, type Issue } from './issues.js';
 
 export interface ServiceInfo {
@@ -74,27 +72,4 @@ export function combineServiceLookups(...lookups: Array<ServiceLookup | undefine
       return undefined;
     },
   };
-}
-
-/**
- * Reads a services file (--services) with the same readers as any other file and keeps
- * code → audience and channels. Records with problems of their own still count as
- * existing services; an unusable header is an error, as with --agencies.
- */
-export async function loadServiceLookup(opts: ReadOptions): Promise<ServiceLookup & { readonly size: number }> {
-  const source = await openRecordSource({ ...opts, entity: 'services', utf8Bytes: false });
-  const map = new Map<string, ServiceInfo>();
-  for await (const rec of source) {
-    const code = normalize(rec.fields[ENTITIES.services.key]);
-    if (typeof code === 'string' && !map.has(code)) {
-      map.set(code, { audience: setBits(AUDIENCES, rec.fields.audience), channels: setBits(CHANNELS, rec.fields.channels) });
-    }
-  }
-  const fatal = source.issues.filter((i) => i.code.startsWith('header-'));
-  if (fatal.length) {
-    throw new DataError(`the services file ${source.sourceName} cannot be used to resolve references`, {
-      details: fatal.map((i) => `line ${i.line}: ${i.message}`),
-    });
-  }
-  return serviceLookupFromMap(map);
 }

@@ -4,7 +4,7 @@ import { agencyLookupFromMap, type AgencyLookup } from './agency-lookup.js';
 import { CrossChecker } from './cross-checks.js';
 import { fromRow } from './db-row.js';
 import { AUDIENCES, CHANNELS, ENTITIES, ITEM_SEPARATOR, parentsFirst, references, type EntityName, type RecordValues } from './fields.js';
-import { keysetRows } from './backup.js';
+import { keysetRows } from '../db/entity-rows.js';
 import { issue, type Issue } from './issues.js';
 import { ReportBuilder, type ValidationReport } from './report.js';
 import { checkRecord, type CheckedRecord } from './validate.js';

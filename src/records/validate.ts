@@ -1,14 +1,14 @@
 // The per-record rules of SPEC §3: one raw record in, its canonical values and every
 // issue out. Pure and database-free, so import, validate and tests share it.
-import { closest } from '../io/closest.js';
+import { closest } from '../text/closest.js';
 import {
   ENTITIES, RECORD_RULES, fieldNames, inputFields, startsLikeFormula,
   type EntityName, type FieldDef, type FieldValue, type RecordValues,
 } from './fields.js';
 import { NEEDS_TEXT, isBroken, normalize, normalizeBytes, parseValue, parseValueBytes, valueText, type Parsed } from './field-values.js';
 import { issue, type Issue } from './issues.js';
-import type { SourceRecord } from '../io/read-records.js';
-import { decodeRecord, fromBytesValue } from '../io/utf8-bytes.js';
+import type { SourceRecord } from './source-record.js';
+import { decodeRecord, fromBytesValue } from '../text/utf8-bytes.js';
 
 export interface CheckedRecord {
   line: number | null;
@@ -73,7 +73,7 @@ export function todayUtc(): string {
   return todayCache;
 }
 
-/** How values are read: as text, or as byte strings (io/utf8-bytes.ts). */
+/** How values are read: as text, or as byte strings (text/utf8-bytes.ts). */
 interface Reading {
   normalize: (raw: unknown) => unknown;
   parse: (f: FieldDef, v: unknown) => Parsed;
@@ -104,7 +104,7 @@ export function checkRecord(entityName: EntityName, src: RecordIn, opts?: CheckO
 
 /**
  * checkRecord of a record of byte strings (the fast path of import and validate,
- * io/utf8-bytes.ts), when that gives the same as checkRecord of its decoded text; null
+ * text/utf8-bytes.ts), when that gives the same as checkRecord of its decoded text; null
  * when it might not — then decode the record and use checkRecord. The values are byte
  * strings; so are the issues' `key` and `value`.
  */
@@ -126,7 +126,7 @@ export interface SourceChecked {
 }
 
 /**
- * The check of a record a reader gave, as byte strings when `bytes` (io/utf8-bytes.ts):
+ * The check of a record a reader gave, as byte strings when `bytes` (text/utf8-bytes.ts):
  * as bytes where checkRecordBytes is sure to agree with the text reading, finds no error
  * and `accept`, if given, takes the result (the warnings' key and value are then decoded;
  * their messages hold no text of the record); else decoded first and checked by checkRecord.

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { DatabaseError } from '../errors.js';
-import { writeBackup, type BackupResult } from '../records/backup.js';
+import { writeBackup, type BackupResult } from './backup.js';
 import { ENTITIES } from '../records/fields.js';
 import { throwIfAborted, transaction } from './tx.js';
 import { lockLog } from './log-store.js';

@@ -3,7 +3,7 @@ import type { Db } from '../db/connect.js';
 import { countTables, type DroppedTable } from '../db/drop-plan.js';
 import { LOCK_KEY, MIGRATIONS_TABLE } from '../db/migrator.js';
 import { ConflictError } from '../errors.js';
-import { writeBackup, type BackupResult } from '../records/backup.js';
+import { writeBackup, type BackupResult } from './backup.js';
 import { ENTITIES, parentsFirst, type EntityName } from '../records/fields.js';
 import { throwIfAborted, transaction } from './tx.js';
 import { LOG_TABLES } from './log-store.js';

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateFile } from '../../src/records/validate-file.js';
+import { validateFile } from '../../src/validate/validate-file.js';
 import { generateAgencies, generateServices } from './gen-services.js';
 
 async function main(args: string[]): Promise<void> {

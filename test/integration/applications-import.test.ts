@@ -5,7 +5,7 @@ import { importFile, ImportFailed } from '../../src/import/import.js';
 import type { ImportOptions } from '../../src/import/types.js';
 import type { EntityName } from '../../src/records/fields.js';
 import { UsageError } from '../../src/errors.js';
-import { validateFile } from '../../src/records/validate-file.js';
+import { validateFile } from '../../src/validate/validate-file.js';
 import { agencyLookupFromDb } from '../../src/records/validate-db.js';
 import { StoredServices } from '../../src/applications/service-versions.js';
 import { AGENCY_HEADER, DIALECTS, SERVICE_HEADER, agency, openTestDb, testEnv, writeFile, type TestDb } from '../fixtures/import/setup.js';

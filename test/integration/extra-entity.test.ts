@@ -4,7 +4,7 @@ import { importFile, ImportFailed } from '../../src/import/import.js';
 import type { ImportOptions } from '../../src/import/types.js';
 import { defineEntity, forgetEntity, type EntityName, type FieldDef } from '../../src/records/fields.js';
 import type { Issue } from '../../src/records/issues.js';
-import { validateFile } from '../../src/records/validate-file.js';
+import { validateFile } from '../../src/validate/validate-file.js';
 import { agencyLookupFromDb, validateDb } from '../../src/records/validate-db.js';
 import { AGENCY_HEADER, DIALECTS, agency, openTestDb, testEnv, writeFile, type TestDb } from '../fixtures/import/setup.js';
 

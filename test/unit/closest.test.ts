@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { closest } from '../../src/io/closest.js';
+import { closest } from '../../src/text/closest.js';
 import { ENTITIES } from '../../src/records/fields.js';
 
 const services = ENTITIES.services.fields.map((f) => f.name);

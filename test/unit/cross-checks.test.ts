@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { DataError } from '../../src/errors.js';
-import { agencyLookupFromMap, combineLookups, loadAgencyLookup } from '../../src/records/agency-lookup.js';
+import { agencyLookupFromMap, combineLookups } from '../../src/records/agency-lookup.js';
 import { CrossChecker } from '../../src/records/cross-checks.js';
+import { loadAgencyLookup } from '../../src/validate/lookup-files.js';
 import type { EntityName } from '../../src/records/fields.js';
 import { checkRecord } from '../../src/records/validate.js';
 

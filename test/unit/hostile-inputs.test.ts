@@ -13,7 +13,7 @@ import { MAX_RECORD_CHARS, PREFIX_CHARS } from '../../src/io/csv-parser.js';
 import { openRecordSource, type ReadOptions, type SourceRecord } from '../../src/io/read-records.js';
 import type { Issue } from '../../src/records/issues.js';
 import { checkRecord } from '../../src/records/validate.js';
-import { validateFile } from '../../src/records/validate-file.js';
+import { validateFile } from '../../src/validate/validate-file.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'egov-hostile-'));
 let n = 0;

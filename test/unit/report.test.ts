@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { issue } from '../../src/records/issues.js';
 import { ReportBuilder } from '../../src/records/report.js';
-import { validateFile } from '../../src/records/validate-file.js';
+import { validateFile } from '../../src/validate/validate-file.js';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('../fixtures/rules/', import.meta.url));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { EntityName } from '../../src/records/fields.js';
 import { RULES, type RuleCode } from '../../src/records/issues.js';
-import { validateFile } from '../../src/records/validate-file.js';
+import { validateFile } from '../../src/validate/validate-file.js';
 import { cases, type Case } from '../fixtures/rules/cases.js';
 
 const dir = fileURLToPath(new URL('../fixtures/rules/', import.meta.url));

@@ -1,4 +1,4 @@
-// Byte strings (src/io/utf8-bytes.ts): import's fast path reads a UTF-8 CSV file as latin1
+// Byte strings (src/text/utf8-bytes.ts): import's fast path reads a UTF-8 CSV file as latin1
 // text and checks its records so. These tests hold it to what reading the decoded text
 // gives: the same records, issues and values, or a plain "decode me" (null).
 import { readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -8,13 +8,13 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CsvParser, MAX_RECORD_CHARS } from '../../src/io/csv-parser.js';
-import { createByteDecoder } from '../../src/io/decode.js';
+import { createByteDecoder } from '../../src/text/decode.js';
 import { openRecordSource, type ReadOptions, type SourceRecord } from '../../src/io/read-records.js';
-import { fromBytes, trimBytes, utf16Units } from '../../src/io/utf8-bytes.js';
+import { fromBytes, trimBytes, utf16Units } from '../../src/text/utf8-bytes.js';
 import type { EntityName } from '../../src/records/fields.js';
 import type { Issue } from '../../src/records/issues.js';
 import { checkRecord, checkRecordBytes, checkSourceRecord } from '../../src/records/validate.js';
-import { validateFile } from '../../src/records/validate-file.js';
+import { validateFile } from '../../src/validate/validate-file.js';
 
 const toBytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 const dir = fileURLToPath(new URL('../fixtures/rules/', import.meta.url));

@@ -40,7 +40,7 @@ class RecordReader {
 
   /** The record's values, or null when it has an error; its issues in `issues`. */
   read(rec: SourceRecord): RecordValues | null {
-    // Byte strings (io/utf8-bytes.ts): a record that checks out as bytes is written as
+    // Byte strings (text/utf8-bytes.ts): a record that checks out as bytes is written as
     // its own bytes; any other is decoded and checked as text, as without them.
     const read = checkSourceRecord(this.entity, rec, this.bytes, this.opts, this.accept);
     this.rec = read.rec;

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type { SourceRecord } from '../../io/read-records.js';
-import { toBytes } from '../../io/utf8-bytes.js';
+import { toBytes } from '../../text/utf8-bytes.js';
 import { ENTITIES, type RecordValues } from '../../records/fields.js';
 import { BINARY_HEADER, BINARY_TRAILER, binaryEncoder, valuesAsBytes, type BinaryEncoder } from '../copy-binary.js';
 import { readAhead, type ReadAhead } from '../read-ahead.js';

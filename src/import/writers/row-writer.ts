@@ -16,7 +16,7 @@ export interface WriterSpec {
   withRaw: boolean;
   /** updated_at of the direct load */
   now: string;
-  /** the source yields byte strings (io/utf8-bytes.ts) */
+  /** the source yields byte strings (text/utf8-bytes.ts) */
   bytes: boolean;
 }
 

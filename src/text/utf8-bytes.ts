@@ -1,5 +1,5 @@
 // Byte strings: text read as latin1, one character per byte of the file's UTF-8, which
-// `import` of a CSV file uses on its fast path (read-records.ts: utf8Bytes). Decoding a
+// `import` of a CSV file uses on its fast path (io/read-records.ts: utf8Bytes). Decoding a
 // chunk so is a copy, and writing a byte string back as latin1 gives the file's own bytes:
 // on 150 MB of the benchmark's services, 35–77 ms against 300 ms of UTF-8 decoding, and
 // 110–140 ms against 270–300 ms of UTF-8 encoding. A whole import of 1M services took
@@ -10,7 +10,6 @@
 // a byte string can be taken as it is, and decode it when it cannot.
 
 import { decodeUtf8 } from './decode.js';
-import type { SourceRecord } from './record-source.js';
 
 /** An ASCII string is its own byte string. */
 const NOT_ASCII = /[^\x00-\x7f]/;
@@ -88,11 +87,22 @@ export function utf16Units(s: string, from: number, to: number): number {
   return n;
 }
 
+/**
+ * What decodeRecord reads and gives of a record: the shape of a reader's record
+ * (records/source-record.ts), written out, as text/ imports nothing of the tool.
+ */
+export interface ByteRecord {
+  line: number;
+  record?: number;
+  raw: string;
+  fields: Record<string, unknown>;
+}
+
 /** A record of byte strings, decoded. */
-export function decodeRecord(rec: SourceRecord): SourceRecord {
+export function decodeRecord(rec: ByteRecord): ByteRecord {
   const fields: Record<string, unknown> = {};
   for (const k in rec.fields) fields[k] = fromBytesValue(rec.fields[k]);
-  const out: SourceRecord = { line: rec.line, raw: fromBytes(rec.raw), fields };
+  const out: ByteRecord = { line: rec.line, raw: fromBytes(rec.raw), fields };
   if (rec.record !== undefined) out.record = rec.record;
   return out;
 }

@@ -2,11 +2,12 @@
 // no record is kept, only what the cross-checks need (keys, lines, references).
 import type { ReadOptions } from '../io/read-records.js';
 import { openRecordSource } from '../io/read-records.js';
-import { combineLookups, loadAgencyLookup, type AgencyLookup } from './agency-lookup.js';
-import { CrossChecker } from './cross-checks.js';
-import { ReportBuilder, type ValidationReport } from './report.js';
-import { checkSourceRecord } from './validate.js';
-import { combineServiceLookups, loadServiceLookup, type ServiceLookup } from './service-lookup.js';
+import { combineLookups, type AgencyLookup } from '../records/agency-lookup.js';
+import { CrossChecker } from '../records/cross-checks.js';
+import { ReportBuilder, type ValidationReport } from '../records/report.js';
+import { checkSourceRecord } from '../records/validate.js';
+import { combineServiceLookups, type ServiceLookup } from '../records/service-lookup.js';
+import { loadAgencyLookup, loadServiceLookup } from './lookup-files.js';
 
 export interface ValidateFileOptions extends ReadOptions {
   /** an agencies file that references resolve against (--agencies) */
@@ -36,7 +37,7 @@ export async function validateFile(opts: ValidateFileOptions): Promise<Validatio
   const servicesFromFile = opts.servicesFile ? await loadServiceLookup({ ...opts.servicesFile, signal: opts.servicesFile.signal ?? opts.signal }) : undefined;
   const services = servicesFromFile || opts.serviceLookup ? combineServiceLookups(servicesFromFile, opts.serviceLookup) : undefined;
 
-  // A UTF-8 CSV file is read as byte strings (io/utf8-bytes.ts): the same report, without
+  // A UTF-8 CSV file is read as byte strings (text/utf8-bytes.ts): the same report, without
   // decoding records that check out as bytes.
   const source = await openRecordSource({ ...opts, utf8Bytes: opts.utf8Bytes ?? true });
   const report = new ReportBuilder(opts.entity, source.sourceName, { maxIssues: opts.maxIssues, strict: opts.strict, cellOf: source.cellOf });

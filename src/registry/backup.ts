@@ -2,12 +2,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import { adapterOf } from '../db/dialect/index.js';
-import { ENTITIES, type EntityName } from './fields.js';
-import { fromRow, toJsonText } from './db-row.js';
+import type { EntityName } from '../records/fields.js';
+import { fromRow, toJsonText } from '../records/db-row.js';
 import { outputError, startAtomicFile } from '../io/atomic-file.js';
 import { EgovError } from '../errors.js';
-import { pagesByKey, whereAfter } from '../db/keyset.js';
+import { keysetRows } from '../db/entity-rows.js';
 
 // SPEC §6: before deleting records (import --mode replace, registry purge, db reset) write
 // them to a backup file in the export format. NDJSON, because it keeps every value exactly
@@ -57,30 +56,4 @@ export async function writeBackup(
   }
   await f.commit();
   return { path: file, rows };
-}
-
-/**
- * The key columns of keyset pagination: the code, or the id. On PostgreSQL applications
- * page by id and then submitted_at, their primary key there (a partitioned table cannot
- * enforce a unique id alone, so two rows with one id must still both be read); on SQLite
- * the id is the primary key by itself, and a pair would not use its index.
- */
-function keysetColumns(knex: Knex | Knex.Transaction, entity: EntityName): string[] {
-  const { key, monthlyPartitions } = ENTITIES[entity];
-  return monthlyPartitions && adapterOf(knex).schema.partitioned ? [key, monthlyPartitions] : [key];
-}
-
-/** Every row that `where` selects, ordered by key, `pageSize` rows a query. */
-export async function* keysetRows(
-  knex: Knex | Knex.Transaction,
-  entity: EntityName,
-  where: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
-  pageSize = 5000,
-): AsyncGenerator<Record<string, unknown>> {
-  const cols = keysetColumns(knex, entity);
-  yield* pagesByKey<Record<string, unknown>, unknown[]>({
-    pageSize,
-    page: async (after, limit) => (await whereAfter(where(knex(ENTITIES[entity].table).select('*')), cols, after).orderBy(cols).limit(limit)) as Array<Record<string, unknown>>,
-    key: (last) => cols.map((c) => last[c]),
-  });
 }
