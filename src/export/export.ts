@@ -15,7 +15,7 @@ import { cpsvApPlan } from './cpsv-ap-source.js';
 import { NO_FILTERS, type ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
 import { JsonArrayStream, LineCounter, PrefixStream } from './framing.js';
-import { buildManifest, manifestPath, type Manifest } from './manifest.js';
+import { buildManifest, manifestPath, type Manifest, type ManifestSource } from './manifest.js';
 import { withPgCopy, type SourceRun } from './pg-source.js';
 import { withSqliteRows } from './sqlite-source.js';
 import { xlsxStage } from './xlsx-writer.js';
@@ -45,19 +45,10 @@ export interface ExportOptions {
   point?: LogPoint;
 }
 
-export interface ExportResult {
+/** What an export wrote: its manifest's source (manifest.ts) and whether the reader took it all. */
+export interface ExportResult extends ManifestSource {
   entity: EntityName;
   format: ExportFormat;
-  gzip: boolean;
-  raw: boolean;
-  rows: number;
-  bytes: number;
-  sha256: string;
-  filters: ExportFilters;
-  /** when the snapshot was taken */
-  exported_at: string;
-  /** the last migration applied to the database exported */
-  schema_version: string | null;
   /** false when the reader of standard output went away before the end */
   complete: boolean;
 }

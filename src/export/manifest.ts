@@ -31,7 +31,9 @@ export interface ManifestSource {
   bytes: number;
   sha256: string;
   filters: ExportFilters;
+  /** when the snapshot was taken */
   exported_at: string;
+  /** the last migration applied to the database exported */
   schema_version: string | null;
 }
 

@@ -7,8 +7,6 @@ import { STAGE } from './stage-columns.js';
 // \copy); SQLite through one prepared statement run per row on the transaction's own
 // connection (writers/). How each database makes, indexes and drops it: dialects/.
 
-export type { Dialect } from '../config/url.js';
-
 /** Removes rejected records from the staging table. */
 export async function unstage(trx: Knex.Transaction, lines: readonly number[]): Promise<void> {
   for (let i = 0; i < lines.length; i += 500) {

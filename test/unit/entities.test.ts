@@ -5,6 +5,7 @@ import {
 } from '../../src/records/fields.js';
 import { backedUp, toolTables } from '../../src/registry/reset.js';
 import { parseFilters } from '../../src/export/filters.js';
+import { entityHooks } from '../../src/import/entity-hooks.js';
 
 // The entity registry (records/fields.ts): what each reader derives from a definition.
 
@@ -63,5 +64,24 @@ describe('defineEntity', () => {
     const f = gadgets().fields;
     expect(() => defineEntity(gadgets({ fields: [...f, { name: 'x', type: 'identifier', required: false, references: 'nothing' as EntityName, description: 'x' }] }))).toThrow('x names nothing, not defined before it');
     expect(ENTITY_NAMES).not.toContain(GADGETS);
+  });
+});
+
+// A reference marked checkedOnRead is left out of import's set-based checks: the entity's
+// import hooks must check it as the file is read, or it would go unchecked.
+describe('import hooks agree with the definitions', () => {
+  test('every built-in entity whose references are checked on read has a refs hook', () => {
+    for (const e of ENTITY_NAMES) expect(() => entityHooks(e), e).not.toThrow();
+    expect(entityHooks('services').refs).toBeTypeOf('function');
+    expect(entityHooks('applications').refs).toBeTypeOf('function');
+    expect(entityHooks('agencies').refs).toBeUndefined();
+  });
+
+  test('a new entity without hooks takes the generic path; one claiming an on-read check without a hook is refused', () => {
+    defineEntity(gadgets());
+    expect(entityHooks(GADGETS)).toEqual({});
+    forgetEntity(GADGETS);
+    defineEntity(gadgets({ checkedOnRead: ['service_code'] }));
+    expect(() => entityHooks(GADGETS)).toThrow(/service_code is checked as the file is read.*no refs hook/);
   });
 });
