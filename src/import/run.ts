@@ -5,6 +5,7 @@ import type { RecordSource } from '../io/read-records.js';
 import type { RecordValues } from '../records/fields.js';
 import type { Issue } from '../records/issues.js';
 import type { Progress } from '../output/progress.js';
+import type { LogItemTap } from '../registry/write-path.js';
 import type { ImportDialect } from './dialect.js';
 import type { IssueLog } from './issue-log.js';
 import type { RejectFile } from './reject-file.js';
@@ -38,6 +39,8 @@ export interface ImportRun {
   asBytes: number;
   /** records with an error: skipped with --max-errors, fatal without */
   bad: number;
+  /** the direct load's registry log, taken as the records go by (registry/log-tap.ts) */
+  logTap: LogItemTap | null;
 }
 
 /** One checked record's references, checked in memory as it is read (the stored records they name are few). */

@@ -1,5 +1,7 @@
+import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
+import { copyIn } from '../db/copy-in.js';
 import { adapterOf, type DialectAdapter } from '../db/dialect/index.js';
 import { fromRow } from '../records/db-row.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
@@ -8,6 +10,8 @@ import { entryText, type Entry } from './log/entry.js';
 import { itemBytes, itemHash, itemOf } from './log/item.js';
 import { HASH_SIZE, leafHash } from './log/merkle-hash.js';
 import { sqlItemExpression } from './log/sql-item.js';
+import type { PrebuiltPuts } from './log-tap.js';
+import { toBytes } from '../text/utf8-bytes.js';
 
 // The registry log's tables (SPEC §9) and the one function that appends to them. Entries
 // keep their canonical bytes and items theirs, so that what is verified, proved and
@@ -97,6 +101,69 @@ async function flush(knex: Knex, adapter: DialectAdapter, p: Pending): Promise<v
   p.items = new Map();
 }
 
+/**
+ * A put entry's text around its item hash, key and number: entryText (entry.ts) with those
+ * three left out — `head` + hash + `","key":` + JSON key + `,"number":` + number + `tail` —
+ * so that entries made in SQL or from a first load's digests are the one text entryText gives.
+ */
+function putTemplate(entity: EntityName, stamp: { timestamp: string; actor: string }): { head: string; tail: string } {
+  const open = entryText({ number: 1, timestamp: stamp.timestamp, actor: stamp.actor, entity, op: 'put', key: 'K', item: 'I' });
+  const head = open.slice(0, open.indexOf('"item":"') + '"item":"'.length);
+  const tail = `,"op":"put","timestamp":${JSON.stringify(stamp.timestamp)}}`;
+  if (!open.endsWith(tail) || !open.includes(`","key":"K","number":1${tail}`)) throw new Error('registry log: the entry form changed: putTemplate must follow');
+  return { head, tail };
+}
+
+const chr = String.fromCharCode;
+const int32 = (n: number) => chr((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+/** A text column of a binary COPY row: its UTF-8 length and bytes (a byte string). */
+const field = (bytes: string) => int32(bytes.length) + bytes;
+const ENTRY_COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+/** Entries per chunk of the COPY of a first load's entries. */
+const ENTRY_CHUNK = 4096;
+
+/**
+ * A first load's puts (log-tap.ts: its items are stored already): the entries numbered from
+ * `range.size` + 1 in code order, each leaf appended to `range`, the entries sent with one
+ * binary COPY as they are made, so the server stores them while this process hashes the next.
+ */
+async function prebuiltPuts(knex: Knex, entity: EntityName, p: PrebuiltPuts, range: CompactRange, stamp: { timestamp: string; actor: string }): Promise<number> {
+  const n = p.codes.length;
+  if (n === 0) return 0;
+  const { head, tail } = putTemplate(entity, stamp);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const codes = p.codes;
+  order.sort((a, b) => byCode(codes[a]!, codes[b]!));
+  // the columns every entry of the run shares: timestamp, actor, entity, op
+  const fixed = field(toBytes(stamp.timestamp)) + field(toBytes(stamp.actor)) + field(entity) + field('put');
+  const headBytes = toBytes(head);
+  const tailBytes = toBytes(tail);
+  // a leaf hashes 0x00 ‖ the entry's bytes (merkle-hash.ts), written here after the 0x00
+  let scratch = Buffer.alloc(4096);
+  function* chunks(): Generator<Buffer> {
+    yield ENTRY_COPY_HEADER;
+    for (let from = 0; from < n; from += ENTRY_CHUNK) {
+      let rows = '';
+      for (let k = from; k < Math.min(n, from + ENTRY_CHUNK); k++) {
+        const i = order[k]!;
+        const number = range.size + 1;
+        const hash = `sha-256:${p.digests.toString('hex', i * 32, i * 32 + 32)}`;
+        const key = codes[i]!;
+        const bytes = `${headBytes}${hash}","key":${JSON.stringify(key)},"number":${number}${tailBytes}`;
+        if (scratch.length < bytes.length + 1) scratch = Buffer.alloc(2 * (bytes.length + 1));
+        const end = 1 + scratch.write(bytes, 1, 'latin1');
+        range.append(crypto.hash('sha256', scratch.subarray(0, end), 'buffer') as unknown as Buffer);
+        const hi = Math.floor(number / 4294967296);
+        rows += `\x00\x08${int32(8)}${int32(hi)}${int32(number - hi * 4294967296)}${fixed}${field(key)}${field(hash)}${field(bytes)}`;
+      }
+      yield Buffer.from(rows, 'latin1');
+    }
+    yield Buffer.from([0xff, 0xff]);
+  }
+  await copyIn(knex as Knex.Transaction, `copy ${ENTRIES_TABLE} ("number", "timestamp", "actor", "entity", "op", "key", "item", "bytes") from stdin (format binary)`, chunks());
+  return n;
+}
+
 /** Fewer puts than this are appended from JavaScript: the SQL form's catalog query would cost more. */
 const SQL_MIN = 200;
 
@@ -121,12 +188,7 @@ async function sqlPuts(knex: Knex, entity: EntityName, puts: EntityChanges['puts
     from = `${table} s where s.updated_at = ?::timestamptz`;
     bindings.push(puts.updatedAt);
   } else from = `${table} s`;
-  // The entry's bytes around its item hash, key and number: canonicalJson of the entry
-  // (entry.ts) with those three left out, so that the JavaScript and SQL entries are one text.
-  const open = entryText({ number: 1, timestamp: stamp.timestamp, actor: stamp.actor, entity, op: 'put', key: 'K', item: 'I' });
-  const head = open.slice(0, open.indexOf('"item":"') + '"item":"'.length);
-  const tail = `,"op":"put","timestamp":${JSON.stringify(stamp.timestamp)}}`;
-  if (!open.endsWith(tail) || !open.includes(`","key":"K","number":1${tail}`)) throw new Error('registry log: the entry form changed: sqlPuts must follow');
+  const { head, tail } = putTemplate(entity, stamp);
   // One pass: each row's item built once (OFFSET 0 keeps the planner from inlining it into
   // every use), hashed, numbered in code order, kept for the two inserts and the leaves.
   // Items go in in hash order, the order of their primary key's index (200,000 services
@@ -164,8 +226,11 @@ async function sqlPuts(knex: Knex, entity: EntityName, puts: EntityChanges['puts
 export interface EntityChanges {
   entity: EntityName;
   deletes: readonly string[];
-  /** the codes written; `all`: every row of the table (with updatedAt: every row of that updated_at) */
-  puts: readonly string[] | { all: true; updatedAt?: string };
+  /**
+   * the codes written; `all`: every row of the table (with updatedAt: every row of that
+   * updated_at); `prebuilt`: a first load's codes and item digests, its items stored (log-tap.ts)
+   */
+  puts: readonly string[] | { all: true; updatedAt?: string } | { prebuilt: PrebuiltPuts };
 }
 
 export interface AppendResult {
@@ -210,6 +275,11 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
   for (const c of sorted) {
     for (const key of [...c.deletes].sort(byCode)) await add(c.entity, 'delete', key, null);
     const puts = c.puts;
+    if ('prebuilt' in puts) {
+      await flush(knex, adapter, p);
+      appended += await prebuiltPuts(knex, c.entity, puts.prebuilt, range, stamp);
+      continue;
+    }
     const sql = o.sql ?? 'auto';
     if (adapter.sql.logItemsInSql && sql !== 'never' && (sql === 'always' || !Array.isArray(puts) || puts.length >= SQL_MIN)) {
       await flush(knex, adapter, p);

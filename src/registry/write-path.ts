@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { ENTITIES } from '../records/fields.js';
-import { appendEntries, hasLog, osActor, type AppendResult, type EntityChanges } from './log-store.js';
+import { ENTITIES, type EntityName } from '../records/fields.js';
+import { ENTRIES_TABLE, ITEMS_TABLE, appendEntries, hasLog, osActor, type AppendResult, type EntityChanges } from './log-store.js';
+import { LogItemTap } from './log-tap.js';
 
 // The one write path for records (issue 14 item 4): every command that changes agencies or
 // services — import in every mode, `registry retire`, `registry purge` — hands the changes
@@ -9,6 +10,7 @@ import { appendEntries, hasLog, osActor, type AppendResult, type EntityChanges }
 // `timestamp` must be the updated_at the run wrote.
 
 export type { EntityChanges } from './log-store.js';
+export type { LogItemTap } from './log-tap.js';
 
 /**
  * BENCHMARK-ONLY switch, read by test/bench/registry-log.ts's baseline run and nothing
@@ -34,4 +36,18 @@ export async function recordChanges(trx: Knex, changes: readonly EntityChanges[]
   // migration's genesis takes in whatever is stored when it runs.
   if (!(await hasLog(trx))) return null;
   return appendEntries(trx, logged, { timestamp: stamp.timestamp, actor: stamp.actor ?? osActor() });
+}
+
+/**
+ * The first load of an empty table (import's direct load, PostgreSQL): a tap that stores
+ * each record's item as it goes by (log-tap.ts), whose `finish` gives the puts to hand to
+ * recordChanges. Null where the log is not appended to (as recordChanges decides), and
+ * where an item of this entity may be stored already (the log holds an entry of it: the
+ * table was emptied by a purge): the run's entries are then made from the stored rows.
+ */
+export async function openLogTap(trx: Knex, entity: EntityName, now: string): Promise<LogItemTap | null> {
+  if (!ENTITIES[entity].logged || process.env[BENCH_NO_LOG] === '1') return null;
+  if (!(await hasLog(trx))) return null;
+  if (await trx(ENTRIES_TABLE).where('entity', entity).first('number')) return null;
+  return new LogItemTap(ITEMS_TABLE, entity, now);
 }

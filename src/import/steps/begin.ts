@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ENTITIES } from '../../records/fields.js';
+import { openLogTap } from '../../registry/write-path.js';
 import type { ImportRun, RecordRefs } from '../run.js';
 import type { RowWriter } from '../writers/row-writer.js';
 
@@ -23,6 +24,9 @@ export async function beginRun(run: ImportRun, trx: Knex.Transaction, tryDirect:
   if (tryDirect) {
     ({ empty: run.direct, restore } = await dialect.prepareDirect(trx, table));
     if (restore) run.env.logger.debug(`import: ${table} is empty and this import's alone: its foreign keys are checked once, after the load`);
+    // A dry run appends nothing to the log: nothing to take.
+    if (run.direct && !o.dryRun) run.logTap = await openLogTap(trx, o.entity, run.now);
+    if (run.logTap) run.env.logger.debug("import: the registry log's items are taken as the records are loaded");
   }
   const refs = (await hooks.refs?.(run, trx)) ?? null;
   const writer = await dialect.rowWriter(trx, { entity: o.entity, direct: run.direct, withRaw: run.reject !== null, now: run.now, bytes: run.source.bytes }, run.env.logger);

@@ -26,5 +26,5 @@ export async function openRun(db: Db, o: ImportOptions, env: ImportEnv, started:
     target: db.target.name, backup: null, reject_file: o.rejectFile ?? null,
   };
   const now = (env.now?.() ?? new Date()).toISOString();
-  return { db, o, env, dialect, hooks, source, log, reject, report, progress, now, started, direct: false, read: 0, staged: 0, asBytes: 0, bad: 0 };
+  return { db, o, env, dialect, hooks, source, log, reject, report, progress, now, started, direct: false, read: 0, staged: 0, asBytes: 0, bad: 0, logTap: null };
 }

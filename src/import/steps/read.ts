@@ -84,6 +84,7 @@ async function* batches(run: ImportRun, reader: RecordReader, writer: RowWriter)
       } else if (!run.direct || run.bad === 0) {
         // Direct: once a record is bad the import fails: stop sending, keep reading to report all.
         writer.add(reader.rec, values, reader.asBytes);
+        run.logTap?.add(values, reader.asBytes);
         run.staged++;
       }
       if (writer.pending >= BATCH) yield writer.take();
@@ -101,7 +102,15 @@ export async function readIntoWriter(run: ImportRun, trx: Knex.Transaction, writ
   const table = ENTITIES[run.o.entity].table;
   if (run.direct) {
     env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);
-    const beforeSegment = hooks.beforeSegment ? () => hooks.beforeSegment!(run, trx) : undefined;
+    // Between the COPY statements of the load: the entity's own step, and the registry log's
+    // items of the records sent so far (the server stores them while the next are read).
+    const tap = run.logTap;
+    const beforeSegment = hooks.beforeSegment || tap
+      ? async () => {
+        await hooks.beforeSegment?.(run, trx);
+        await tap?.flush(trx, env.signal);
+      }
+      : undefined;
     try {
       await timed('read+copy (direct)', () => writer.load(trx, rows, env.signal, beforeSegment));
     } catch (err) {

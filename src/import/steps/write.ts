@@ -21,7 +21,8 @@ export async function finishDirect(run: ImportRun, trx: Knex.Transaction, restor
   Object.assign(run.report, { inserted: run.staged, updated: 0, unchanged: 0 });
   run.report.rejected = 0;
   // The table was empty (and locked for this run): every row in it is this run's.
-  return commit(run, trx, { all: true, updatedAt: run.now }, []);
+  // (the registry log: from what the load took as it went, else the table's rows of this run)
+  return commit(run, trx, run.logTap ? { prebuilt: await run.logTap.finish(trx) } : { all: true, updatedAt: run.now }, []);
 }
 
 /** Step 5: the staged records into the table. */

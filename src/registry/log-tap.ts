@@ -1,0 +1,111 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { copyIn } from '../db/copy-in.js';
+import type { EntityName, RecordValues } from '../records/fields.js';
+import { toBytes } from '../text/utf8-bytes.js';
+import { itemTextBuilder, type ItemTextBuilder } from './log/item-text.js';
+
+// The registry log of a first load (import straight into an empty table, PostgreSQL),
+// taken as the records go by rather than read back afterwards. The appended log is the
+// one appendEntries writes from the stored rows — the same items, entries, numbers and
+// head (test/integration/log-tap.test.ts compares the two) — but its cost is not: building
+// every item in SQL from the loaded table, hashing it, sorting it and inserting it took the
+// server 10–12 s for 200,000 services, after a load of 5 s. Here each item is built from
+// the record's checked values while the import has them (item-text.ts), hashed in this
+// process, and sent with COPY between the load's own COPY statements; what is kept until
+// the end is each record's code and the item's 32-byte digest, from which appendEntries
+// numbers the entries in code order (log-store.ts: `prebuilt`).
+//
+// Only where no item of this entity can be in the log yet (no entry of the entity): an
+// item is stored once per hash, and COPY cannot skip one that is already there.
+
+/** Binary COPY of (bytes, hash) rows into the items table. */
+const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+const TRAILER = Buffer.from([0xff, 0xff]);
+const HASH_PREFIX = 'sha-256:';
+const HASH_TEXT = HASH_PREFIX.length + 64;
+
+/** What a first load appends: each record's code and its item's SHA-256, in the order loaded. */
+export interface PrebuiltPuts {
+  codes: string[];
+  /** 32 bytes per code */
+  digests: Buffer;
+}
+
+export class LogItemTap {
+  private readonly build: ItemTextBuilder;
+  private readonly codes: string[] = [];
+  private digests = Buffer.alloc(32 * 1024);
+  /** the COPY rows of the items taken since the last flush, back to back */
+  private rows = Buffer.allocUnsafe(4 << 20);
+  private used = 0;
+  /** per pending row: where it ends in `rows` (it starts where the one before ends) */
+  private ends: number[] = [];
+
+  constructor(private readonly itemsTable: string, entity: EntityName, private readonly now: string) {
+    this.build = itemTextBuilder(entity);
+  }
+
+  /** A record as loaded: `asBytes` when its text values are byte strings. */
+  add(values: RecordValues, asBytes: boolean): void {
+    const text = this.build(values, this.now);
+    const bytes = asBytes ? text : toBytes(text);
+    const need = 2 + 4 + bytes.length + 4 + HASH_TEXT;
+    if (this.used + need > this.rows.length) {
+      const more = Buffer.allocUnsafe(Math.max(2 * this.rows.length, this.used + need));
+      this.rows.copy(more, 0, 0, this.used);
+      this.rows = more;
+    }
+    // a row: 2 fields; the item's bytes; its hash, from those bytes where they now are
+    const r = this.rows;
+    let at = this.used;
+    r.writeInt16BE(2, at);
+    r.writeInt32BE(bytes.length, at + 2);
+    at += 6;
+    const from = at;
+    at += r.write(bytes, at, 'latin1');
+    const digest = crypto.hash('sha256', r.subarray(from, at), 'buffer') as unknown as Buffer;
+    r.writeInt32BE(HASH_TEXT, at);
+    at += 4;
+    at += r.write(HASH_PREFIX, at, 'latin1');
+    at += r.write(digest.toString('hex'), at, 'latin1');
+    this.used = at;
+    const i = this.codes.length;
+    if (i * 32 + 32 > this.digests.length) {
+      const more = Buffer.alloc(this.digests.length * 2);
+      this.digests.copy(more);
+      this.digests = more;
+    }
+    digest.copy(this.digests, i * 32);
+    this.codes.push(String(values.code));
+    this.ends.push(at);
+  }
+
+  /**
+   * Sends the items taken since the last flush (one COPY statement), between the load's own:
+   * in hash order, the order of the items' primary key (200,000 services: 2.2 s of the
+   * server's time against 2.6 s in the order loaded).
+   */
+  async flush(trx: Knex.Transaction, signal?: AbortSignal): Promise<void> {
+    const n = this.ends.length;
+    if (!n) return;
+    // Made at once, before anything is awaited: the records read ahead meanwhile go to the next flush.
+    const base = this.codes.length - n;
+    const ends = this.ends;
+    const d = this.digests;
+    const order = Array.from({ length: n }, (_, k) => k);
+    order.sort((a, b) => d.compare(d, (base + b) * 32, (base + b) * 32 + 32, (base + a) * 32, (base + a) * 32 + 32));
+    const out = Buffer.allocUnsafe(this.used);
+    let at = 0;
+    for (const k of order) at += this.rows.copy(out, at, k === 0 ? 0 : ends[k - 1]!, ends[k]!);
+    this.ends = [];
+    this.used = 0;
+    await copyIn(trx, `copy ${this.itemsTable} (bytes, hash) from stdin (format binary)`, [HEADER, out, TRAILER], signal);
+  }
+
+  /** Every item sent; what the entries are made from. */
+  async finish(trx: Knex.Transaction): Promise<PrebuiltPuts> {
+    await this.flush(trx);
+    return { codes: this.codes, digests: this.digests.subarray(0, this.codes.length * 32) };
+  }
+}
