@@ -6,7 +6,7 @@ import { pagesByKey, whereAfter } from '../db/keyset.js';
 import { UsageError } from '../errors.js';
 import { toJsonText } from '../records/db-row.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
-import { ENTRIES_TABLE, ITEMS_TABLE } from '../registry/log-store.js';
+import { ENTRIES_TABLE, HEADS_TABLE, ITEMS_TABLE } from '../registry/log-store.js';
 import { csvLine } from './csv-cell.js';
 import type { ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
@@ -36,7 +36,10 @@ export async function sizeAt(knex: Knex, p: LogPoint): Promise<number> {
     if (p.atSize > last) throw new UsageError(`--at-size ${p.atSize}: the registry log holds ${last} entries`);
     return p.atSize;
   }
-  const r = (await knex(ENTRIES_TABLE).where('timestamp', '<=', p.asOf!).max({ n: 'number' })) as Array<{ n: number | string | null }>;
+  // Every run that appends stores a head of its timestamp and its last number, so the last
+  // entry at or before the moment is the largest head at or before it (the entries have no
+  // index on their timestamp: migrations/20261202000002_log_entries_without_timestamp_index.ts).
+  const r = (await knex(HEADS_TABLE).where('created_at', '<=', p.asOf!).max({ n: 'size' })) as Array<{ n: number | string | null }>;
   return Number(r[0]?.n ?? 0);
 }
 
