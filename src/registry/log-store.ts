@@ -119,8 +119,10 @@ const int32 = (n: number) => chr((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) &
 /** A text column of a binary COPY row: its UTF-8 length and bytes (a byte string). */
 const field = (bytes: string) => int32(bytes.length) + bytes;
 const ENTRY_COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
-/** Entries per chunk of the COPY of a first load's entries. */
-const ENTRY_CHUNK = 4096;
+/** Bytes per chunk of the COPY of a first load's entries. */
+const ENTRY_CHUNK_BYTES = 1 << 20;
+/** `sha-256:` and 64 hex digits */
+const ITEM_HASH_TEXT = 'sha-256:'.length + 64;
 
 /**
  * A first load's puts (log-tap.ts: its items are stored already): the entries numbered from
@@ -135,29 +137,52 @@ async function prebuiltPuts(knex: Knex, entity: EntityName, p: PrebuiltPuts, ran
   const codes = p.codes;
   order.sort((a, b) => byCode(codes[a]!, codes[b]!));
   // the columns every entry of the run shares: timestamp, actor, entity, op
-  const fixed = field(toBytes(stamp.timestamp)) + field(toBytes(stamp.actor)) + field(entity) + field('put');
-  const headBytes = toBytes(head);
+  const fixed = Buffer.from(field(toBytes(stamp.timestamp)) + field(toBytes(stamp.actor)) + field(entity) + field('put'), 'latin1');
+  const headBytes = Buffer.from(toBytes(head), 'latin1');
   const tailBytes = toBytes(tail);
-  // a leaf hashes 0x00 ‖ the entry's bytes (merkle-hash.ts), written here after the 0x00
-  let scratch = Buffer.alloc(4096);
+  // Each row written straight into the chunk; the entry's bytes hashed where they lie.
   function* chunks(): Generator<Buffer> {
     yield ENTRY_COPY_HEADER;
-    for (let from = 0; from < n; from += ENTRY_CHUNK) {
-      let rows = '';
-      for (let k = from; k < Math.min(n, from + ENTRY_CHUNK); k++) {
-        const i = order[k]!;
-        const number = range.size + 1;
-        const hash = `sha-256:${p.digests.toString('hex', i * 32, i * 32 + 32)}`;
-        const key = codes[i]!;
-        const bytes = `${headBytes}${hash}","key":${JSON.stringify(key)},"number":${number}${tailBytes}`;
-        if (scratch.length < bytes.length + 1) scratch = Buffer.alloc(2 * (bytes.length + 1));
-        const end = 1 + scratch.write(bytes, 1, 'latin1');
-        range.append(crypto.hash('sha256', scratch.subarray(0, end), 'buffer') as unknown as Buffer);
-        const hi = Math.floor(number / 4294967296);
-        rows += `\x00\x08${int32(8)}${int32(hi)}${int32(number - hi * 4294967296)}${fixed}${field(key)}${field(hash)}${field(bytes)}`;
+    let out = Buffer.allocUnsafe(ENTRY_CHUNK_BYTES);
+    let at = 0;
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      const key = toBytes(codes[i]!);
+      const rest = `","key":${JSON.stringify(key)},"number":${range.size + 1}${tailBytes}`;
+      const most = 2 + 12 + fixed.length + 4 + key.length + 4 + ITEM_HASH_TEXT + 4 + headBytes.length + ITEM_HASH_TEXT + rest.length;
+      if (at + most > out.length) {
+        yield out.subarray(0, at);
+        out = Buffer.allocUnsafe(Math.max(ENTRY_CHUNK_BYTES, most));
+        at = 0;
       }
-      yield Buffer.from(rows, 'latin1');
+      const number = range.size + 1;
+      const hi = Math.floor(number / 4294967296);
+      at = out.writeUInt16BE(8, at);
+      at = out.writeInt32BE(8, at);
+      at = out.writeUInt32BE(hi, at);
+      at = out.writeUInt32BE(number - hi * 4294967296, at);
+      at += fixed.copy(out, at);
+      at = out.writeInt32BE(key.length, at);
+      at += out.write(key, at, 'latin1');
+      at = out.writeInt32BE(ITEM_HASH_TEXT, at);
+      const hashAt = at;
+      at += out.write('sha-256:', at, 'latin1');
+      at += out.write(p.digests.toString('hex', i * 32, i * 32 + 32), at, 'latin1');
+      const lengthAt = at;
+      at += 4;
+      const from = at;
+      at += headBytes.copy(out, at);
+      at += out.copy(out, at, hashAt, hashAt + ITEM_HASH_TEXT);
+      at += out.write(rest, at, 'latin1');
+      out.writeInt32BE(at - from, lengthAt);
+      // the leaf: SHA-256 of 0x00 ‖ the entry's bytes (merkle-hash.ts), over the byte before
+      // them set to 0 for the moment (it is the last byte of their length)
+      const kept = out[from - 1]!;
+      out[from - 1] = 0;
+      range.append(crypto.hash('sha256', out.subarray(from - 1, at), 'buffer') as unknown as Buffer);
+      out[from - 1] = kept;
     }
+    yield out.subarray(0, at);
     yield Buffer.from([0xff, 0xff]);
   }
   await copyIn(knex as Knex.Transaction, `copy ${ENTRIES_TABLE} ("number", "timestamp", "actor", "entity", "op", "key", "item", "bytes") from stdin (format binary)`, chunks());
