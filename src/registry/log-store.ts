@@ -302,7 +302,14 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
     const puts = c.puts;
     if ('prebuilt' in puts) {
       await flush(knex, adapter, p);
-      appended += await prebuiltPuts(knex, c.entity, puts.prebuilt, range, stamp);
+      if (adapter.sql.copyIn) {
+        appended += await prebuiltPuts(knex, c.entity, puts.prebuilt, range, stamp);
+        continue;
+      }
+      // its items are stored: the entries, in code order, as every run's
+      const { codes, digests } = puts.prebuilt;
+      const order = Array.from({ length: codes.length }, (_, i) => i).sort((a, b) => byCode(codes[a]!, codes[b]!));
+      for (const i of order) await add(c.entity, 'put', codes[i]!, `sha-256:${digests.toString('hex', i * 32, i * 32 + 32)}`);
       continue;
     }
     const sql = o.sql ?? 'auto';

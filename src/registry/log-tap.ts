@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { copyIn } from '../db/copy-in.js';
+import { adapterOf } from '../db/dialect/index.js';
 import type { EntityName, RecordValues } from '../records/fields.js';
-import { toBytes } from '../text/utf8-bytes.js';
+import { fromBytes, toBytes } from '../text/utf8-bytes.js';
 import { itemTextBuilder, type ItemTextBuilder } from './log/item-text.js';
 
 // The registry log of a first load (import straight into an empty table, PostgreSQL),
@@ -32,22 +33,55 @@ export interface PrebuiltPuts {
   digests: Buffer;
 }
 
-export class LogItemTap {
-  private readonly build: ItemTextBuilder;
+/** Keeps, for each record taken, its code and its item's digest; the subclasses store the items. */
+export abstract class LogItemTap {
+  protected readonly build: ItemTextBuilder;
   private readonly codes: string[] = [];
   private digests = Buffer.alloc(32 * 1024);
+  /** items taken since the last flush */
+  pending = 0;
+
+  constructor(protected readonly itemsTable: string, entity: EntityName, protected readonly now: string) {
+    this.build = itemTextBuilder(entity);
+  }
+
+  /** A record as written: `asBytes` when its text values are byte strings. */
+  abstract add(values: RecordValues, asBytes: boolean): void;
+
+  /** Stores the items taken since the last flush. */
+  abstract flush(trx: Knex.Transaction, signal?: AbortSignal): Promise<void>;
+
+  protected keep(code: string, digest: Buffer): void {
+    const i = this.codes.length;
+    if (i * 32 + 32 > this.digests.length) {
+      const more = Buffer.alloc(this.digests.length * 2);
+      this.digests.copy(more);
+      this.digests = more;
+    }
+    digest.copy(this.digests, i * 32);
+    this.codes.push(code);
+    this.pending++;
+  }
+
+  /** Every item stored; what the entries are made from. */
+  async finish(trx: Knex.Transaction): Promise<PrebuiltPuts> {
+    await this.flush(trx);
+    return { codes: this.codes, digests: this.digests.subarray(0, this.codes.length * 32) };
+  }
+
+  get taken(): number {
+    return this.codes.length;
+  }
+}
+
+/** PostgreSQL: the items go with binary COPY, between the load's own COPY statements. */
+export class CopyItemTap extends LogItemTap {
   /** the COPY rows of the items taken since the last flush, back to back */
   private rows = Buffer.allocUnsafe(4 << 20);
   /** the buffer of the flush under way */
   private spare = Buffer.allocUnsafe(4 << 20);
   private used = 0;
-  private pending = 0;
 
-  constructor(private readonly itemsTable: string, entity: EntityName, private readonly now: string) {
-    this.build = itemTextBuilder(entity);
-  }
-
-  /** A record as loaded: `asBytes` when its text values are byte strings. */
   add(values: RecordValues, asBytes: boolean): void {
     const text = this.build(values, this.now);
     const bytes = asBytes ? text : toBytes(text);
@@ -71,15 +105,7 @@ export class LogItemTap {
     at += r.write(HASH_PREFIX, at, 'latin1');
     at += r.write(digest.toString('hex'), at, 'latin1');
     this.used = at;
-    const i = this.codes.length;
-    if (i * 32 + 32 > this.digests.length) {
-      const more = Buffer.alloc(this.digests.length * 2);
-      this.digests.copy(more);
-      this.digests = more;
-    }
-    digest.copy(this.digests, i * 32);
-    this.codes.push(String(values.code));
-    this.pending++;
+    this.keep(String(values.code), digest);
   }
 
   /**
@@ -97,10 +123,27 @@ export class LogItemTap {
     this.pending = 0;
     await copyIn(trx, `copy ${this.itemsTable} (bytes, hash) from stdin (format binary)`, [HEADER, rows, TRAILER], signal);
   }
+}
 
-  /** Every item sent; what the entries are made from. */
-  async finish(trx: Knex.Transaction): Promise<PrebuiltPuts> {
-    await this.flush(trx);
-    return { codes: this.codes, digests: this.digests.subarray(0, this.codes.length * 32) };
+/** Elsewhere (SQLite): the items are inserted a few thousand at a time, as the records are staged. */
+export class RowItemTap extends LogItemTap {
+  private rows: Array<[string, string]> = [];
+
+  add(values: RecordValues, asBytes: boolean): void {
+    const text = this.build(values, this.now);
+    // a string is hashed as its UTF-8; a byte string is its UTF-8 already
+    const digest = crypto.hash('sha256', asBytes ? Buffer.from(text, 'latin1') : text, 'buffer') as unknown as Buffer;
+    this.rows.push([`${HASH_PREFIX}${digest.toString('hex')}`, asBytes ? fromBytes(text) : text]);
+    this.keep(String(values.code), digest);
+  }
+
+  async flush(trx: Knex.Transaction): Promise<void> {
+    if (!this.pending) return;
+    // in hash order, the order of the items' primary key: each batch walks its index once
+    const rows = this.rows.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    this.rows = [];
+    this.pending = 0;
+    // (a code twice is the import's to report: its second item is the first's, left out)
+    await adapterOf(trx).sql.insertRows(trx, { table: this.itemsTable, columns: ['hash', 'bytes'], types: ['text', 'text'], ignoreDuplicates: true }, rows);
   }
 }

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { ENTITIES, type EntityName } from '../records/fields.js';
 import { ENTRIES_TABLE, ITEMS_TABLE, appendEntries, hasLog, osActor, type AppendResult, type EntityChanges } from './log-store.js';
-import { LogItemTap } from './log-tap.js';
+import { CopyItemTap, RowItemTap, type LogItemTap } from './log-tap.js';
+import { adapterOf } from '../db/dialect/index.js';
 
 // The one write path for records (issue 14 item 4): every command that changes agencies or
 // services — import in every mode, `registry retire`, `registry purge` — hands the changes
@@ -39,8 +40,9 @@ export async function recordChanges(trx: Knex, changes: readonly EntityChanges[]
 }
 
 /**
- * The first load of an empty table (import's direct load, PostgreSQL): a tap that stores
- * each record's item as it goes by (log-tap.ts), whose `finish` gives the puts to hand to
+ * The first load of an empty table (import's direct load on PostgreSQL; on SQLite a staged
+ * import into an empty table that stops at the first error): a tap that stores each
+ * record's item as it goes by (log-tap.ts), whose `finish` gives the puts to hand to
  * recordChanges. Null where the log is not appended to (as recordChanges decides), and
  * where an item of this entity may be stored already (the log holds an entry of it: the
  * table was emptied by a purge): the run's entries are then made from the stored rows.
@@ -49,5 +51,5 @@ export async function openLogTap(trx: Knex, entity: EntityName, now: string): Pr
   if (!ENTITIES[entity].logged || process.env[BENCH_NO_LOG] === '1') return null;
   if (!(await hasLog(trx))) return null;
   if (await trx(ENTRIES_TABLE).where('entity', entity).first('number')) return null;
-  return new LogItemTap(ITEMS_TABLE, entity, now);
+  return adapterOf(trx).sql.copyIn ? new CopyItemTap(ITEMS_TABLE, entity, now) : new RowItemTap(ITEMS_TABLE, entity, now);
 }

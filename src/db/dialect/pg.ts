@@ -328,6 +328,7 @@ export const pgAdapter: DialectAdapter = {
     distinctOn: true,
     orderedSetAggregates: true,
     logItemsInSql: true,
+    copyIn: true,
   },
   dates: {
     localDate: (col, zoneParam) => `(${col} at time zone ${zoneParam()})::date`,

@@ -143,13 +143,32 @@ const locks: Locks = {
   appendAfterLast,
 };
 
+/** Prepared statements of insertRows, per connection: preparing one per call cost more than running it. */
+const prepared = new WeakMap<object, Map<string, { run(...params: unknown[]): unknown }>>();
+
 /** Rows of placeholders, at most 800 values a statement (400 rows of two, 100 of eight). */
 async function insertRows(knex: Knex, into: { table: string; columns: readonly string[]; ignoreDuplicates: boolean }, rows: readonly unknown[][]): Promise<void> {
   const per = Math.floor(800 / into.columns.length);
   const row = `(${into.columns.map(() => '?').join(', ')})`;
+  const sql = (n: number) => `insert${into.ignoreDuplicates ? ' or ignore' : ''} into ${into.table} (${into.columns.join(', ')}) values ${Array.from({ length: n }, () => row).join(', ')}`;
+  // Inside a transaction (every append is), straight on its connection with statements
+  // prepared once: 200,000 items of a first load took 2 s less so than through knex.raw.
+  if (knex.isTransaction) {
+    const conn = (await knex.client.acquireConnection()) as { prepare(sql: string): { run(...params: unknown[]): unknown } };
+    let cache = prepared.get(conn);
+    if (!cache) prepared.set(conn, (cache = new Map()));
+    for (let i = 0; i < rows.length; i += per) {
+      const part = rows.slice(i, i + per);
+      const text = sql(part.length);
+      let st = cache.get(text);
+      if (!st) cache.set(text, (st = conn.prepare(text)));
+      st.run(...part.flat());
+    }
+    return;
+  }
   for (let i = 0; i < rows.length; i += per) {
     const part = rows.slice(i, i + per);
-    await knex.raw(`insert${into.ignoreDuplicates ? ' or ignore' : ''} into ${into.table} (${into.columns.join(', ')}) values ${part.map(() => row).join(', ')}`, part.flat() as Knex.RawBinding[]);
+    await knex.raw(sql(part.length), part.flat() as Knex.RawBinding[]);
   }
 }
 
@@ -202,6 +221,7 @@ export const sqliteAdapter: DialectAdapter = {
     distinctOn: false,
     orderedSetAggregates: false,
     logItemsInSql: false,
+    copyIn: false,
   },
   dates: {
     // SQLite has no time zones: egov_local_date, registered on the connection by prepareZone

@@ -168,6 +168,8 @@ export interface SqlFragments {
    * where it runs as written. Elsewhere the log builds items in JavaScript.
    */
   logItemsInSql: boolean;
+  /** `COPY … FROM STDIN` (db/copy-in.ts) on the transaction's connection: PostgreSQL's bulk path */
+  copyIn: boolean;
 }
 
 /** Date arithmetic (the discipline report, SPEC §10). */

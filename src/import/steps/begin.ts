@@ -24,10 +24,13 @@ export async function beginRun(run: ImportRun, trx: Knex.Transaction, tryDirect:
   if (tryDirect) {
     ({ empty: run.direct, restore } = await dialect.prepareDirect(trx, table));
     if (restore) run.env.logger.debug(`import: ${table} is empty and this import's alone: its foreign keys are checked once, after the load`);
-    // A dry run appends nothing to the log: nothing to take.
-    if (run.direct && !o.dryRun) run.logTap = await openLogTap(trx, o.entity, run.now);
-    if (run.logTap) run.env.logger.debug("import: the registry log's items are taken as the records are loaded");
   }
+  // The registry log of a first load, taken as the records go by: the direct load, or where
+  // there is none (SQLite) a staged import into an empty table that stops at its first error
+  // — every record it stages is then inserted. (A dry run appends nothing: nothing to take.)
+  const firstLoad = run.direct || (!dialect.directLoad && o.maxErrors === 0 && ENTITIES[o.entity].logged && !(await trx(table).first()));
+  if (firstLoad && !o.dryRun) run.logTap = await openLogTap(trx, o.entity, run.now);
+  if (run.logTap) run.env.logger.debug("import: the registry log's items are taken as the records are loaded");
   const refs = (await hooks.refs?.(run, trx)) ?? null;
   const writer = await dialect.rowWriter(trx, { entity: o.entity, direct: run.direct, withRaw: run.reject !== null, now: run.now, bytes: run.source.bytes }, run.env.logger);
   return { writer, refs, restore };

@@ -60,7 +60,10 @@ class RecordReader {
   }
 }
 
-async function* batches(run: ImportRun, reader: RecordReader, writer: RowWriter): AsyncGenerator<unknown> {
+/** Items the registry log's tap of a staged first load stores at a time (SQLite). */
+const TAP_BATCH = 5000;
+
+async function* batches(run: ImportRun, reader: RecordReader, writer: RowWriter, trx: Knex.Transaction): AsyncGenerator<unknown> {
   const { hooks, log } = run;
   let paused = false;
   // A decoded chunk's records at a time: one await per few hundred records, not per record.
@@ -84,7 +87,11 @@ async function* batches(run: ImportRun, reader: RecordReader, writer: RowWriter)
       } else if (!run.direct || run.bad === 0) {
         // Direct: once a record is bad the import fails: stop sending, keep reading to report all.
         writer.add(reader.rec, values, reader.asBytes);
-        run.logTap?.add(values, reader.asBytes);
+        if (run.logTap) {
+          run.logTap.add(values, reader.asBytes);
+          // (the direct load stores them between its COPY statements: readIntoWriter)
+          if (!run.direct && run.logTap.pending >= TAP_BATCH) await run.logTap.flush(trx);
+        }
         run.staged++;
       }
       if (writer.pending >= BATCH) yield writer.take();
@@ -98,7 +105,7 @@ async function* batches(run: ImportRun, reader: RecordReader, writer: RowWriter)
 /** Reads the whole source through the writer into the database. */
 export async function readIntoWriter(run: ImportRun, trx: Knex.Transaction, writer: RowWriter, refs: RecordRefs | null): Promise<void> {
   const { env, hooks, source } = run;
-  const rows = batches(run, new RecordReader(run, refs), writer);
+  const rows = batches(run, new RecordReader(run, refs), writer, trx);
   const table = ENTITIES[run.o.entity].table;
   if (run.direct) {
     env.logger.debug(`import: reading ${source.sourceName} straight into the empty ${table} table`);

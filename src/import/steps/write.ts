@@ -36,6 +36,9 @@ export async function merge(run: ImportRun, trx: Knex.Transaction, deleted: stri
   const { written, ...counts } = await run.dialect.mergeStage(trx, o.entity, run.staged, run.now);
   Object.assign(run.report, counts);
   await run.dialect.dropStage(trx);
+  // A staged first load took its log as it went: every record it staged is what it wrote.
+  const tap = run.logTap;
+  if (tap && deleted.length === 0 && counts.inserted === tap.taken && counts.updated === 0) return commit(run, trx, { prebuilt: await tap.finish(trx) }, []);
   return commit(run, trx, written, deleted);
 }
 
