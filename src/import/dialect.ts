@@ -34,7 +34,8 @@ export interface ImportDialect {
   tuneChecks(trx: Knex.Transaction): Promise<void>;
   /** Deletes the stored records absent from the staging table; returns their codes. */
   deleteAbsent(trx: Knex.Transaction, entity: EntityName): Promise<string[]>;
-  mergeStage(trx: Knex.Transaction, entity: EntityName, staged: number, now: string): Promise<MergeCounts>;
+  /** `keys`: the codes written are wanted back (MergeCounts.written) */
+  mergeStage(trx: Knex.Transaction, entity: EntityName, staged: number, now: string, keys: boolean): Promise<MergeCounts>;
   /** After the merge: the staging table goes (where the commit does not drop it). */
   dropStage(trx: Knex.Transaction): Promise<void>;
 }

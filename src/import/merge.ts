@@ -38,11 +38,12 @@ export function mergeNames(entity: EntityName): MergeNames {
 }
 
 /**
- * An empty table of applications: every staged record is new (ids are unique in the
- * stage, checked), and nobody needs their keys back (no registry log): one insert.
+ * An empty table whose written keys nobody needs back (applications: no registry log; a
+ * first load whose log was taken as it went: registry/log-tap.ts): every staged record is
+ * new (keys are unique in the stage, checked), so one insert.
  */
-export async function intoEmptyUnlogged(trx: Knex.Transaction, entity: EntityName): Promise<boolean> {
-  return !ENTITIES[entity].logged && (await selectRows(trx, `select 1 from ${q(ENTITIES[entity].table)} limit 1`)).length === 0;
+export async function intoEmptyKeysless(trx: Knex.Transaction, entity: EntityName, keys: boolean): Promise<boolean> {
+  return (!keys || !ENTITIES[entity].logged) && (await selectRows(trx, `select 1 from ${q(ENTITIES[entity].table)} limit 1`)).length === 0;
 }
 
 export const notInStage = (table: string) => `not exists (select 1 from ${STAGE} s where s.code = ${table}.code)`;

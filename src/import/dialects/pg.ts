@@ -4,7 +4,7 @@ import type { Logger } from '../../output/logger.js';
 import { prepareDirectTable } from '../bulk.js';
 import { binaryTypes } from '../copy-binary.js';
 import type { ImportDialect } from '../dialect.js';
-import { intoEmptyUnlogged, mergeNames, mergedCounts, notInStage, type MergeCounts } from '../merge.js';
+import { intoEmptyKeysless, mergeNames, mergedCounts, notInStage, type MergeCounts } from '../merge.js';
 import { STAGE, q } from '../stage-columns.js';
 import { selectRows } from '../stage.js';
 import { timed } from '../timing.js';
@@ -96,9 +96,9 @@ function mergeSql(entity: EntityName, logged: boolean): string {
       ${logged ? 'select true as u, code from u union all select false as u, code from i' : 'select (select count(*) from u) as updated, (select count(*) from i) as inserted'}`;
 }
 
-async function mergeStage(trx: Knex.Transaction, entity: EntityName, staged: number, now: string): Promise<MergeCounts> {
+async function mergeStage(trx: Knex.Transaction, entity: EntityName, staged: number, now: string, keys: boolean): Promise<MergeCounts> {
   const { table, list } = mergeNames(entity);
-  if (await intoEmptyUnlogged(trx, entity)) {
+  if (await intoEmptyKeysless(trx, entity, keys)) {
     await timed('merge (into an empty table)', () => trx.raw(`insert into ${table} (${list}, updated_at) select ${list}, ? from ${STAGE}`, [now]));
     return { inserted: staged, updated: 0, unchanged: 0, written: [] };
   }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ENTITIES, type EntityName } from '../../records/fields.js';
 import type { ImportDialect } from '../dialect.js';
-import { intoEmptyUnlogged, mergeNames, mergedCounts, notInStage, type MergeCounts } from '../merge.js';
+import { intoEmptyKeysless, mergeNames, mergedCounts, notInStage, type MergeCounts } from '../merge.js';
 import { STAGE, dataColumns, q } from '../stage-columns.js';
 import { StatementWriter } from '../writers/statements.js';
 
@@ -32,10 +32,10 @@ async function deleteAbsent(trx: Knex.Transaction, entity: EntityName): Promise<
 }
 
 /** Two statements; SQLite's `is not` is null-safe per column. */
-async function mergeStage(trx: Knex.Transaction, entity: EntityName, staged: number, now: string): Promise<MergeCounts> {
+async function mergeStage(trx: Knex.Transaction, entity: EntityName, staged: number, now: string, keys: boolean): Promise<MergeCounts> {
   const { table, list, key, rest } = mergeNames(entity);
   const conn = await connection(trx);
-  if (await intoEmptyUnlogged(trx, entity)) {
+  if (await intoEmptyKeysless(trx, entity, keys)) {
     conn.prepare(`insert into ${table} (${list}, updated_at) select ${list}, ? from ${STAGED}`).run(now);
     return { inserted: staged, updated: 0, unchanged: 0, written: [] };
   }

@@ -33,12 +33,19 @@ export async function merge(run: ImportRun, trx: Knex.Transaction, deleted: stri
   run.progress.phase('merging');
   env.logger.debug(`import: merging ${run.staged} records into ${ENTITIES[o.entity].table}`);
   await run.hooks.beforeMerge?.(run, trx);
-  const { written, ...counts } = await run.dialect.mergeStage(trx, o.entity, run.staged, run.now);
+  // (a first load that took its log as it went needs no codes back)
+  const { written, ...counts } = await run.dialect.mergeStage(trx, o.entity, run.staged, run.now, run.logTap === null);
   Object.assign(run.report, counts);
   await run.dialect.dropStage(trx);
-  // A staged first load took its log as it went: every record it staged is what it wrote.
+  // A staged first load took its log as it went: every record it staged is what it wrote
+  // (and the merge gave no codes back). Anything else is a fault: the run rolls back.
   const tap = run.logTap;
-  if (tap && deleted.length === 0 && counts.inserted === tap.taken && counts.updated === 0) return commit(run, trx, { prebuilt: await tap.finish(trx) }, []);
+  if (tap) {
+    if (deleted.length || counts.updated || counts.inserted !== tap.taken) {
+      throw new Error(`import: the registry log took ${tap.taken} records as they were staged, but the merge inserted ${counts.inserted}, updated ${counts.updated} and deleted ${deleted.length}`);
+    }
+    return commit(run, trx, { prebuilt: await tap.finish(trx) }, []);
+  }
   return commit(run, trx, written, deleted);
 }
 
