@@ -10,6 +10,8 @@ export async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> 
   try {
     return await fn();
   } finally {
-    process.stderr.write(`import timing: ${label} ${(performance.now() - t).toFixed(0)} ms\n`);
+    const m = process.memoryUsage();
+    const mb = (n: number) => (n / 1048576).toFixed(0);
+    process.stderr.write(`import timing: ${label} ${(performance.now() - t).toFixed(0)} ms (rss ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}, buffers ${mb(m.arrayBuffers)})\n`);
   }
 }

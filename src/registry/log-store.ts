@@ -167,7 +167,7 @@ async function prebuiltPuts(knex: Knex, entity: EntityName, p: PrebuiltPuts, ran
       at = out.writeInt32BE(ITEM_HASH_TEXT, at);
       const hashAt = at;
       at += out.write('sha-256:', at, 'latin1');
-      at += out.write(p.digests.toString('hex', i * 32, i * 32 + 32), at, 'latin1');
+      at += out.write(p.hex(i), at, 'latin1');
       const lengthAt = at;
       at += 4;
       const from = at;
@@ -307,9 +307,9 @@ export async function appendEntries(knex: Knex, changes: readonly EntityChanges[
         continue;
       }
       // its items are stored: the entries, in code order, as every run's
-      const { codes, digests } = puts.prebuilt;
+      const { codes, hex } = puts.prebuilt;
       const order = Array.from({ length: codes.length }, (_, i) => i).sort((a, b) => byCode(codes[a]!, codes[b]!));
-      for (const i of order) await add(c.entity, 'put', codes[i]!, `sha-256:${digests.toString('hex', i * 32, i * 32 + 32)}`);
+      for (const i of order) await add(c.entity, 'put', codes[i]!, `sha-256:${hex(i)}`);
       continue;
     }
     const sql = o.sql ?? 'auto';

@@ -25,19 +25,21 @@ const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffe
 const TRAILER = Buffer.from([0xff, 0xff]);
 const HASH_PREFIX = 'sha-256:';
 const HASH_TEXT = HASH_PREFIX.length + 64;
+const DIGESTS_PER_BLOCK = 32_768;
 
 /** What a first load appends: each record's code and its item's SHA-256, in the order loaded. */
 export interface PrebuiltPuts {
   codes: string[];
-  /** 32 bytes per code */
-  digests: Buffer;
+  /** the lowercase hex of the i-th code's item digest */
+  hex(i: number): string;
 }
 
 /** Keeps, for each record taken, its code and its item's digest; the subclasses store the items. */
 export abstract class LogItemTap {
   protected readonly build: ItemTextBuilder;
   private readonly codes: string[] = [];
-  private digests = Buffer.alloc(32 * 1024);
+  /** 32 bytes per code, in blocks (no copy as they grow) */
+  private readonly blocks: Buffer[] = [];
   /** items taken since the last flush */
   pending = 0;
 
@@ -53,46 +55,61 @@ export abstract class LogItemTap {
 
   protected keep(code: string, digest: Buffer): void {
     const i = this.codes.length;
-    if (i * 32 + 32 > this.digests.length) {
-      const more = Buffer.alloc(this.digests.length * 2);
-      this.digests.copy(more);
-      this.digests = more;
-    }
-    digest.copy(this.digests, i * 32);
-    this.codes.push(code);
+    if (i % DIGESTS_PER_BLOCK === 0) this.blocks.push(Buffer.allocUnsafe(32 * DIGESTS_PER_BLOCK));
+    digest.copy(this.blocks[this.blocks.length - 1]!, (i % DIGESTS_PER_BLOCK) * 32);
+    // a code is short: a copy of its own, never a slice that keeps the file's text alive
+    this.codes.push(code.length >= 13 ? Buffer.from(code, 'latin1').toString('latin1') : code);
     this.pending++;
   }
 
   /** Every item stored; what the entries are made from. */
   async finish(trx: Knex.Transaction): Promise<PrebuiltPuts> {
     await this.flush(trx);
-    return { codes: this.codes, digests: this.digests.subarray(0, this.codes.length * 32) };
+    this.release();
+    const blocks = this.blocks;
+    const hex = (i: number) => {
+      const at = (i % DIGESTS_PER_BLOCK) * 32;
+      return blocks[Math.floor(i / DIGESTS_PER_BLOCK)]!.toString('hex', at, at + 32);
+    };
+    return { codes: this.codes, hex };
   }
+
+  /** Lets go of what only taking items needed. */
+  protected release(): void {}
 
   get taken(): number {
     return this.codes.length;
   }
 }
 
+/** Bytes of a chunk of COPY rows. */
+const CHUNK = 1 << 20;
+
 /** PostgreSQL: the items go with binary COPY, between the load's own COPY statements. */
 export class CopyItemTap extends LogItemTap {
-  /** the COPY rows of the items taken since the last flush, back to back */
-  private rows = Buffer.allocUnsafe(4 << 20);
-  /** the buffer of the flush under way */
-  private spare = Buffer.allocUnsafe(4 << 20);
+  /** the COPY rows of the items taken since the last flush: full chunks (each to its end), then `chunk` up to `used` */
+  private full: Array<{ chunk: Buffer; end: number }> = [];
+  private chunk: Buffer = Buffer.allocUnsafe(CHUNK);
   private used = 0;
+  /** chunks a finished flush gave back (memory stays at about two flushes' worth of items) */
+  private free: Buffer[] = [];
+
+  protected override release(): void {
+    this.free = [];
+    this.chunk = Buffer.alloc(0);
+  }
 
   add(values: RecordValues, asBytes: boolean): void {
     const text = this.build(values, this.now);
     const bytes = asBytes ? text : toBytes(text);
     const need = 2 + 4 + bytes.length + 4 + HASH_TEXT;
-    if (this.used + need > this.rows.length) {
-      const more = Buffer.allocUnsafe(Math.max(2 * this.rows.length, this.used + need));
-      this.rows.copy(more, 0, 0, this.used);
-      this.rows = more;
+    if (this.used + need > this.chunk.length) {
+      if (this.used) this.full.push({ chunk: this.chunk, end: this.used });
+      this.chunk = need <= CHUNK ? (this.free.pop() ?? Buffer.allocUnsafe(CHUNK)) : Buffer.allocUnsafe(need);
+      this.used = 0;
     }
     // a row: 2 fields; the item's bytes; its hash, from those bytes where they now are
-    const r = this.rows;
+    const r = this.chunk;
     let at = this.used;
     r.writeInt16BE(2, at);
     r.writeInt32BE(bytes.length, at + 2);
@@ -116,12 +133,15 @@ export class CopyItemTap extends LogItemTap {
    */
   async flush(trx: Knex.Transaction, signal?: AbortSignal): Promise<void> {
     if (!this.pending) return;
-    // The records read ahead while this COPY runs go into the other buffer.
-    const rows = this.rows.subarray(0, this.used);
-    [this.rows, this.spare] = [this.spare, this.rows];
+    // The records read ahead while this COPY runs go into other chunks.
+    const sent = this.used ? [...this.full, { chunk: this.chunk, end: this.used }] : this.full;
+    this.full = [];
+    this.chunk = this.free.pop() ?? Buffer.allocUnsafe(CHUNK);
     this.used = 0;
     this.pending = 0;
-    await copyIn(trx, `copy ${this.itemsTable} (bytes, hash) from stdin (format binary)`, [HEADER, rows, TRAILER], signal);
+    await copyIn(trx, `copy ${this.itemsTable} (bytes, hash) from stdin (format binary)`, [HEADER, ...sent.map((c) => c.chunk.subarray(0, c.end)), TRAILER], signal);
+    // the server has every byte of them: their chunks take the next items
+    for (const c of sent) if (c.chunk.length === CHUNK) this.free.push(c.chunk);
   }
 }
 
