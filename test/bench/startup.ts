@@ -14,9 +14,10 @@
 // With --before <dir> (an earlier build: its bin/, dist/, package.json, migrations/), that
 // build's --help, doctor and import run in the same rounds, for before/after in one run.
 //
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:startup -- [records=200000] [--rounds 7] [--dir /tmp/egov-bench-data] [--before <dir>]
+// which is:
 //   npm run build && npx tsc -p . --outDir /tmp/egov-bench && \
-//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
-//   node /tmp/egov-bench/test/bench/startup.js [records=200000] [--rounds 7] [--dir /tmp/egov-bench-data] [--before <dir>]
+//   BENCH_DATABASE_URL=… node /tmp/egov-bench/test/bench/startup.js [records] [--rounds N] [--dir …] [--before <dir>]
 // (TEST_DATABASE_URL is used when BENCH_DATABASE_URL is not set; BENCH_RECORDS lowers the default.)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
