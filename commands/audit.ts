@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { auditJson, listAudit, type AuditRow } from '../src/audit/audit.js';
+import type { AuditRow } from '../src/audit/audit.js';
 import { writeList } from './list-output.js';
 import type { Target } from '../src/config/resolve.js';
 import { parseTimestamp } from '../src/flag-values.js';
@@ -26,6 +26,7 @@ export function registerAudit(program: Command, bind: Bind): void {
 
 async function list(ctx: Ctx, o: { limit: number; since?: string }): Promise<number> {
   const since = o.since === undefined ? undefined : parseTimestamp('--since', o.since);
+  const { auditJson, listAudit } = await import('../src/audit/audit.js');
   // The JSON document holds the fields of SPEC §8; the table also shows exit code and message.
   const full = new Map<string, AuditRow[]>();
   return runTargets(

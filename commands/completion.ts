@@ -1,6 +1,6 @@
 import { Argument, type Command, type Option } from 'commander';
 import { APPLICATION_STATUSES, AUDIENCES, ENTITY_NAMES, SERVICE_STATUSES, AGENCY_STATUSES } from '../src/records/fields.js';
-import { bashScript, fishScript, zshScript, type CompletionNode, type CompletionOption, type Values } from '../src/output/completion.js';
+import type { CompletionNode, CompletionOption, Values } from '../src/output/completion.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './bind.js';
 
@@ -30,6 +30,7 @@ export function registerCompletion(program: Command, bind: Bind): void {
     ].join('\n'))
     .action(bind(async (ctx: Ctx, shell: (typeof SHELLS)[number]) => {
       const root = tree(program, targetNames(ctx));
+      const { bashScript, fishScript, zshScript } = await import('../src/output/completion.js');
       ctx.stdout.write(shell === 'bash' ? bashScript(root) : shell === 'zsh' ? zshScript(root) : fishScript(root));
       return 0;
     }));

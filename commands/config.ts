@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_BASE_IRI } from '../src/config/base-iri.js';
-import { DEFAULT_TIME_ZONE } from '../src/time/zone.js';
-import { dbTimeouts } from '../src/db/connect.js';
-import { configCandidates } from '../src/config/paths.js';
+import { dbTimeouts } from '../src/db/timeouts.js';
 import { writeList } from './list-output.js';
 import { redactUrl } from '../src/config/redact.js';
 import { writeJson } from '../src/output/json.js';
@@ -23,6 +20,10 @@ export function registerConfig(program: Command, bind: Bind): void {
 
 async function show(ctx: Ctx): Promise<number> {
   const c = ctx.config();
+  // loaded here, not for --help (issue 18)
+  const [{ DEFAULT_BASE_IRI }, { DEFAULT_TIME_ZONE }, { configCandidates }] = await Promise.all([
+    import('../src/config/base-iri.js'), import('../src/time/zone.js'), import('../src/config/paths.js'),
+  ]);
   const doc = {
     config_file: c.file ? { path: c.file.path, source: c.file.source } : null,
     /** where a config file is looked for, in order, when --config and EGOVCTL_CONFIG name none */

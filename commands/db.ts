@@ -1,12 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { describeTarget } from '../src/db/connect.js';
-import { applicationPartitions } from '../src/db/drop-plan.js';
 import { writeJson } from '../src/output/json.js';
-import { confirmDestructive } from '../src/prompts/destructive.js';
-import { defaultBackupPath } from '../src/registry/backup.js';
 import { ENTITIES, entityOfTable, type EntityName } from '../src/records/fields.js';
-import { backedUp, planReset, resetDatabase, type TableCount } from '../src/registry/reset.js';
+import type { TableCount } from '../src/registry/reset.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './bind.js';
 import { backupOption, dryRunOption, noBackupOption } from './options.js';
@@ -48,6 +44,9 @@ export interface ResetReport {
 
 async function reset(ctx: Ctx, o: { dryRun?: boolean; backup?: string | false }): Promise<number> {
   const target = ctx.singleTarget();
+  const [{ describeTarget }, { applicationPartitions }, { confirmDestructive }, { defaultBackupPath }, { backedUp, planReset, resetDatabase }] = await Promise.all([
+    import('../src/db/connect.js'), import('../src/db/drop-plan.js'), import('../src/prompts/destructive.js'), import('../src/registry/backup.js'), import('../src/registry/reset.js'),
+  ]);
   const dryRun = !!o.dryRun;
   const now = new Date();
   const backupPath = o.backup === false

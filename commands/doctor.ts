@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { doctor, type DoctorReport } from '../src/db/doctor.js';
+import type { DoctorReport } from '../src/db/doctor.js';
 import { parentsFirst } from '../src/records/fields.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './bind.js';
@@ -11,6 +11,7 @@ export function registerDoctor(program: Command, bind: Bind): void {
     .description('check a target: config source, connectivity, server version, migrations, lock, row counts (agencies, services, applications and their monthly partitions)')
     .addHelpText('after', '\nExit 0 when healthy (pending migrations are reported, not failed), 5 when unreachable,\n6 when an applied migration was modified or is unknown.\n\nExamples:\n  egovctl doctor\n  egovctl --db postgres://egov@db1/registry doctor --json\n  egovctl --all-targets doctor')
     .action(bind(async (ctx: Ctx) => runTargets(ctx, async (t) => {
+      const { doctor } = await import('../src/db/doctor.js');
       const { report, exitCode } = await doctor(t);
       // which config file was read, if any: run from another directory, this is the first
       // thing to check

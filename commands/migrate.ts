@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Db } from '../src/db/connect.js';
-import { dbTimeouts } from '../src/db/connect.js';
-import * as migrator from '../src/db/migrator.js';
-import { confirmDestructive } from '../src/prompts/destructive.js';
+import { dbTimeouts } from '../src/db/timeouts.js';
+import type * as migrator from '../src/db/migrator.js';
 import { writeList } from './list-output.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
@@ -12,11 +11,11 @@ import type { Bind } from './bind.js';
 import { backupOption, dryRunOption, lockTimeoutOption, noBackupOption, nonNegativeInt } from './options.js';
 import { runOnDb, runTargets } from './run.js';
 import { UsageError } from '../src/errors.js';
-import { applicationPartitions, countTables, droppedTables, type DroppedTable } from '../src/db/drop-plan.js';
-import { defaultBackupPath, writeBackup } from '../src/registry/backup.js';
+import type { DroppedTable } from '../src/db/drop-plan.js';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../src/records/fields.js';
-import { ENTRIES_TABLE } from '../src/registry/log-store.js';
-import { writeLogFile } from '../src/registry/log-file.js';
+
+/** The migrator, loaded when a migrate command runs (not for --help: issue 18). */
+const mig = () => import('../src/db/migrator.js');
 
 /** --lock-timeout of the commands that take the migration lock (the global one says it for any lock) */
 const MIGRATION_LOCK_TIMEOUT = 'wait this long for another run\'s lock, then exit 6';
@@ -48,7 +47,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .addOption(dryRunOption('print the SQL and change nothing'))
     .addOption(lockTimeoutOption(MIGRATION_LOCK_TIMEOUT))
     .addHelpText('after', '\nExamples:\n  egovctl migrate latest\n  egovctl migrate latest --dry-run\n  egovctl --all-targets migrate latest --json')
-    .action(bind(async (ctx: Ctx, o: RunFlags) => apply(ctx, o, (db, ro) => migrator.latest(db, ro), true)));
+    .action(bind(async (ctx: Ctx, o: RunFlags) => apply(ctx, o, async (db, ro) => (await mig()).latest(db, ro), true)));
 
   migrate
     .command('up [name]')
@@ -56,7 +55,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .addOption(dryRunOption('print the SQL and change nothing'))
     .addOption(lockTimeoutOption(MIGRATION_LOCK_TIMEOUT))
     .addHelpText('after', '\nExamples:\n  egovctl migrate up\n  egovctl migrate up 20261128000001_schema_v1')
-    .action(bind(async (ctx: Ctx, name: string | undefined, o: RunFlags) => apply(ctx, o, (db, ro) => migrator.up(db, name, ro), false)));
+    .action(bind(async (ctx: Ctx, name: string | undefined, o: RunFlags) => apply(ctx, o, async (db, ro) => (await mig()).up(db, name, ro), false)));
 
   migrate
     .command('down [name]')
@@ -67,7 +66,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .addOption(noBackupOption('drop tables holding rows without writing backups'))
     .addHelpText('after', `\n${UNDO_HELP}\n\nExamples:\n  egovctl migrate down --dry-run\n  egovctl migrate down --yes`)
     .action(bind(async (ctx: Ctx, name: string | undefined, o: UndoFlags) =>
-      undo(ctx, o, { name }, (db, ro) => migrator.down(db, name, ro))));
+      undo(ctx, o, { name }, async (db, ro) => (await mig()).down(db, name, ro))));
 
   migrate
     .command('rollback')
@@ -82,7 +81,7 @@ export function registerMigrate(program: Command, bind: Bind): void {
     .action(bind(async (ctx: Ctx, o: UndoFlags & { steps?: number; all?: boolean }) => {
       if (o.steps !== undefined && o.all) throw new UsageError('--steps and --all cannot be used together');
       const what = o.all ? { all: true } : o.steps !== undefined ? { steps: o.steps } : {};
-      return undo(ctx, o, what, (db, ro) => migrator.rollback(db, what, ro));
+      return undo(ctx, o, what, async (db, ro) => (await mig()).rollback(db, what, ro));
     }));
 
   migrate
@@ -97,7 +96,7 @@ async function status(ctx: Ctx): Promise<number> {
   return runTargets(
     ctx,
     async (target) => {
-      const st = await runOnDb(ctx, target, async (db) => ({ result: await migrator.migrationStatus(db) }));
+      const st = await runOnDb(ctx, target, async (db) => ({ result: await (await mig()).migrationStatus(db) }));
       const result = { target: target.name, url: target.displayUrl, ...st };
       return { result, exitCode: st.modified || st.missing ? 6 : 0 };
     },
@@ -167,12 +166,15 @@ interface UndoResult extends migrator.RunResult {
 
 async function undo(ctx: Ctx, o: UndoFlags, what: { name?: string } | { steps?: number; all?: boolean }, run: Runner): Promise<number> {
   const target = ctx.singleTarget();
+  const [{ applicationPartitions, countTables, droppedTables }, { defaultBackupPath, writeBackup }, { ENTRIES_TABLE }, { writeLogFile }, { confirmDestructive }] = await Promise.all([
+    import('../src/db/drop-plan.js'), import('../src/registry/backup.js'), import('../src/registry/log-store.js'), import('../src/registry/log-file.js'), import('../src/prompts/destructive.js'),
+  ]);
   const now = new Date();
   const backupPath = o.backup === false
     ? null
     : (e: EntityName) => (o.backup ? path.join(path.resolve(ctx.cwd, o.backup), path.basename(defaultBackupPath('', target.name, e, now))) : defaultBackupPath(ctx.config().dataDir, target.name, e, now));
   const r = await runOnDb(ctx, target, async (db) => {
-    const names = await migrator.previewDown(db, what);
+    const names = await (await mig()).previewDown(db, what);
     if (!names.length) return { result: { direction: 'down' as const, migrations: [], batch: null, dryRun: !!o.dryRun, sql: [], tables: [], backups: [] } as UndoResult };
     // A dry run first: the SQL it captures says which tables go (whatever migration drops
     // them), and so how many rows would go with them.
@@ -241,8 +243,9 @@ async function undo(ctx: Ctx, o: UndoFlags, what: { name?: string } | { steps?: 
 
 async function unlock(ctx: Ctx, o: { dryRun?: boolean }): Promise<number> {
   const target = ctx.singleTarget();
+  const { confirmDestructive } = await import('../src/prompts/destructive.js');
   const result = await runOnDb(ctx, target, async (db) => {
-    const st = await migrator.lockState(db);
+    const st = await (await mig()).lockState(db);
     if (!st.locked) {
       ctx.logger.info(`target ${target.name}: no migration lock is held`);
       return { result: { target: target.name, locked: false, cleared: false, pid: null as number | null } };
@@ -253,7 +256,7 @@ async function unlock(ctx: Ctx, o: { dryRun?: boolean }): Promise<number> {
       details: [st.pid ? `ends server session ${st.pid} (${st.application || 'unknown application'}), holding the lock since ${st.since ?? 'unknown'}; its open migration transaction is rolled back` : 'the lock is held by another process'],
     }, { dryRun: !!o.dryRun, yes: !!ctx.opts.yes, logger: ctx.logger, prompter: ctx.prompter });
     if (decision === 'dry-run') return { result: { target: target.name, locked: true, cleared: false, pid: st.pid ?? null } };
-    const r = await migrator.unlock(db);
+    const r = await (await mig()).unlock(db);
     return { result: { target: target.name, locked: true, cleared: r.cleared, pid: r.pid ?? null }, counts: { cleared: r.cleared ? 1 : 0 } };
   }, { audit: !o.dryRun });
   if (ctx.opts.json) {

@@ -1,16 +1,14 @@
 import { idleTimeoutOption, lockTimeoutOption, positiveInt, statementTimeoutOption } from './options.js';
 import { Command, CommanderError, Option } from 'commander';
 import { redact } from '../src/config/redact.js';
-import { openDatabases, setDbTimeouts } from '../src/db/connect.js';
+import { setDbTimeouts } from '../src/db/timeouts.js';
 import { commitPhase } from '../src/db/guarded-tx.js';
 import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
-import { outputError } from '../src/io/atomic-file.js';
-import { makePaint, wantColor } from '../src/output/paint.js';
 import type { Prompter } from '../src/prompts/prompter.js';
 import { toolVersion } from '../src/version.js';
 import type { Bind } from './bind.js';
-import { createCtx, type Ctx, type GlobalOptions } from './context.js';
+import type { Ctx, GlobalOptions } from './context.js';
 import { registerAudit } from './audit.js';
 import { registerCompletion } from './completion.js';
 import { registerConfig } from './config.js';
@@ -169,7 +167,8 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
     const lastResort = () => {
       if (commitPhase(controller.signal) !== 'open') return;
       stderr.write(`error: interrupted by ${signal}; the rollback did not finish in time, the connections were closed (the server rolls back what was open)\n`);
-      const closing = Promise.allSettled([...openDatabases()].map((k) => k.destroy()));
+      // connect.js is loaded by then: a connection is open only once it was
+      const closing = import('../src/db/connect.js').then(({ openDatabases }) => Promise.allSettled([...openDatabases()].map((k) => k.destroy())));
       void Promise.race([closing, new Promise((r) => setTimeout(r, 3000))]).then(() => dieBy(signal));
     };
     setTimeout(lastResort, 15_000).unref();
@@ -192,6 +191,8 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
     setDbTimeouts({ lock: opts.lockTimeout, statement: opts.statementTimeout, idle: opts.idleTimeout });
     // each stream's colour from that stream: `egovctl doctor > f` on a terminal writes no
     // escape codes into f, and still colours its warnings on the terminal
+    // what a command needs is loaded when it runs, not for --help (issue 18, start-up)
+    const [{ createCtx }, { makePaint, wantColor }] = await Promise.all([import('./context.js'), import('../src/output/paint.js')]);
     const errColor = wantColor(stderr, opts.color !== false, env);
     ctx = createCtx({
       opts,
@@ -237,7 +238,7 @@ export async function main(argv: string[], mo: MainOptions = {}): Promise<number
     }
     // a failed write to a file or device is reported on the next tick: let it arrive
     if (mo.signals) await new Promise((r) => setImmediate(r));
-    if (stdoutError && exitCode < 2) throw outputError('standard output', stdoutError);
+    if (stdoutError && exitCode < 2) throw (await import('../src/io/atomic-file.js')).outputError('standard output', stdoutError);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

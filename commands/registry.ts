@@ -2,13 +2,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Target } from '../src/config/resolve.js';
-import { defaultBackupPath } from '../src/registry/backup.js';
 import { ENTITIES } from '../src/records/fields.js';
-import { confirmDestructive } from '../src/prompts/destructive.js';
-import { countServices, iterateServices, listServices, serviceJson, showService, writeServicesJson, type ServiceDetail } from '../src/registry/browse.js';
-import { parseFilters, type RawFilters } from '../src/export/filters.js';
-import { countPurge, purgeServices, type PurgeCriteria } from '../src/registry/purge.js';
-import { retireService, type RetireResult } from '../src/registry/retire.js';
+import type { ServiceDetail } from '../src/registry/browse.js';
+import type { RawFilters } from '../src/export/filters.js';
+import type { PurgeCriteria } from '../src/registry/purge.js';
+import type { RetireResult } from '../src/registry/retire.js';
 import { parseCode, parseDate, parseList, today } from '../src/flag-values.js';
 import { writeJson } from '../src/output/json.js';
 import { listWriter } from './list-output.js';
@@ -67,8 +65,13 @@ export function registerRegistry(program: Command, bind: Bind): void {
 /** A screenful for a person; everything for a script (which asked with --json). */
 const TABLE_LIMIT = 100;
 
+// What the subcommands run is loaded when they run, not for --help (issue 18).
+const browse = () => import('../src/registry/browse.js');
+
 async function list(ctx: Ctx, o: RawFilters & { limit?: number }): Promise<number> {
+  const { parseFilters } = await import('../src/export/filters.js');
   const filter = parseFilters('services', o);
+  const { countServices, iterateServices, listServices, serviceJson, writeServicesJson } = await browse();
   const limit = o.limit ?? (ctx.opts.json ? 0 : TABLE_LIMIT);
   const targets = ctx.config().targets;
   if (ctx.opts.json && targets.length === 1) {
@@ -123,18 +126,19 @@ function summary(ctx: Ctx, shown: number, total: number): void {
 
 async function show(ctx: Ctx, codeText: string): Promise<number> {
   const code = parseCode('service', codeText);
+  const { serviceJson, showService } = await browse();
   return runTargets(
     ctx,
     async (target) => {
       const r = await runOnDb(ctx, target, async (db) => ({ result: await showService(db, code) }), { schema: true });
-      return { result: showJson(r) };
+      return { result: showJson(r, serviceJson) };
     },
     (r) => presentShow(ctx, r),
   );
 }
 
 /** Every field of the service (as export --format json), then agency_name. */
-function showJson(r: ServiceDetail): Record<string, unknown> {
+function showJson(r: ServiceDetail, serviceJson: (s: ServiceDetail['service']) => Record<string, unknown>): Record<string, unknown> {
   return { ...serviceJson(r.service), agency_name: r.agency_name };
 }
 
@@ -154,6 +158,7 @@ async function retire(ctx: Ctx, codeText: string, o: { on?: string }): Promise<n
   const code = parseCode('service', codeText);
   const on = o.on === undefined ? undefined : parseDate('--on', o.on);
   const target = ctx.singleTarget();
+  const { retireService } = await import('../src/registry/retire.js');
   const r = await runOnDb(ctx, target, async (db) => {
     const res = await retireService(db, code, on, today(), { signal: ctx.signal, say: (l) => ctx.logger.warn(l) });
     return { result: res, counts: { retired: res.changed ? 1 : 0 } };
@@ -190,6 +195,9 @@ async function purge(ctx: Ctx, o: PurgeOptions): Promise<number> {
   if (o.before !== undefined) criteria.before = parseDate('--before', o.before);
   const target = ctx.singleTarget();
   const dryRun = !!o.dryRun;
+  const [{ defaultBackupPath }, { confirmDestructive }, { countPurge, purgeServices }] = await Promise.all([
+    import('../src/registry/backup.js'), import('../src/prompts/destructive.js'), import('../src/registry/purge.js'),
+  ]);
   const report = await runOnDb(ctx, target, async (db) => {
     const base = { target: target.name, status: criteria.status, before: criteria.before ?? null, dry_run: dryRun, deleted: 0, backup: null };
     const { total, byStatus } = await countPurge(db, criteria);

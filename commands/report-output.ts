@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../src/errors.js';
-import { writeFileAtomic } from '../src/io/atomic-file.js';
 import type { Ctx } from './context.js';
 import { outOption } from './options.js';
 
@@ -102,6 +101,7 @@ export async function writeHtmlPage(ctx: Ctx, html: string, out: string | null):
     ctx.reported = true;
     return null;
   }
+  const { writeFileAtomic } = await import('../src/io/atomic-file.js');
   await writeFileAtomic(out, html);
   return out;
 }

@@ -4,7 +4,7 @@ import type { Target } from '../src/config/resolve.js';
 import { UsageError } from '../src/errors.js';
 import { parseDate, parseList } from '../src/flag-values.js';
 import { IDENTIFIER_MAX, IDENTIFIER_MIN, IDENTIFIER_PATTERN } from '../src/records/fields.js';
-import { GROUP_BY, type GroupBy } from '../src/report/discipline-sql.js';
+import { GROUP_BY, type GroupBy } from '../src/report/group-by.js';
 import type { DisciplineReportDoc } from '../src/report/discipline.js';
 import type { Ctx } from './context.js';
 import type { Bind } from './bind.js';

@@ -1,7 +1,5 @@
-import { writeAudit, outcomeOf, exitCodeOf } from '../src/audit/audit.js';
 import type { Target } from '../src/config/resolve.js';
-import { classifyDbError, describeTarget, withDb, type Db } from '../src/db/connect.js';
-import { requireSchema } from '../src/db/migrator.js';
+import type { Db } from '../src/db/connect.js';
 import { EgovError, InterruptedError, toEgovError } from '../src/errors.js';
 import { writeJson } from '../src/output/json.js';
 import type { Ctx } from './context.js';
@@ -29,6 +27,10 @@ export interface Counted<R> {
  * the outcome in the audit trail whatever it was (ok, failed, refused, interrupted).
  */
 export async function runOnDb<R>(ctx: Ctx, target: Target, fn: (db: Db) => Promise<Counted<R>>, opts: DbRunOptions = {}): Promise<R> {
+  // loaded here, not with the command files: `egovctl --help` needs none of them (issue 18)
+  const [{ writeAudit, outcomeOf, exitCodeOf }, { classifyDbError, describeTarget, withDb }, { requireSchema }] = await Promise.all([
+    import('../src/audit/audit.js'), import('../src/db/connect.js'), import('../src/db/migrator.js'),
+  ]);
   return withDb(target, async (db) => {
     const started = new Date().toISOString();
     let counts: Record<string, unknown> = {};

@@ -7,8 +7,6 @@ import type { Issue } from '../records/issues.js';
 import { openBytes, peek } from './byte-source.js';
 import { ENCODINGS, createByteDecoder, createDecoder, encodingFromMark, type DecodedChunk, type Decoder, type Encoding } from '../text/decode.js';
 import { csvRecords } from './csv-source.js';
-import { jsonArrayRecords } from './json-source.js';
-import { ndjsonRecords } from './ndjson-source.js';
 import { formatOfName } from './format-of-name.js';
 
 export {
@@ -73,12 +71,14 @@ export async function openRecordSource(opts: ReadOptions): Promise<RecordSource>
       skipped++;
     },
   };
+  // the JSON readers are loaded for a JSON file, not for every CSV import (issue 18, start-up)
+  const records = format === 'csv' ? csvRecords : format === 'json' ? (await import('./json-source.js')).jsonArrayRecords : (await import('./ndjson-source.js')).ndjsonRecords;
   let started = false;
   const batches = (): AsyncIterable<SourceRecord[]> => {
     // The bytes can be read once; a second pass would silently see nothing.
     if (started) throw new Error('a RecordSource can be iterated only once');
     started = true;
-    return format === 'csv' ? csvRecords(ctx) : format === 'json' ? jsonArrayRecords(ctx) : ndjsonRecords(ctx);
+    return records(ctx);
   };
   return {
     format,

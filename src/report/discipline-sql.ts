@@ -20,9 +20,9 @@
 // one-pass form (orderedSetSql), any other the histogram form.
 
 import { dialectNamed, type Dialect } from '../db/dialect/index.js';
+import type { GroupBy } from './group-by.js';
 
-export type GroupBy = 'agency' | 'service' | 'region' | 'channel' | 'month';
-export const GROUP_BY: readonly GroupBy[] = ['agency', 'service', 'region', 'channel', 'month'];
+export { GROUP_BY, type GroupBy } from './group-by.js';
 
 export interface DisciplineQuery {
   by: GroupBy;
