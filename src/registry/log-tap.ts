@@ -42,6 +42,8 @@ export abstract class LogItemTap {
   private readonly blocks: Buffer[] = [];
   /** items taken since the last flush */
   pending = 0;
+  /** flushes made */
+  flushes = 0;
 
   constructor(protected readonly itemsTable: string, entity: EntityName, protected readonly now: string) {
     this.build = itemTextBuilder(entity);
@@ -133,6 +135,7 @@ export class CopyItemTap extends LogItemTap {
    */
   async flush(trx: Knex.Transaction, signal?: AbortSignal): Promise<void> {
     if (!this.pending) return;
+    this.flushes++;
     // The records read ahead while this COPY runs go into other chunks.
     const sent = this.used ? [...this.full, { chunk: this.chunk, end: this.used }] : this.full;
     this.full = [];
@@ -159,6 +162,7 @@ export class RowItemTap extends LogItemTap {
 
   async flush(trx: Knex.Transaction): Promise<void> {
     if (!this.pending) return;
+    this.flushes++;
     // in hash order, the order of the items' primary key: each batch walks its index once
     const rows = this.rows.sort((a, b) => (a[0] < b[0] ? -1 : 1));
     this.rows = [];

@@ -62,10 +62,17 @@ class RecordReader {
 
 /** Items the registry log's tap of a staged first load stores at a time (SQLite). */
 const TAP_BATCH = 5000;
+/**
+ * Items the tap of a direct load holds before the load starts a new COPY statement, so that
+ * they are stored (between the statements): what it holds is this and the records read ahead.
+ */
+const TAP_SEGMENT = 10_000;
 
 async function* batches(run: ImportRun, reader: RecordReader, writer: RowWriter, trx: Knex.Transaction): AsyncGenerator<unknown> {
   const { hooks, log } = run;
   let paused = false;
+  const directTap = run.direct ? run.logTap : null;
+  let cutAt = -1;
   // A decoded chunk's records at a time: one await per few hundred records, not per record.
   for await (const recs of run.source.batches()) {
     if (!paused && run.read > 0) {
@@ -76,6 +83,12 @@ async function* batches(run: ImportRun, reader: RecordReader, writer: RowWriter,
       run.read++;
       const values = reader.read(rec);
       if (values !== null && hooks.onRecord?.(values) && run.direct && run.bad === 0) {
+        if (writer.pending) yield writer.take();
+        writer.segment();
+      }
+      if (directTap && directTap.pending >= TAP_SEGMENT && cutAt !== directTap.flushes) {
+        // once per flush: the tap's items go to the server before the next statement
+        cutAt = directTap.flushes;
         if (writer.pending) yield writer.take();
         writer.segment();
       }
