@@ -21,17 +21,19 @@ function text(v: Json | undefined): string {
 
 export async function compareSnapshot(
   logFile: string,
-  exportFile: string,
+  /** the export's file, or its bytes as they are made */
+  exportFile: string | (() => AsyncIterable<Buffer>),
   entity: EntityName,
   snapshot: KeyHashes,
   add: (i: LogIssue) => void,
   /** how messages name the export (a temporary file stands for a table) */
-  exportName: string = exportFile,
+  exportName: string = typeof exportFile === 'string' ? exportFile : 'the export',
 ): Promise<number> {
   const noun = ENTITIES[entity].noun;
   const differing = new Map<number, { key: string; line: number; item: Item }>();
   let records = 0;
-  for await (const { line, number } of readLines(fs.createReadStream(exportFile, { highWaterMark: 1 << 20 }))) {
+  const source = typeof exportFile === 'string' ? fs.createReadStream(exportFile, { highWaterMark: 1 << 20 }) : exportFile();
+  for await (const { line, number } of readLines(source)) {
     let t = line.toString('utf8').trim();
     if (number === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1).trim();
     if (t === '' || t === '[' || t === ']' || t === '[]') continue;

@@ -6,7 +6,7 @@ import { CompactRange } from './compact-range.js';
 import { isCanonicalEntry, parseEntry } from './entry.js';
 import { KeyHashes } from './key-hashes.js';
 import { LogIssues, logIssue, type LogIssue } from './log-issues.js';
-import { readLines, splitLine } from './log-line.js';
+import { readLineBatches, splitLine, type Line } from './log-line.js';
 import { EMPTY_ROOT, leafHash } from './merkle-hash.js';
 import { hex8, type VerifierKey } from './note-keys.js';
 import { NoteError } from './signed-note.js';
@@ -23,13 +23,32 @@ export interface CheckpointInput {
   bytes: Buffer;
 }
 
+/** An export to hold to the log's snapshot: a file, or the bytes of one as they are made. */
+export interface SnapshotInput {
+  entity: EntityName;
+  /** how messages name it */
+  name: string;
+  file?: string;
+  /** the export's bytes, asked for once the log has been read (the database form: a table as export writes it) */
+  bytes?: () => AsyncIterable<Buffer>;
+  /** told how many records it holds, once compared */
+  records?: (n: number) => void;
+}
+
 export interface VerifyLogOptions {
+  /** the log file (read a second time only to say which fields of a differing record differ) */
   log: string;
+  /**
+   * The log file's bytes as they are written to `log` (the database form streams the stored
+   * log through here and into the file at once); without it, `log` is read. Either way the
+   * same bytes go through the same checks.
+   */
+  logBytes?: AsyncIterable<Buffer>;
   checkpoints?: readonly CheckpointInput[];
   keys?: readonly VerifierKey[];
   snapshot?: { file: string; entity: EntityName } | null;
   /** more snapshots, each of its entity (registry verify against a database: its tables) */
-  snapshots?: ReadonlyArray<{ file: string; entity: EntityName; name: string }>;
+  snapshots?: readonly SnapshotInput[];
   /** tree heads stored with the log, each checked as a checkpoint's root is */
   heads?: ReadonlyArray<{ size: number; root: Buffer; name: string }>;
   maxIssues?: number;
@@ -81,8 +100,9 @@ function itemCode(item: Buffer): string | null {
   }
 }
 
+/** SHA-256 in one call (crypto.hash: no Hash object per item). */
 function sha256(b: Uint8Array): Buffer {
-  return crypto.createHash('sha256').update(b).digest();
+  return crypto.hash('sha256', b, 'buffer') as unknown as Buffer;
 }
 
 export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
@@ -161,11 +181,12 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
   const tableSnaps = (o.snapshots ?? []).map((s) => ({ ...s, hashes: new KeyHashes() }));
   for (const s of tableSnaps) byEntity.set(s.entity, [...(byEntity.get(s.entity) ?? []), s.hashes]);
   let expected = 1;
-  const stream = fs.createReadStream(o.log, { highWaterMark: 1 << 20 });
-  for await (const { line, number, complete } of readLines(stream)) {
+  const bytes = o.logBytes ?? fs.createReadStream(o.log, { highWaterMark: 1 << 20 });
+  // false once the file ends inside a line: nothing after it is read
+  const check = ({ line, number, complete }: Line): boolean => {
     if (!complete) {
       issues.add(logIssue('malformed-record', number, null, null, null, `line ${number} (entry ${expected}) has no line feed: the file ends inside it (cut short?)`));
-      break;
+      return false;
     }
     const parts = splitLine(line);
     if (!parts) {
@@ -173,7 +194,7 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
       range.append(leafHash(line));
       expected++;
       checkAll(range.size, () => range.root());
-      continue;
+      return true;
     }
     range.append(leafHash(parts.entry));
     const parsed = parseEntry(parts.entry.toString('utf8'));
@@ -181,7 +202,7 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
       issues.add(logIssue('malformed-record', number, null, null, null, `line ${number} (entry ${expected}): ${parsed.error}`));
       expected++;
       checkAll(range.size, () => range.root());
-      continue;
+      return true;
     }
     const e = parsed.entry;
     if (!isCanonicalEntry(e, parts.entry)) {
@@ -210,6 +231,10 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
       for (const k of byEntity.get(e.entity) ?? []) k.delete(e.key);
     }
     checkAll(range.size, () => range.root());
+    return true;
+  };
+  reading: for await (const batch of readLineBatches(bytes)) {
+    for (const l of batch) if (!check(l)) break reading;
   }
   for (const [size, list] of heads) {
     for (const h of list) issues.add(logIssue('root-mismatch', null, null, 'size', String(size), `${h.name} is of size ${size}, but the log holds only ${range.size} entries: entries after ${range.size} were removed`));
@@ -227,7 +252,10 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
     const records = await compareSnapshot(o.log, o.snapshot.file, o.snapshot.entity, snapshot, (i) => issues.add(i));
     snap = { source: o.snapshot.file, entity: o.snapshot.entity, records };
   }
-  for (const t of tableSnaps) await compareSnapshot(o.log, t.file, t.entity, t.hashes, (i) => issues.add(i), t.name);
+  for (const t of tableSnaps) {
+    const n = await compareSnapshot(o.log, t.bytes ?? t.file!, t.entity, t.hashes, (i) => issues.add(i), t.name);
+    t.records?.(n);
+  }
 
   return {
     valid: issues.errors === 0,
