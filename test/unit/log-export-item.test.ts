@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { toJsonText } from '../../src/records/db-row.js';
-import type { EntityName, RecordValues } from '../../src/records/fields.js';
-import { exportItem } from '../../src/registry/log/export-item.js';
+import { canonicalDecimal, toJsonText } from '../../src/records/db-row.js';
+import { ENTITIES, type EntityName, type RecordValues } from '../../src/records/fields.js';
+import { exportItem, exportLine } from '../../src/registry/log/export-item.js';
 import { itemBytes, itemOf } from '../../src/registry/log/item.js';
 import { AGENCY, service } from '../helpers/log-file.js';
 
@@ -171,5 +171,106 @@ describe('the item of an export line, from its bytes', () => {
       if (agrees('services', Buffer.from(changed, 'utf8')) === 'fallback') fallbacks++;
     }
     expect(fallbacks).toBeGreaterThan(0);
+  });
+});
+
+// export --as-of the other way: an item's bytes as its record's NDJSON line. The exact way is
+// log-source.ts's: the item parsed, its values (null where it leaves a field out), toJsonText.
+function exactLine(entity: EntityName, item: Buffer): string | null {
+  try {
+    const obj = JSON.parse(item.toString('utf8')) as Record<string, unknown>;
+    const v: RecordValues = {};
+    for (const f of ENTITIES[entity].fields) v[f.name] = (obj[f.name] as RecordValues[string] | undefined) ?? null;
+    return `${toJsonText(entity, v)}\n`;
+  } catch {
+    return null;
+  }
+}
+
+function lineAgrees(entity: EntityName, item: Buffer): 'fast' | 'fallback' {
+  const fast = exportLine(entity, item, canonicalDecimal);
+  if (!fast) return 'fallback';
+  const exact = exactLine(entity, item);
+  expect(exact, `the exact way fails where the fast one answered: ${item.toString('utf8')}`).not.toBeNull();
+  expect(fast.toString('utf8'), item.toString('utf8')).toBe(exact);
+  expect(fast.equals(Buffer.from(exact!, 'utf8'))).toBe(true);
+  return 'fast';
+}
+
+describe('the export line of an item, from its bytes', () => {
+  test('items as the log writes them: answered, and the export line of the record', () => {
+    expect(lineAgrees('agencies', itemBytes(itemOf('agencies', AGENCY)))).toBe('fast');
+    const r = rng(3);
+    for (let i = 0; i < 3000; i++) {
+      const v = randomService(r, i);
+      const item = itemBytes(itemOf('services', v));
+      expect(lineAgrees('services', item)).toBe('fast');
+      // and it is the line export writes for the record itself
+      expect(exportLine('services', item, canonicalDecimal)!.toString('utf8')).toBe(`${toJsonText('services', v)}\n`);
+    }
+  });
+
+  test('items in any other form fall back, or agree', () => {
+    const item = itemBytes(itemOf('services', service('SVC-A', { fee_bhm_percent: '2.5', required_documents: ['Pasport'] }))).toString('utf8');
+    const variants = [
+      item.replace('"fee_uzs":"1500"', '"fee_uzs":1500'),
+      item.replace('"fee_uzs":"1500"', '"fee_uzs":"1500.00"'),
+      item.replace('"fee_uzs":"1500"', '"fee_uzs":"15e2"'),
+      item.replace('"fee_uzs":"1500"', '"fee_uzs":"x"'),
+      item.replace('"processing_days":5', '"processing_days":5.0'),
+      item.replace('"processing_days":5', '"processing_days":1e400'),
+      item.replace('"processing_days":5', '"processing_days":"5"'),
+      item.replace('"code":"SVC-A"', '"code":"SVC-A","code":"SVC-B"'),
+      item.replace('"code":"SVC-A"', '"code":"SVC\\u002dA"'),
+      item.replace('"code":"SVC-A"', '"code":"SVC-A","zzz":1'),
+      item.replace('"code":"SVC-A"', '"code": "SVC-A"'),
+      item.replace('"audience":["G2C"]', '"audience":[]'),
+      item.replace('"audience":["G2C"]', '"audience":"G2C"'),
+      item.replace('"name_uz":"Xizmat SVC-A"', '"name_uz":null'),
+      `{"code":"SVC-A"}`,
+      '{}',
+      `${item} `,
+      item.slice(0, -1),
+    ];
+    for (const v of variants) lineAgrees('services', Buffer.from(v, 'utf8'));
+    expect(lineAgrees('services', Buffer.from(item.replace('"fee_uzs":"1500"', '"fee_uzs":1500')))).toBe('fallback');
+    expect(lineAgrees('services', Buffer.from(item.replace('"fee_uzs":"1500"', '"fee_uzs":"1500.00"')))).toBe('fast');
+  });
+
+  test('random changes of random items: never a different answer', () => {
+    const r = rng(11);
+    const alphabet = ['"', '\\', ',', ':', '[', ']', '{', '}', ' ', 'n', 'u', '0', '1', '.', 'e', '-', 'a', 'é', '\u0000'];
+    for (let i = 0; i < 4000; i++) {
+      const s = itemBytes(itemOf('services', randomService(r, i))).toString('utf8');
+      const at = Math.floor(r() * s.length);
+      const op = Math.floor(r() * 3);
+      const c = alphabet[Math.floor(r() * alphabet.length)]!;
+      const changed = op === 0 ? s.slice(0, at) + c + s.slice(at) : op === 1 ? s.slice(0, at) + s.slice(at + 1) : s.slice(0, at) + c + s.slice(at + 1);
+      lineAgrees('services', Buffer.from(changed, 'utf8'));
+    }
+  });
+});
+
+describe('a control character anywhere in a line or an item is never taken', () => {
+  test('at every position, each control character', () => {
+    const line = Buffer.from(toJsonText('services', service('SVC-A', { description: 'Ҳужжатлар рўйхати', required_documents: ['Pasport'] })), 'utf8');
+    const item = itemBytes(itemOf('services', service('SVC-A', { description: 'Ҳужжатлар рўйхати', required_documents: ['Pasport'] })));
+    expect(exportItem('services', line)).not.toBeNull();
+    expect(exportLine('services', item, canonicalDecimal)).not.toBeNull();
+    for (const c of [0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f]) {
+      for (let at = 1; at < line.length - 1; at++) {
+        const l = Buffer.from(line);
+        l[at] = c;
+        expect(exportItem('services', l)).toBeNull();
+      }
+      for (let at = 1; at < item.length - 1; at++) {
+        const i = Buffer.from(item);
+        i[at] = c;
+        expect(exportLine('services', i, canonicalDecimal)).toBeNull();
+      }
+    }
+    // 0x20 and above inside a string is fine: the line still answers
+    const space = Buffer.from(line.toString('utf8').replace('Pasport', 'Pas port'), 'utf8');
+    expect(agrees('services', space)).toBe('fast');
   });
 });

@@ -10,12 +10,26 @@ const NODE = Buffer.from([0x01]);
 
 export const EMPTY_ROOT: Buffer = crypto.createHash('sha256').digest();
 
+// The prefix and the input copied into one buffer and hashed in one call (crypto.hash):
+// a Hash object per leaf and per node was most of the cost of hashing a tree of small leaves.
+const scratch = Buffer.allocUnsafe(4096);
+
+function prefixed(prefix: number, a: Uint8Array, b?: Uint8Array): Buffer {
+  const n = 1 + a.length + (b ? b.length : 0);
+  scratch[0] = prefix;
+  scratch.set(a, 1);
+  if (b) scratch.set(b, 1 + a.length);
+  return crypto.hash('sha256', scratch.subarray(0, n), 'buffer') as unknown as Buffer;
+}
+
 export function leafHash(data: Uint8Array): Buffer {
-  return crypto.createHash('sha256').update(LEAF).update(data).digest();
+  if (data.length >= scratch.length) return crypto.createHash('sha256').update(LEAF).update(data).digest();
+  return prefixed(0x00, data);
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return crypto.createHash('sha256').update(NODE).update(left).update(right).digest();
+  if (left.length + right.length >= scratch.length) return crypto.createHash('sha256').update(NODE).update(left).update(right).digest();
+  return prefixed(0x01, left, right);
 }
 
 /** The largest power of two smaller than n (n ≥ 2): RFC 6962's split point k. */
