@@ -1,7 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { once } from 'node:events';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { NO_FILTERS } from '../export/filters.js';
@@ -19,11 +15,11 @@ import { verifyLog, type CheckpointInput, type LogVerifyReport } from './log/ver
 // `registry verify --log … --snapshot …`, so the database and a third party can never
 // disagree about what verifies. The stored tree heads are checked as checkpoints are.
 //
-// Streamed: the log's bytes go to the verifier as they arrive (and into a temporary file,
-// which the verifier reads again only to say which fields of a differing record differ),
-// then each table's, so that the server formats while this process checks, and memory holds
-// only the verifier's one hash per key. PostgreSQL sends both by COPY (log-file.ts, and the
-// export's own query, pg-query.ts); SQLite's come a page at a time.
+// Streamed, with no file in between: the log's bytes go to the verifier as they arrive, then
+// each table's, so that the server formats while this process checks, and memory holds only
+// the verifier's one hash per key; the log is read a second time (in the same snapshot) only
+// to say which fields of a differing record differ. PostgreSQL sends both by COPY
+// (log-file.ts, and the export's own query, pg-query.ts); SQLite's come a page at a time.
 
 const PAGE = 5000;
 const CHUNK = 64 * 1024;
@@ -59,16 +55,6 @@ async function* tableBytes(trx: Knex, db: Db, entity: EntityName): AsyncGenerato
   }
 }
 
-/** The log file's bytes, written to `file` as they pass on (the file is whole when they end). */
-async function* teeToFile(chunks: AsyncIterable<Buffer>, out: fs.WriteStream): AsyncGenerator<Buffer> {
-  for await (const c of chunks) {
-    if (!out.write(c)) await once(out, 'drain');
-    yield c;
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
 export interface VerifyDbOptions {
   checkpoints?: readonly CheckpointInput[];
   keys?: readonly VerifierKey[];
@@ -78,49 +64,41 @@ export interface VerifyDbOptions {
 }
 
 export async function verifyDatabase(db: Db, o: VerifyDbOptions): Promise<LogVerifyReport & { tables: Record<string, number> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'egovctl-verify-'));
+  const trx = await db.adapter.snapshots.readSnapshot(db.knex);
+  const tables: Record<string, number> = {};
+  let r: LogVerifyReport;
+  let extra: LogVerifyReport['issues'] = [];
   try {
-    const trx = await db.adapter.snapshots.readSnapshot(db.knex);
-    const tables: Record<string, number> = {};
-    let r: LogVerifyReport;
-    let extra: LogVerifyReport['issues'] = [];
-    const logFile = path.join(dir, 'registry.log');
-    const out = fs.createWriteStream(logFile);
-    try {
-      // JIT compiling these queries cost more than running them (116 of 172 ms a page)
-      await db.adapter.planner.manySmallQueries(trx);
-      const rows = (await trx(HEADS_TABLE).select('size', 'root').orderBy('size')) as Array<{ size: number | string; root: string }>;
-      const heads = rows.map((h) => ({ size: Number(h.size), root: Buffer.from(h.root, 'base64'), name: `the stored tree head` }));
-      if (o.extraChecks) extra = await o.extraChecks(trx);
-      r = await verifyLog({
-        log: logFile,
-        logBytes: teeToFile(logFileChunks(trx), out),
-        checkpoints: o.checkpoints,
-        keys: o.keys,
-        heads,
-        snapshots: REGISTRY_ENTITY_NAMES.map((e) => ({
-          entity: e,
-          name: `the ${ENTITIES[e].table} table`,
-          bytes: () => tableBytes(trx, db, e),
-          records: (n: number) => {
-            tables[e] = n;
-          },
-        })),
-        maxIssues: o.maxIssues,
-      });
-    } finally {
-      out.destroy();
-      await trx.rollback().catch(() => {});
-    }
-    for (const i of extra) {
-      r.issues.push(i);
-      if (i.severity === 'error') r.errors++;
-      else r.warnings++;
-    }
-    r.valid = r.errors === 0;
-    r.source = db.target.name;
-    return { ...r, tables };
+    // JIT compiling these queries cost more than running them (116 of 172 ms a page)
+    await db.adapter.planner.manySmallQueries(trx);
+    const rows = (await trx(HEADS_TABLE).select('size', 'root').orderBy('size')) as Array<{ size: number | string; root: string }>;
+    const heads = rows.map((h) => ({ size: Number(h.size), root: Buffer.from(h.root, 'base64'), name: `the stored tree head` }));
+    if (o.extraChecks) extra = await o.extraChecks(trx);
+    r = await verifyLog({
+      log: 'the registry log',
+      logBytes: { read: () => logFileChunks(trx) },
+      checkpoints: o.checkpoints,
+      keys: o.keys,
+      heads,
+      snapshots: REGISTRY_ENTITY_NAMES.map((e) => ({
+        entity: e,
+        name: `the ${ENTITIES[e].table} table`,
+        bytes: () => tableBytes(trx, db, e),
+        records: (n: number) => {
+          tables[e] = n;
+        },
+      })),
+      maxIssues: o.maxIssues,
+    });
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    await trx.rollback().catch(() => {});
   }
+  for (const i of extra) {
+    r.issues.push(i);
+    if (i.severity === 'error') r.errors++;
+    else r.warnings++;
+  }
+  r.valid = r.errors === 0;
+  r.source = db.target.name;
+  return { ...r, tables };
 }

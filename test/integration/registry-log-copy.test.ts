@@ -138,6 +138,15 @@ describe('registry verify: the database and the files it is made of say the same
     expect(b.db).toEqual(b.files);
     expect(b.db.issues).toEqual(['log-drift:ESC-0001:name_uz', 'log-drift:ESC-0001:required_documents', 'log-drift:ESC-0003:null', 'log-drift:ESC-9999:null']);
   });
+
+  test('drift in both tables: each named with its field (re-reading the log for the agencies leaves the services\' COPY whole)', async () => {
+    const agency = (await t.db.knex('agencies').orderBy('code').first()) as { code: string };
+    await t.db.knex('agencies').where({ code: agency.code }).update({ name_uz: 'Qayta nomlangan' });
+    const d = JSON.parse((await cli(t, ['registry', 'verify', '--json'])).stdout) as { valid: boolean; tables: Record<string, number>; issues: Array<{ code: string; key: string | null; field: string | null }> };
+    expect(d.valid).toBe(false);
+    expect(d.issues.map((i) => `${i.code}:${i.key}:${i.field}`)).toEqual([`log-drift:${agency.code}:name_uz`, 'log-drift:ESC-9999:null', 'log-drift:ESC-0003:null', 'log-drift:ESC-0001:name_uz', 'log-drift:ESC-0001:required_documents']);
+    expect(d.tables).toEqual({ agencies: Number(((await t.db.knex('agencies').count({ n: '*' }))[0] as { n: number | string }).n), services: Number(((await t.db.knex('services').count({ n: '*' }))[0] as { n: number | string }).n) });
+  });
 });
 
 describe.each<Dialect>(['pg', 'sqlite'])('export --as-of across a change, a retirement and a purge on %s', (dialect) => {

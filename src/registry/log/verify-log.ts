@@ -37,14 +37,14 @@ export interface SnapshotInput {
 }
 
 export interface VerifyLogOptions {
-  /** the log file (read a second time only to say which fields of a differing record differ) */
+  /** the log file (read a second time only to say which fields of a differing record differ); with logBytes, what names it */
   log: string;
   /**
-   * The log file's bytes as they are written to `log` (the database form streams the stored
-   * log through here and into the file at once); without it, `log` is read. Either way the
-   * same bytes go through the same checks.
+   * The log file's bytes, read from elsewhere than the file `log` (the database form: the
+   * stored log, streamed), and how to read them again; the same bytes go through the same
+   * checks as a file's.
    */
-  logBytes?: AsyncIterable<Buffer>;
+  logBytes?: { read: () => AsyncIterable<Buffer> };
   checkpoints?: readonly CheckpointInput[];
   keys?: readonly VerifierKey[];
   snapshot?: { file: string; entity: EntityName } | null;
@@ -195,7 +195,8 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
   const tableSnaps = (o.snapshots ?? []).map((s) => ({ ...s, hashes: new KeyHashes() }));
   for (const s of tableSnaps) byEntity.set(s.entity, [...(byEntity.get(s.entity) ?? []), s.hashes]);
   let expected = 1;
-  const bytes = o.logBytes ?? fs.createReadStream(o.log, { highWaterMark: 1 << 20 });
+  const bytes = o.logBytes ? o.logBytes.read() : fs.createReadStream(o.log, { highWaterMark: 1 << 20 });
+  const logAgain = o.logBytes ? o.logBytes.read : o.log;
   // false once the file ends inside a line: nothing after it is read
   const check = ({ line, number, complete }: Line): boolean => {
     if (!complete) {
@@ -264,11 +265,11 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
 
   let snap: LogVerifyReport['snapshot'] = null;
   if (o.snapshot && snapshot) {
-    const records = await compareSnapshot(o.log, o.snapshot.file, o.snapshot.entity, snapshot, (i) => issues.add(i));
+    const records = await compareSnapshot(logAgain, o.snapshot.file, o.snapshot.entity, snapshot, (i) => issues.add(i));
     snap = { source: o.snapshot.file, entity: o.snapshot.entity, records };
   }
   for (const t of tableSnaps) {
-    const n = await compareSnapshot(o.log, t.bytes ?? t.file!, t.entity, t.hashes, (i) => issues.add(i), t.name);
+    const n = await compareSnapshot(logAgain, t.bytes ?? t.file!, t.entity, t.hashes, (i) => issues.add(i), t.name);
     t.records?.(n);
   }
 
