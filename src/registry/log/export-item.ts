@@ -58,6 +58,23 @@ const SHORT_ESCAPES = new Set([0x22, 0x5c, 0x62, 0x66, 0x6e, 0x72, 0x74]); // " 
 const HEX = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
 
 /**
+ * Where the next backslash of the line is, at or after a position: found once and reused,
+ * since searching to the end of the line for each string cost a pass over the line per field.
+ * Reset (bsLine = null) at the start of each line's scan, which runs to its end without yielding.
+ */
+let bsLine: Buffer | null = null;
+let bsAt = -1;
+
+function nextBackslash(b: Buffer, p: number): number {
+  if (bsLine !== b) {
+    bsLine = b;
+    bsAt = b.indexOf(BACKSLASH);
+  }
+  if (bsAt >= 0 && bsAt < p) bsAt = b.indexOf(BACKSLASH, p);
+  return bsAt;
+}
+
+/**
  * The end (after the closing quote) of the string starting at `at`, or -1 when an escape in
  * it is not the one JSON.stringify writes (\u0041, \/, an upper-case or surrogate \u…).
  */
@@ -66,7 +83,7 @@ function stringEnd(b: Buffer, at: number): number {
   for (;;) {
     const q = b.indexOf(QUOTE, p);
     if (q < 0) return -1;
-    const s = b.indexOf(BACKSLASH, p);
+    const s = nextBackslash(b, p);
     if (s < 0 || s > q) return q + 1;
     const c = b[s + 1]!;
     if (SHORT_ESCAPES.has(c)) {
@@ -79,6 +96,16 @@ function stringEnd(b: Buffer, at: number): number {
     if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return -1;
     p = s + 6;
   }
+}
+
+/** Copies b[from, to) into out at `at`: short pieces by a loop (no view made for them). */
+function put(out: Buffer, at: number, b: Uint8Array, from: number, to: number): number {
+  if (to - from > 48) {
+    out.set(b.subarray(from, to), at);
+    return at + to - from;
+  }
+  for (let i = from; i < to; i++) out[at++] = b[i]!;
+  return at;
 }
 
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
@@ -123,6 +150,7 @@ export function exportItem(entity: EntityName, line: Buffer): ExportItem | null 
   if (b.length < 2 || b[0] !== BRACE_OPEN || b[b.length - 1] !== BRACE_CLOSE || hasControl(b) || !isUtf8(b)) return null;
   const plan = planOf(entity);
   const n = plan.fields.length;
+  bsLine = null;
   // per field: the value's bytes [start, end) in the line, or start -1 for no value; numbers their item text
   const { starts, ends, texts } = plan;
   let pos = 0;
@@ -204,14 +232,10 @@ export function exportItem(entity: EntityName, line: Buffer): ExportItem | null 
     if (!first) out[at++] = COMMA;
     first = false;
     const name = plan.names[i]!;
-    out.set(name, at);
-    at += name.length;
+    at = put(out, at, name, 0, name.length);
     const t = texts[i];
     if (t !== undefined) at += out.write(t, at, 'latin1');
-    else {
-      out.set(b.subarray(starts[i]!, ends[i]!), at);
-      at += ends[i]! - starts[i]!;
-    }
+    else at = put(out, at, b, starts[i]!, ends[i]!);
   }
   out[at++] = BRACE_CLOSE;
   if (at !== size) throw new Error(`export item: ${at} bytes written of ${size}`);
@@ -234,6 +258,7 @@ export function exportLine(entity: EntityName, item: Buffer, canonicalDecimal: (
   const n = plan.fields.length;
   const { starts, ends, texts } = plan;
   starts.fill(-1);
+  bsLine = null;
   let pos = 1;
   if (b[pos] !== BRACE_CLOSE) {
     for (;;) {
@@ -298,16 +323,10 @@ export function exportLine(entity: EntityName, item: Buffer, canonicalDecimal: (
   let at = 0;
   for (let i = 0; i < n; i++) {
     const key = plan.fields[i]!.key;
-    out.set(key, at);
-    at += key.length;
-    if (starts[i]! < 0) {
-      out.set(NULL, at);
-      at += NULL.length;
-    } else if (texts[i] !== undefined) at += out.write(texts[i]!, at, 'latin1');
-    else {
-      out.set(b.subarray(starts[i]!, ends[i]!), at);
-      at += ends[i]! - starts[i]!;
-    }
+    at = put(out, at, key, 0, key.length);
+    if (starts[i]! < 0) at = put(out, at, NULL, 0, NULL.length);
+    else if (texts[i] !== undefined) at += out.write(texts[i]!, at, 'latin1');
+    else at = put(out, at, b, starts[i]!, ends[i]!);
   }
   out[at++] = BRACE_CLOSE;
   out[at++] = 0x0a;

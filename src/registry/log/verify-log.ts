@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import type { EntityName } from '../../records/fields.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { CompactRange } from './compact-range.js';
-import { isCanonicalEntry, parseEntry, type Entry } from './entry.js';
+import { ENTRY_FIELDS, isCanonicalEntry, parseEntry, type Entry } from './entry.js';
 import { KeyHashes } from './key-hashes.js';
 import { LogIssues, logIssue, type LogIssue } from './log-issues.js';
 import { readLineBatches, splitLine, type Line } from './log-line.js';
@@ -101,20 +101,22 @@ function itemCode(item: Buffer): string | null {
   }
 }
 
-/** SHA-256 in one call (crypto.hash: no Hash object per item). */
 /**
- * isCanonicalEntry, without serialising the entry through the general writer: the entry's
- * members are fixed and already in order, so its canonical text is this template — equal to
- * the bytes exactly when they are valid UTF-8 (decoding is then one-to-one) and decode to
- * it. A surrogate escape goes the exact way (which refuses a lone one as it always has).
+ * isCanonicalEntry, without serialising the entry through the general writer: the bytes
+ * are the canonical form exactly when they are valid UTF-8 (decoding is then one-to-one),
+ * the members came in canonical order (parseEntry has made sure they are exactly the
+ * entry's) and JSON.stringify of the parsed object — which writes members in the order
+ * they came, and strings and numbers as RFC 8785 does — gives the text back. A \u escape
+ * goes the exact way (which refuses a lone surrogate as it always has).
  */
 function canonicalEntry(e: Entry, text: string, bytes: Buffer): boolean {
   if (text.includes('\\u')) return isCanonicalEntry(e, bytes);
-  const j = JSON.stringify;
-  const canonical = `{"actor":${j(e.actor)},"entity":${j(e.entity)},"item":${e.item === null ? 'null' : j(e.item)},"key":${j(e.key)},"number":${e.number},"op":${j(e.op)},"timestamp":${j(e.timestamp)}}`;
-  return text === canonical && isUtf8(bytes);
+  const keys = Object.keys(e);
+  for (let i = 0; i < ENTRY_FIELDS.length; i++) if (keys[i] !== ENTRY_FIELDS[i]) return false;
+  return JSON.stringify(e) === text && isUtf8(bytes);
 }
 
+/** SHA-256 in one call (crypto.hash: no Hash object per item). */
 function sha256(b: Uint8Array): Buffer {
   return crypto.hash('sha256', b, 'buffer') as unknown as Buffer;
 }
