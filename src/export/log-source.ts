@@ -1,12 +1,14 @@
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
-import { adapterOf } from '../db/dialect/index.js';
+import { copyBinaryRows } from '../db/copy-binary-rows.js';
+import { adapterOf, type BulkReads } from '../db/dialect/index.js';
 import { pagesByKey, whereAfter } from '../db/keyset.js';
 import { UsageError } from '../errors.js';
-import { toJsonText } from '../records/db-row.js';
+import { canonicalDecimal, toJsonText } from '../records/db-row.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
 import { ENTRIES_TABLE, HEADS_TABLE, ITEMS_TABLE } from '../registry/log-store.js';
+import { exportLine } from '../registry/log/export-item.js';
 import { csvLine } from './csv-cell.js';
 import type { ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
@@ -50,6 +52,11 @@ function valuesOf(entity: EntityName, item: Record<string, unknown>): RecordValu
   return out;
 }
 
+/** Whether any filter is set (none: every record of the snapshot is exported). */
+function filtered(f: ExportFilters): boolean {
+  return !!(f.status || f.agency || f.audience || f.changed_since);
+}
+
 /** The export filters, on canonical values (filters.ts applies them in SQL). */
 function matches(entity: EntityName, v: RecordValues, f: ExportFilters): boolean {
   if (f.status && !f.status.includes(String(v.status))) return false;
@@ -59,10 +66,39 @@ function matches(entity: EntityName, v: RecordValues, f: ExportFilters): boolean
   return true;
 }
 
-/** The records of one entity after the first `size` entries, ordered by code as the export orders them. */
-async function* snapshotValues(knex: Knex, entity: EntityName, size: number): AsyncGenerator<RecordValues> {
+/**
+ * Where the dialect has COPY: the items of the snapshot in one statement — each key's
+ * latest entry within the first `size` by DISTINCT ON over the (entity, key, number) index,
+ * its item joined — ordered by code in byte order as the export orders its table (COLLATE
+ * "C", pg-query.ts); the binary form carries the item's stored bytes as they are.
+ */
+async function* snapshotItemsCopy(knex: Knex, copyOut: NonNullable<BulkReads['copyOut']>, entity: EntityName, size: number): AsyncGenerator<Buffer[]> {
+  if (!Number.isSafeInteger(size)) throw new Error(`as-of: size ${size} is not a whole number`);
+  // COPY takes no bound values: the entity is one of the fixed names, the size a whole number.
+  // Newest first within a key, keys descending: the order of a backward scan of the index,
+  // so DISTINCT ON needs no sort; then the (key, item) pairs sorted in byte order, and each
+  // item fetched in that order (LATERAL: a nested loop, which keeps it). Sorting the joined
+  // rows instead meant sorting every item's bytes (an external sort: twice the time).
+  const sql = `copy (select i.bytes from (
+      select d.key, d.item from (
+        select distinct on (e.key) e.key, e.op, e.item from ${ENTRIES_TABLE} e
+         where e.entity = '${entity.replace(/'/g, "''")}' and e.number <= ${size}
+         order by e.key desc, e.number desc
+      ) d where d.op = 'put' order by d.key collate "C"
+    ) l cross join lateral (select bytes from ${ITEMS_TABLE} where hash = l.item) i
+    order by l.key collate "C") to stdout (format binary)`;
+  for await (const rows of copyBinaryRows(copyOut(knex, sql))) yield rows.map((r) => r[0]!);
+}
+
+/** The items (their stored bytes) of one entity after the first `size` entries, ordered by code as the export orders them, a batch at a time. */
+async function* snapshotItems(knex: Knex, entity: EntityName, size: number): AsyncGenerator<Buffer[]> {
+  const copyOut = adapterOf(knex).bulk.copyOut;
+  if (copyOut) {
+    yield* snapshotItemsCopy(knex, copyOut, entity, size);
+    return;
+  }
   if (!adapterOf(knex).sql.distinctOn) {
-    yield* snapshotValuesSqlite(knex, entity, size);
+    yield* snapshotItemsSqlite(knex, entity, size);
     return;
   }
   const rows = pagesByKey<{ key: string; bytes: string }, string>({
@@ -82,11 +118,11 @@ async function* snapshotValues(knex: Knex, entity: EntityName, size: number): As
       after === null ? [entity, size] : [entity, size, after],
     )) as { rows: Array<{ key: string; bytes: string }> }).rows,
   });
-  for await (const r of rows) yield valuesOf(entity, JSON.parse(r.bytes) as Record<string, unknown>);
+  for await (const r of rows) yield [Buffer.from(r.bytes, 'utf8')];
 }
 
 /** Without DISTINCT ON (SQLite): each key's latest entry by a subquery on the (entity, key, number) index. */
-async function* snapshotValuesSqlite(knex: Knex, entity: EntityName, size: number): AsyncGenerator<RecordValues> {
+async function* snapshotItemsSqlite(knex: Knex, entity: EntityName, size: number): AsyncGenerator<Buffer[]> {
   const rows = pagesByKey<{ key: string; bytes: string }, string>({
     pageSize: PAGE,
     key: (last) => last.key,
@@ -101,7 +137,12 @@ async function* snapshotValuesSqlite(knex: Knex, entity: EntityName, size: numbe
       return (await whereAfter(q, ['e.key'], after === null ? null : [after]).orderBy('e.key').limit(limit)) as Array<{ key: string; bytes: string }>;
     },
   });
-  for await (const r of rows) yield valuesOf(entity, JSON.parse(r.bytes) as Record<string, unknown>);
+  for await (const r of rows) yield [Buffer.from(r.bytes, 'utf8')];
+}
+
+/** The record of an item, as canonical values. */
+function itemValues(entity: EntityName, item: Buffer): RecordValues {
+  return valuesOf(entity, JSON.parse(item.toString('utf8')) as Record<string, unknown>);
 }
 
 export async function withLogSnapshot(
@@ -141,24 +182,50 @@ async function snapshotRun(
   // so their canonical values are what a row of the table reads as.
   if (prelude) {
     const agencies: Array<Record<string, unknown>> = [];
-    for await (const v of snapshotValues(trx, 'agencies', size)) agencies.push(v);
+    for await (const batch of snapshotItems(trx, 'agencies', size)) for (const item of batch) agencies.push(itemValues('agencies', item));
     await prelude(async () => agencies);
   }
   // CPSV-AP is made from the NDJSON lines, as from the table
   const line = format === 'csv' ? (v: RecordValues) => csvLine(entity, v, raw) : (v: RecordValues) => `${toJsonText(entity, v)}\n`;
+  // An NDJSON line straight from the item's bytes where nothing needs the values (export-item.ts)
+  const direct = format !== 'csv' && !filtered(filters);
   let rows = 0;
   async function* chunks(): AsyncGenerator<Buffer> {
     let buf = '';
-    for await (const v of snapshotValues(trx, entity, size)) {
-      if (!matches(entity, v, filters)) continue;
-      rows++;
-      buf += line(v);
-      if (buf.length >= CHUNK) {
-        yield Buffer.from(buf, 'utf8');
+    let parts: Buffer[] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (buf) {
+        parts.push(Buffer.from(buf, 'utf8'));
         buf = '';
       }
+      const out = Buffer.concat(parts);
+      parts = [];
+      bytes = 0;
+      return out;
+    };
+    for await (const batch of snapshotItems(trx, entity, size)) {
+      for (const item of batch) {
+        const fast = direct ? exportLine(entity, item, canonicalDecimal) : null;
+        if (fast) {
+          if (buf) {
+            parts.push(Buffer.from(buf, 'utf8'));
+            buf = '';
+          }
+          parts.push(fast);
+          bytes += fast.length;
+        } else {
+          const v = itemValues(entity, item);
+          if (!matches(entity, v, filters)) continue;
+          const l = line(v);
+          buf += l;
+          bytes += l.length;
+        }
+        rows++;
+        if (bytes >= CHUNK) yield flush();
+      }
     }
-    if (buf) yield Buffer.from(buf, 'utf8');
+    if (bytes || buf) yield flush();
   }
   await consume(Readable.from(chunks(), { objectMode: false }));
   return { rows };

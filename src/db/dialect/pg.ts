@@ -262,6 +262,37 @@ async function insertRows(knex: Knex, into: { table: string; columns: readonly s
   );
 }
 
+type CopyConn = import('pg').Client & { __knex__disposed?: unknown };
+
+/**
+ * COPY … TO STDOUT through pg-copy-streams on knex's connection. An error of the statement
+ * leaves the connection usable (pg-copy-streams hands the error back to node-postgres); a
+ * consumer that stops mid-COPY does not, so the connection is then ended and knex's pool
+ * drops it instead of handing it out again (the transaction it held is rolled back with it).
+ */
+async function* copyOut(knex: Knex, copy: string): AsyncGenerator<Buffer> {
+  const { to } = require('pg-copy-streams') as typeof import('pg-copy-streams');
+  const client = knex.client as { acquireConnection(): Promise<CopyConn>; releaseConnection(c: CopyConn): Promise<void> };
+  const conn = await client.acquireConnection();
+  let clean = false;
+  try {
+    const stream = conn.query(to(copy));
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (err) {
+      clean = typeof (err as { severity?: unknown }).severity === 'string'; // the server's error: the protocol is back in step
+      throw err;
+    }
+    clean = true;
+  } finally {
+    if (!clean) {
+      conn.__knex__disposed = 'COPY stopped before its end';
+      await conn.end().catch(() => {});
+    }
+    await client.releaseConnection(conn).catch(() => {});
+  }
+}
+
 export const pgAdapter: DialectAdapter = {
   name: 'pg',
   knexClients: ['pg'],
@@ -330,6 +361,7 @@ export const pgAdapter: DialectAdapter = {
     logItemsInSql: true,
     copyIn: true,
   },
+  bulk: { copyOut },
   dates: {
     localDate: (col, zoneParam) => `(${col} at time zone ${zoneParam()})::date`,
     dayDiff: (later, earlier) => `(${later} - ${earlier})`,

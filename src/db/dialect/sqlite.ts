@@ -223,6 +223,8 @@ export const sqliteAdapter: DialectAdapter = {
     logItemsInSql: false,
     copyIn: false,
   },
+  // better-sqlite3's row iterator is the fast path here (export/sqlite-source.ts)
+  bulk: { copyOut: null },
   dates: {
     // SQLite has no time zones: egov_local_date, registered on the connection by prepareZone
     localDate: (col) => `${SQLITE_LOCAL_DATE}(${col})`,

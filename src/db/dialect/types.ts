@@ -172,6 +172,17 @@ export interface SqlFragments {
   copyIn: boolean;
 }
 
+/** Bulk reads by the server's own writer. */
+export interface BulkReads {
+  /**
+   * The bytes of a `COPY (…) TO STDOUT …` statement as the server writes them, streamed on
+   * knex's connection (a transaction's own, so in its snapshot), with back-pressure. When the
+   * consumer stops before the end, the connection (mid-COPY, its state unknown) is closed
+   * rather than reused. Null where the dialect has no COPY: callers read pages instead.
+   */
+  copyOut: ((knex: Knex, copy: string) => AsyncGenerator<Buffer>) | null;
+}
+
 /** Date arithmetic (the discipline report, SPEC §10). */
 export interface DateSql {
   /** the local date (YYYY-MM-DD) of a timestamp column in the registry's zone; zoneParam() binds the zone's name */
@@ -196,5 +207,6 @@ export interface DialectAdapter {
   readonly planner: Planner;
   readonly schema: SchemaShape;
   readonly sql: SqlFragments;
+  readonly bulk: BulkReads;
   readonly dates: DateSql;
 }

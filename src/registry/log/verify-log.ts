@@ -1,12 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { EntityName } from '../../records/fields.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { CompactRange } from './compact-range.js';
-import { isCanonicalEntry, parseEntry } from './entry.js';
+import { ENTRY_FIELDS, isCanonicalEntry, parseEntry, type Entry } from './entry.js';
 import { KeyHashes } from './key-hashes.js';
 import { LogIssues, logIssue, type LogIssue } from './log-issues.js';
-import { readLines, splitLine } from './log-line.js';
+import { readLineBatches, splitLine, type Line } from './log-line.js';
 import { EMPTY_ROOT, leafHash } from './merkle-hash.js';
 import { hex8, type VerifierKey } from './note-keys.js';
 import { NoteError } from './signed-note.js';
@@ -23,13 +24,32 @@ export interface CheckpointInput {
   bytes: Buffer;
 }
 
+/** An export to hold to the log's snapshot: a file, or the bytes of one as they are made. */
+export interface SnapshotInput {
+  entity: EntityName;
+  /** how messages name it */
+  name: string;
+  file?: string;
+  /** the export's bytes, asked for once the log has been read (the database form: a table as export writes it) */
+  bytes?: () => AsyncIterable<Buffer>;
+  /** told how many records it holds, once compared */
+  records?: (n: number) => void;
+}
+
 export interface VerifyLogOptions {
+  /** the log file (read a second time only to say which fields of a differing record differ); with logBytes, what names it */
   log: string;
+  /**
+   * The log file's bytes, read from elsewhere than the file `log` (the database form: the
+   * stored log, streamed), and how to read them again; the same bytes go through the same
+   * checks as a file's.
+   */
+  logBytes?: { read: () => AsyncIterable<Buffer> };
   checkpoints?: readonly CheckpointInput[];
   keys?: readonly VerifierKey[];
   snapshot?: { file: string; entity: EntityName } | null;
   /** more snapshots, each of its entity (registry verify against a database: its tables) */
-  snapshots?: ReadonlyArray<{ file: string; entity: EntityName; name: string }>;
+  snapshots?: readonly SnapshotInput[];
   /** tree heads stored with the log, each checked as a checkpoint's root is */
   heads?: ReadonlyArray<{ size: number; root: Buffer; name: string }>;
   maxIssues?: number;
@@ -81,8 +101,24 @@ function itemCode(item: Buffer): string | null {
   }
 }
 
+/**
+ * isCanonicalEntry, without serialising the entry through the general writer: the bytes
+ * are the canonical form exactly when they are valid UTF-8 (decoding is then one-to-one),
+ * the members came in canonical order (parseEntry has made sure they are exactly the
+ * entry's) and JSON.stringify of the parsed object — which writes members in the order
+ * they came, and strings and numbers as RFC 8785 does — gives the text back. A \u escape
+ * goes the exact way (which refuses a lone surrogate as it always has).
+ */
+function canonicalEntry(e: Entry, text: string, bytes: Buffer): boolean {
+  if (text.includes('\\u')) return isCanonicalEntry(e, bytes);
+  const keys = Object.keys(e);
+  for (let i = 0; i < ENTRY_FIELDS.length; i++) if (keys[i] !== ENTRY_FIELDS[i]) return false;
+  return JSON.stringify(e) === text && isUtf8(bytes);
+}
+
+/** SHA-256 in one call (crypto.hash: no Hash object per item). */
 function sha256(b: Uint8Array): Buffer {
-  return crypto.createHash('sha256').update(b).digest();
+  return crypto.hash('sha256', b, 'buffer') as unknown as Buffer;
 }
 
 export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
@@ -161,11 +197,13 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
   const tableSnaps = (o.snapshots ?? []).map((s) => ({ ...s, hashes: new KeyHashes() }));
   for (const s of tableSnaps) byEntity.set(s.entity, [...(byEntity.get(s.entity) ?? []), s.hashes]);
   let expected = 1;
-  const stream = fs.createReadStream(o.log, { highWaterMark: 1 << 20 });
-  for await (const { line, number, complete } of readLines(stream)) {
+  const bytes = o.logBytes ? o.logBytes.read() : fs.createReadStream(o.log, { highWaterMark: 1 << 20 });
+  const logAgain = o.logBytes ? o.logBytes.read : o.log;
+  // false once the file ends inside a line: nothing after it is read
+  const check = ({ line, number, complete }: Line): boolean => {
     if (!complete) {
       issues.add(logIssue('malformed-record', number, null, null, null, `line ${number} (entry ${expected}) has no line feed: the file ends inside it (cut short?)`));
-      break;
+      return false;
     }
     const parts = splitLine(line);
     if (!parts) {
@@ -173,18 +211,19 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
       range.append(leafHash(line));
       expected++;
       checkAll(range.size, () => range.root());
-      continue;
+      return true;
     }
     range.append(leafHash(parts.entry));
-    const parsed = parseEntry(parts.entry.toString('utf8'));
+    const text = parts.entry.toString('utf8');
+    const parsed = parseEntry(text);
     if ('error' in parsed) {
       issues.add(logIssue('malformed-record', number, null, null, null, `line ${number} (entry ${expected}): ${parsed.error}`));
       expected++;
       checkAll(range.size, () => range.root());
-      continue;
+      return true;
     }
     const e = parsed.entry;
-    if (!isCanonicalEntry(e, parts.entry)) {
+    if (!canonicalEntry(e, text, parts.entry)) {
       issues.add(logIssue('malformed-record', number, e.key, null, null, `line ${number} (entry ${e.number}): the entry's bytes are not its RFC 8785 canonical UTF-8`));
     }
     if (e.number !== expected) {
@@ -210,6 +249,10 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
       for (const k of byEntity.get(e.entity) ?? []) k.delete(e.key);
     }
     checkAll(range.size, () => range.root());
+    return true;
+  };
+  reading: for await (const batch of readLineBatches(bytes)) {
+    for (const l of batch) if (!check(l)) break reading;
   }
   for (const [size, list] of heads) {
     for (const h of list) issues.add(logIssue('root-mismatch', null, null, 'size', String(size), `${h.name} is of size ${size}, but the log holds only ${range.size} entries: entries after ${range.size} were removed`));
@@ -224,10 +267,13 @@ export async function verifyLog(o: VerifyLogOptions): Promise<LogVerifyReport> {
 
   let snap: LogVerifyReport['snapshot'] = null;
   if (o.snapshot && snapshot) {
-    const records = await compareSnapshot(o.log, o.snapshot.file, o.snapshot.entity, snapshot, (i) => issues.add(i));
+    const records = await compareSnapshot(logAgain, o.snapshot.file, o.snapshot.entity, snapshot, (i) => issues.add(i));
     snap = { source: o.snapshot.file, entity: o.snapshot.entity, records };
   }
-  for (const t of tableSnaps) await compareSnapshot(o.log, t.file, t.entity, t.hashes, (i) => issues.add(i), t.name);
+  for (const t of tableSnaps) {
+    const n = await compareSnapshot(logAgain, t.bytes ?? t.file!, t.entity, t.hashes, (i) => issues.add(i), t.name);
+    t.records?.(n);
+  }
 
   return {
     valid: issues.errors === 0,
