@@ -36,7 +36,7 @@ function present(ctx: Ctx, r: DoctorReport & { config_file: { path: string; sour
       `migrations      ${r.applied} applied, ${r.pending ? p.yellow(`${r.pending} pending`) : '0 pending'}, ${r.modified ? p.red(`${r.modified} modified`) : '0 modified'}`,
       `lock            ${r.locked ? p.yellow(`held${r.lock?.pid ? ` by session ${r.lock.pid}` : ''}${r.lock?.since ? ` since ${r.lock.since}` : ''}`) : 'free'}`,
       ...parentsFirst().map((d) => `${d.name.padEnd(16)}${r.counts[d.name] ?? '-'}${d.monthlyPartitions && r.application_partitions !== null ? ` in ${r.application_partitions} monthly partition${r.application_partitions === 1 ? '' : 's'}` : ''}`),
-      `registry log    ${r.registry_log ? `${r.registry_log.size} entries, root ${r.registry_log.root}, last head ${r.registry_log.head_verifies ? p.green('verifies') : p.red('does NOT verify')}` : '-'}`,
+      `registry log    ${r.registry_log ? `${r.registry_log.size} entries, root ${r.registry_log.root}, last head ${r.registry_log.head_verifies ? p.green('verifies') : p.red('does NOT verify')} (from the head at ${r.registry_log.checked_from}; registry verify checks all)` : '-'}`,
     );
   }
   ctx.report.write(`${lines.join('\n')}\n`);

@@ -33,12 +33,14 @@ function bound(n: number, name: string): number {
  * Where the dialect has COPY, in one statement whose binary form carries the stored text
  * exactly (what COPY's text form would escape, a TAB or LF in an edited row, stays as it
  * is); elsewhere (or with `pages`, which tests compare it with) a page of PAGE at a time.
+ * With `items: false` the items are not read (every line's item is null): what the tree needs.
  */
-export async function* storedLineBatches(knex: Knex, from = 1, to = Number.MAX_SAFE_INTEGER, o: { pages?: boolean } = {}): AsyncGenerator<StoredLine[]> {
+export async function* storedLineBatches(knex: Knex, from = 1, to = Number.MAX_SAFE_INTEGER, o: { pages?: boolean; items?: boolean } = {}): AsyncGenerator<StoredLine[]> {
+  const items = o.items !== false;
   const copyOut = adapterOf(knex).bulk.copyOut;
   if (copyOut && !o.pages) {
     // COPY takes no bound values: the bounds are checked to be whole numbers
-    const sql = `copy (select e.number::text, e.bytes, i.bytes from ${ENTRIES_TABLE} e left join ${ITEMS_TABLE} i on i.hash = e.item
+    const sql = `copy (select e.number::text, e.bytes, ${items ? 'i.bytes' : 'null'} from ${ENTRIES_TABLE} e ${items ? `left join ${ITEMS_TABLE} i on i.hash = e.item` : ''}
       where e.number >= ${bound(from, 'from')} and e.number <= ${bound(to, 'to')} order by e.number) to stdout (format binary)`;
     for await (const rows of copyBinaryRows(copyOut(knex, sql))) {
       yield rows.map((r) => ({ number: Number(r[0]!.toString('latin1')), entry: r[1]!, item: r[2] }));
@@ -47,9 +49,9 @@ export async function* storedLineBatches(knex: Knex, from = 1, to = Number.MAX_S
   }
   let after = from - 1;
   for (;;) {
-    const rows = (await knex(`${ENTRIES_TABLE} as e`)
-      .leftJoin(`${ITEMS_TABLE} as i`, 'i.hash', 'e.item')
-      .select('e.number', 'e.bytes as entry', 'i.bytes as item')
+    let q = knex(`${ENTRIES_TABLE} as e`).select('e.number', 'e.bytes as entry');
+    q = items ? q.leftJoin(`${ITEMS_TABLE} as i`, 'i.hash', 'e.item').select('i.bytes as item') : q.select(knex.raw('null as item'));
+    const rows = (await q
       .where('e.number', '>', after)
       .andWhere('e.number', '<=', to)
       .orderBy('e.number')
