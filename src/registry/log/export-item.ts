@@ -98,6 +98,18 @@ function stringEnd(b: Buffer, at: number): number {
   }
 }
 
+/** After the `[` of a non-empty array of strings at `pos`: the position after its `]`, or -1 when it is not one. */
+function stringsEnd(b: Buffer, pos: number): number {
+  for (;;) {
+    if (b[pos] !== QUOTE) return -1;
+    pos = stringEnd(b, pos);
+    if (pos < 0) return -1;
+    if (b[pos] === COMMA) pos++;
+    else if (b[pos] === 0x5d) return pos + 1;
+    else return -1;
+  }
+}
+
 /** Copies b[from, to) into out at `at`: short pieces by a loop (no view made for them). */
 function put(out: Buffer, at: number, b: Uint8Array, from: number, to: number): number {
   if (to - from > 48) {
@@ -181,16 +193,8 @@ export function exportItem(entity: EntityName, line: Buffer): ExportItem | null 
         continue;
       }
       const start = pos;
-      pos++;
-      for (;;) {
-        if (b[pos] !== QUOTE) return null;
-        pos = stringEnd(b, pos);
-        if (pos < 0) return null;
-        if (b[pos] === COMMA) pos++;
-        else if (b[pos] === 0x5d) break;
-        else return null;
-      }
-      pos++;
+      pos = stringsEnd(b, pos + 1);
+      if (pos < 0) return null;
       starts[i] = start;
       ends[i] = pos;
     } else {
@@ -287,18 +291,8 @@ export function exportLine(entity: EntityName, item: Buffer, canonicalDecimal: (
         }
       } else if (kind === 'array') {
         if (c !== 0x5b) return null;
-        pos++;
-        if (b[pos] !== 0x5d) {
-          for (;;) {
-            if (b[pos] !== QUOTE) return null;
-            pos = stringEnd(b, pos);
-            if (pos < 0) return null;
-            if (b[pos] === COMMA) pos++;
-            else if (b[pos] === 0x5d) break;
-            else return null;
-          }
-        }
-        pos++;
+        pos = b[pos + 1] === 0x5d ? pos + 2 : stringsEnd(b, pos + 1);
+        if (pos < 0) return null;
       } else {
         while (pos < b.length && isNumberByte(b[pos]!)) pos++;
         const raw = b.toString('latin1', start, pos);
