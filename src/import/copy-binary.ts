@@ -13,10 +13,7 @@ import { field, ITEM_SEPARATOR, type EntityName, type FieldType, type RecordValu
 // base-10000 digits, a timestamptz as int8 microseconds since 2000-01-01. All big-endian.
 // https://www.postgresql.org/docs/15/sql-copy.html (Binary Format)
 
-/** Each COPY statement's data starts with the signature, 32-bit flags and header extension length. */
-export const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
-/** …and ends with a field count of -1. */
-export const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
+export { BINARY_HEADER, BINARY_TRAILER } from '../db/copy-in.js';
 
 /** The server's type (regtype) each kind of column must have for its binary form to be right. */
 export type PgType = 'text' | 'character varying' | 'integer' | 'numeric' | 'date' | 'timestamp with time zone';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
-import { copyIn } from '../db/copy-in.js';
+import { BINARY_HEADER, BINARY_TRAILER, copyIn } from '../db/copy-in.js';
 import { adapterOf, type DialectAdapter } from '../db/dialect/index.js';
 import { fromRow } from '../records/db-row.js';
 import { ENTITIES, type EntityName, type RecordValues } from '../records/fields.js';
@@ -118,7 +118,6 @@ const chr = String.fromCharCode;
 const int32 = (n: number) => chr((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 /** A text column of a binary COPY row: its UTF-8 length and bytes (a byte string). */
 const field = (bytes: string) => int32(bytes.length) + bytes;
-const ENTRY_COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
 /** Bytes per chunk of the COPY of a first load's entries. */
 const ENTRY_CHUNK_BYTES = 1 << 20;
 /** `sha-256:` and 64 hex digits */
@@ -142,7 +141,7 @@ async function prebuiltPuts(knex: Knex, entity: EntityName, p: PrebuiltPuts, ran
   const tailBytes = toBytes(tail);
   // Each row written straight into the chunk; the entry's bytes hashed where they lie.
   function* chunks(): Generator<Buffer> {
-    yield ENTRY_COPY_HEADER;
+    yield BINARY_HEADER;
     let out = Buffer.allocUnsafe(ENTRY_CHUNK_BYTES);
     let at = 0;
     for (let k = 0; k < n; k++) {
@@ -183,7 +182,7 @@ async function prebuiltPuts(knex: Knex, entity: EntityName, p: PrebuiltPuts, ran
       out[from - 1] = kept;
     }
     yield out.subarray(0, at);
-    yield Buffer.from([0xff, 0xff]);
+    yield BINARY_TRAILER;
   }
   await copyIn(knex as Knex.Transaction, `copy ${ENTRIES_TABLE} ("number", "timestamp", "actor", "entity", "op", "key", "item", "bytes") from stdin (format binary)`, chunks());
   return n;

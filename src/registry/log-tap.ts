@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { copyIn } from '../db/copy-in.js';
+import { BINARY_HEADER, BINARY_TRAILER, copyIn } from '../db/copy-in.js';
 import { adapterOf } from '../db/dialect/index.js';
 import type { EntityName, RecordValues } from '../records/fields.js';
 import { fromBytes, toBytes } from '../text/utf8-bytes.js';
@@ -20,9 +20,7 @@ import { itemTextBuilder, type ItemTextBuilder } from './log/item-text.js';
 // Only where no item of this entity can be in the log yet (no entry of the entity): an
 // item is stored once per hash, and COPY cannot skip one that is already there.
 
-/** Binary COPY of (bytes, hash) rows into the items table. */
-const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
-const TRAILER = Buffer.from([0xff, 0xff]);
+/** An item hash: `sha-256:` and 64 hex digits. */
 const HASH_PREFIX = 'sha-256:';
 const HASH_TEXT = HASH_PREFIX.length + 64;
 const DIGESTS_PER_BLOCK = 32_768;
@@ -142,7 +140,7 @@ export class CopyItemTap extends LogItemTap {
     this.chunk = this.free.pop() ?? Buffer.allocUnsafe(CHUNK);
     this.used = 0;
     this.pending = 0;
-    await copyIn(trx, `copy ${this.itemsTable} (bytes, hash) from stdin (format binary)`, [HEADER, ...sent.map((c) => c.chunk.subarray(0, c.end)), TRAILER], signal);
+    await copyIn(trx, `copy ${this.itemsTable} (bytes, hash) from stdin (format binary)`, [BINARY_HEADER, ...sent.map((c) => c.chunk.subarray(0, c.end)), BINARY_TRAILER], signal);
     // the server has every byte of them: their chunks take the next items
     for (const c of sent) if (c.chunk.length === CHUNK) this.free.push(c.chunk);
   }

@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
+import { copyIn } from '../../db/copy-in.js';
 import type { SourceRecord } from '../../io/read-records.js';
 import { toBytes } from '../../text/utf8-bytes.js';
 import { ENTITIES, type RecordValues } from '../../records/fields.js';
@@ -9,8 +7,6 @@ import { BINARY_HEADER, BINARY_TRAILER, binaryEncoder, valuesAsBytes, type Binar
 import { readAhead, type ReadAhead } from '../read-ahead.js';
 import { CopyRows, STAGE, copyEncoder, dataColumns, plainSource, q, stageColumns, type CopyBatch, type CopyEncoder } from '../stage-columns.js';
 import type { RowWriter, WriterSpec } from './row-writer.js';
-
-const require = createRequire(import.meta.url);
 
 /** Rows per COPY statement (see CopyWriter.load). */
 const COPY_SEGMENT = 25_000;
@@ -60,8 +56,6 @@ abstract class CopyWriter implements RowWriter<CopyBatch> {
   }
 
   async load(trx: Knex.Transaction, batches: AsyncIterable<CopyBatch>, signal: AbortSignal, beforeSegment?: () => Promise<void>): Promise<void> {
-    const conn = (await trx.client.acquireConnection()) as import('pg').Client;
-    const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
     const table = this.spec.direct ? q(ENTITIES[this.spec.entity].table) : STAGE;
     const sql = `copy ${table} (${this.cols.map(q).join(', ')}) from stdin${this.binary ? ' (format binary)' : ''}`;
     // Several COPY statements of COPY_SEGMENT rows each, not one: PostgreSQL checks a foreign
@@ -79,11 +73,10 @@ abstract class CopyWriter implements RowWriter<CopyBatch> {
         // A deep buffer lets this process parse ahead while the server works, rather than the
         // two taking turns at every socket-sized chunk (16 MB: ~28,000 records of services).
         if (beforeSegment) await beforeSegment();
-        const copy = conn.query(copyFrom(sql, { highWaterMark: 16 * 1024 * 1024 }));
-        // pipeline: the file is read only as fast as the server takes the rows (back-pressure),
-        // and an error or an interrupt on either side ends both (COPY is then failed, and the
+        // The file is read only as fast as the server takes the rows (back-pressure), and an
+        // error or an interrupt on either side ends both (COPY is then failed, and the
         // transaction rolls back).
-        await pipeline(Readable.from(segment, { objectMode: false }), copy, { signal });
+        await copyIn(trx, sql, segment, signal, 16 * 1024 * 1024);
         // The statement is complete: the server has every byte of it.
         for (const b of sent) b.release?.();
       }
