@@ -8,7 +8,8 @@
 // The rows look like the production registry of the field notes: Uzbek Latin and Cyrillic
 // text, ~650 bytes a row, ~7% multi-line quoted descriptions, every record valid with no
 // warnings, so that a benchmark measures the happy path.
-import { createWriteStream } from 'node:fs';
+import fs, { createWriteStream } from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import {
@@ -173,4 +174,29 @@ async function main(args: string[]): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await main(process.argv.slice(2));
+}
+
+export interface BenchFiles {
+  agencies: string;
+  services: string;
+  /** `small` services each, seeds 2 and 3: the same codes with other values */
+  small: [string, string];
+}
+
+/**
+ * The files the import benchmarks share, in `dir`: 200 agencies, `records` services (seed 1)
+ * and two files of `small` services; generated when missing, else reused.
+ */
+export async function benchFiles(dir: string, records: number, small: number): Promise<BenchFiles> {
+  fs.mkdirSync(dir, { recursive: true });
+  const agencies = path.join(dir, 'agencies-200.csv');
+  const services = path.join(dir, `services-${records}.csv`);
+  const smalls = [2, 3].map((seed) => path.join(dir, `services-${small}-seed${seed}.csv`)) as [string, string];
+  if (!fs.existsSync(agencies)) await generateAgencies(200, agencies, { seed: 1 });
+  if (!fs.existsSync(services)) {
+    console.log(`generating ${records} services into ${services} …`);
+    await generateServices(records, services, { seed: 1 });
+  }
+  for (const [i, f] of smalls.entries()) if (!fs.existsSync(f)) await generateServices(small, f, { seed: i + 2 });
+  return { agencies, services, small: smalls };
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 // One command timed as a whole process, with its peak RSS: from /usr/bin/time -v where
 // there is one, else by polling VmHWM in /proc. Shared by the benchmarks (it was written
@@ -49,4 +50,23 @@ export async function runTimedOrThrow(cmd: string, cmdArgs: string[], measureRss
   const r = await runTimed(cmd, cmdArgs, measureRss, env);
   if (!r.ok) throw new Error(`${cmd} ${cmdArgs.join(' ')} exited ${r.code}:\n${r.stderr.slice(-2000)}`);
   return r;
+}
+
+export interface BenchSetup {
+  /** an admin URL of the PostgreSQL server that may create databases */
+  admin: string;
+  /** this checkout's binary */
+  bin: string;
+  /** this checkout's binary, then the --before build's when one is given */
+  builds: Array<{ name: string; bin: string }>;
+}
+
+/** What every whole-process benchmark checks first: a server to use, a built binary, the build to compare with. */
+export function benchSetup(before: string | undefined): BenchSetup {
+  const admin = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!admin) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL URL that may create databases');
+  const bin = path.resolve('bin', 'egovctl.js');
+  if (!fs.existsSync(bin)) throw new Error(`run from the repository root (no ${bin}); build first: npm run build`);
+  if (before && !fs.existsSync(path.join(before, 'bin', 'egovctl.js'))) throw new Error(`--before ${before}: no bin/egovctl.js there`);
+  return { admin, bin, builds: [{ name: 'egovctl', bin }, ...(before ? [{ name: 'before', bin: path.resolve(before, 'bin', 'egovctl.js') }] : [])] };
 }

@@ -31,8 +31,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateAgencies, generateServices } from './gen-services.js';
-import { runTimedOrThrow, type TimedRun } from './run-timed.js';
+import { benchFiles } from './gen-services.js';
+import { benchSetup, runTimedOrThrow, type TimedRun } from './run-timed.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -50,12 +50,7 @@ const noSqlite = bool('--no-sqlite');
 const records = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env.BENCH_RECORDS ?? 1_000_000);
 const SMALL = 5_000;
 const RSS_LIMIT_MB = 200;
-const admin = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (!admin) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL URL that may create databases');
-const bin = path.resolve('bin', 'egovctl.js');
-if (!fs.existsSync(bin)) throw new Error(`run from the repository root (no ${bin}); build first: npm run build`);
-if (before && !fs.existsSync(path.join(before, 'bin', 'egovctl.js'))) throw new Error(`--before ${before}: no bin/egovctl.js there`);
-const builds = [{ name: 'egovctl', bin }, ...(before ? [{ name: 'before', bin: path.resolve(before, 'bin', 'egovctl.js') }] : [])];
+const { admin, bin, builds } = benchSetup(before);
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 if (!onPath('psql')) throw new Error('psql is not on the PATH: it runs the PostgreSQL floors');
 const sqliteWhy = noSqlite ? 'skipped (--no-sqlite)' : onPath('sqlite3') ? null : 'skipped: no sqlite3 shell on the PATH for the floor (apt-get install sqlite3)';
@@ -103,7 +98,7 @@ async function pgRound(round: number, files: { services: string; small: string[]
   for (const b of builds) {
     const db = `${prefix}_r${round}_${b.name}`;
     const url = urlOf(db);
-    psql(admin!, `drop database if exists ${db} with (force)`, `create database ${db} template ${templateOf(b.name)}`);
+    psql(admin, `drop database if exists ${db} with (force)`, `create database ${db} template ${templateOf(b.name)}`);
     try {
       // 1. the first load, against the floor into a bare table of the same database
       psql(url, bare, 'checkpoint');
@@ -142,7 +137,7 @@ async function pgRound(round: number, files: { services: string; small: string[]
         if (!d.reachable || d.counts.services !== records) throw new Error(`${b.name} doctor: ${JSON.stringify(d).slice(0, 300)}`);
       }
     } finally {
-      psql(admin!, `drop database if exists ${db} with (force)`);
+      psql(admin, `drop database if exists ${db} with (force)`);
     }
   }
 }
@@ -185,16 +180,7 @@ async function sqliteRound(services: string, templates: Map<string, string>): Pr
 }
 
 async function main(): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
-  const agencies = path.join(dir, 'agencies-200.csv');
-  const services = path.join(dir, `services-${records}.csv`);
-  const small = [2, 3].map((seed) => path.join(dir, `services-${SMALL}-seed${seed}.csv`));
-  if (!fs.existsSync(agencies)) await generateAgencies(200, agencies, { seed: 1 });
-  if (!fs.existsSync(services)) {
-    console.log(`generating ${records} services into ${services} …`);
-    await generateServices(records, services, { seed: 1 });
-  }
-  for (const [i, f] of small.entries()) if (!fs.existsSync(f)) await generateServices(SMALL, f, { seed: i + 2 });
+  const { agencies, services, small } = await benchFiles(dir, records, SMALL);
   const header = fs.readFileSync(services, 'utf8').slice(0, 4096).split('\n')[0]!.split(',');
   console.log(`${records} services (${(fs.statSync(services).size / 1e6).toFixed(0)} MB, ${services}); ${rounds} rounds; ${os.cpus().length} CPUs, node ${process.version}; builds: ${builds.map((b) => `${b.name} ${b.bin}`).join(', ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
@@ -204,11 +190,11 @@ async function main(): Promise<void> {
   const emptyDb = `${prefix}_empty`;
   const templateOf = (b: string) => `${prefix}_tpl_${b}`;
   try {
-    psql(admin!, `create database ${emptyDb}`);
+    psql(admin, `create database ${emptyDb}`);
     await node(bin, '--db', urlOf(emptyDb), '--quiet', 'migrate', 'latest');
     for (const b of builds) {
       const tpl = templateOf(b.name);
-      psql(admin!, `create database ${tpl}`);
+      psql(admin, `create database ${tpl}`);
       await node(b.bin, '--db', urlOf(tpl), '--quiet', 'migrate', 'latest');
       await node(b.bin, '--db', urlOf(tpl), '--quiet', 'import', 'agencies', agencies);
       if (!sqliteWhy) {
@@ -230,8 +216,8 @@ async function main(): Promise<void> {
       console.log(`round ${round}/${rounds} done; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     }
   } finally {
-    for (const b of builds) psql(admin!, `drop database if exists ${templateOf(b.name)} with (force)`);
-    psql(admin!, `drop database if exists ${emptyDb} with (force)`);
+    for (const b of builds) psql(admin, `drop database if exists ${templateOf(b.name)} with (force)`);
+    psql(admin, `drop database if exists ${emptyDb} with (force)`);
     fs.rmSync(work, { recursive: true, force: true });
   }
   printTable();
@@ -247,12 +233,12 @@ function printTable(): void {
     return s.length ? Math.max(...s) : null;
   };
   const rowsOf = (k: string) => (samples.get(k) ?? []).map((x) => x.seconds.toFixed(2)).join(' ');
-  const cols = ['', 'median (s)', 'runs (s)', ...builds.flatMap((b) => (b.name === 'egovctl' ? ['ratio', 'target', 'peak RSS (MB)'] : [`${b.name} ratio`, `${b.name} peak RSS`]))];
+  const cols = ['', 'median (s)', 'runs (s)', ...builds.flatMap((b) => (b.name === 'egovctl' ? ['ratio', 'target', 'peak RSS (MB)'] : [`${b.name} (s)`, `${b.name} ratio`, `${b.name} peak RSS`]))];
   console.log(`\n| ${cols.join(' | ')} |`);
   console.log(`|${cols.map(() => '---').join('|')}|`);
   const floorRow = (k: string, label: string) => {
     const t = m(k);
-    console.log(`| ${label} | ${t === null ? '—' : t.toFixed(3)} | ${rowsOf(k)} |${builds.map((b) => (b.name === 'egovctl' ? ' | | |' : ' | |')).join('')}`);
+    console.log(`| ${label} | ${t === null ? '—' : t.toFixed(3)} | ${rowsOf(k)} |${builds.map((b) => (b.name === 'egovctl' ? ' | | |' : ' | | |')).join('')}`);
   };
   const cmdRow = (what: string, label: string, floorKey: string, target: number, missing: string | null = null) => {
     const f = m(floorKey);
@@ -263,7 +249,7 @@ function printTable(): void {
       const ratio = t === null || f === null ? null : t / f;
       const r = ratio === null ? (missing ?? '—') : `${ratio.toFixed(2)}×`;
       const p = peak === null ? '?' : `${peak.toFixed(0)}${peak > RSS_LIMIT_MB ? ' (over)' : ''}`;
-      if (b.name !== 'egovctl') return [r, p];
+      if (b.name !== 'egovctl') return [t === null ? '' : t.toFixed(3), r, p];
       const verdict = ratio === null ? '' : ratio <= target ? `≤ ${target}×: ok` : `≤ ${target}×: OVER`;
       return [`${t === null ? '' : t.toFixed(3)} | ${rowsOf(k)} | ${r}`, verdict, p];
     });

@@ -24,8 +24,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inputFields } from '../../src/records/fields.js';
-import { generateAgencies, generateServices } from './gen-services.js';
-import { runTimedOrThrow } from './run-timed.js';
+import { benchFiles } from './gen-services.js';
+import { benchSetup, runTimedOrThrow } from './run-timed.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -37,17 +37,12 @@ const rounds = Number(flag('--rounds') ?? 7);
 const before = flag('--before');
 const records = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env.BENCH_RECORDS ?? 200_000);
 const SMALL = 5_000;
-const admin = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (!admin) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL URL that may create databases');
-const bin = path.resolve('bin', 'egovctl.js');
-if (!fs.existsSync(bin)) throw new Error(`run from the repository root (no ${bin}); build first: npm run build`);
-if (before && !fs.existsSync(path.join(before, 'bin', 'egovctl.js'))) throw new Error(`--before ${before}: no bin/egovctl.js there`);
-const builds = [{ name: 'egovctl', bin }, ...(before ? [{ name: 'before', bin: path.resolve(before, 'bin', 'egovctl.js') }] : [])];
+const { admin, bin, builds } = benchSetup(before);
 
 const dbName = `egovctl_benchstartup_${process.pid}`;
 const emptyName = `egovctl_benchstartup_empty_${process.pid}`;
 const urlOf = (db: string) => {
-  const u = new URL(admin!);
+  const u = new URL(admin);
   u.pathname = `/${db}`;
   return u.toString();
 };
@@ -64,20 +59,11 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
-  const agencies = path.join(dir, 'agencies-200.csv');
-  const services = path.join(dir, `services-${records}.csv`);
-  const small = [2, 3].map((seed) => path.join(dir, `services-${SMALL}-seed${seed}.csv`));
-  if (!fs.existsSync(agencies)) await generateAgencies(200, agencies, { seed: 1 });
-  if (!fs.existsSync(services)) {
-    console.log(`generating ${records} services into ${services} …`);
-    await generateServices(records, services, { seed: 1 });
-  }
-  for (const [i, f] of small.entries()) if (!fs.existsSync(f)) await generateServices(SMALL, f, { seed: i + 2 });
+  const { agencies, services, small } = await benchFiles(dir, records, SMALL);
   console.log(`registry: ${records} services (${services}); small file: ${SMALL} services (${(fs.statSync(small[0]!).size / 1e6).toFixed(1)} MB); ${rounds} rounds; database ${dbName}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   const egov = (b: string, ...a: string[]) => [b, '--db', dbUrl, ...a];
-  for (const d of [dbName, emptyName]) psql(admin!, `drop database if exists ${d} with (force)`, `create database ${d}`);
+  for (const d of [dbName, emptyName]) psql(admin, `drop database if exists ${d} with (force)`, `create database ${d}`);
   try {
     await runTimedOrThrow(process.execPath, [bin, '--db', emptyUrl, '--quiet', 'migrate', 'latest'], false);
     await runTimedOrThrow(process.execPath, egov(bin, '--quiet', 'migrate', 'latest'), false);
@@ -146,7 +132,7 @@ async function main(): Promise<void> {
     row(`psql \\copy ${SMALL} into a bare table`);
     for (const b of builds) row(`${b.name} import ${SMALL}`, `psql \\copy ${SMALL} into a bare table`, 5);
   } finally {
-    for (const d of [dbName, emptyName]) psql(admin!, `drop database if exists ${d} with (force)`);
+    for (const d of [dbName, emptyName]) psql(admin, `drop database if exists ${d} with (force)`);
   }
 }
 
