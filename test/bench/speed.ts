@@ -2,6 +2,8 @@
 // rounds interleaved (a slow or fast spell of the machine falls on both), medians reported:
 //
 //   PostgreSQL (registry log on, as shipped), a fresh database per round:
+//     (for information: psql \copy of the records and of the registry-log rows the import
+//      stored, into bare tables — what storing the log costs the server, whoever writes it)
 //     psql \copy of the file into a bare table of text columns  →  egovctl import (empty)    ≤ 1.35×
 //                                                                  egovctl import (unchanged) ≤ 1.5×
 //     psql \copy (select * from services order by code) to      →  egovctl export --out csv  ≤ 1.2×
@@ -122,6 +124,18 @@ export async function speedBench(argv: readonly string[], log: (line: string) =>
         psql(url, 'checkpoint');
         const again = report<{ unchanged: number }>(keep(`${b.name} pg import (unchanged)`, await node(b.bin, '--db', url, 'import', 'services', files.services, '--json')), 'import');
         if (again.unchanged !== records) throw new Error(`${b.name} re-import: expected ${records} unchanged, got ${JSON.stringify(again)}`);
+        if (b === builds[0]) {
+          // For information: what storing the registry log's rows costs the server, whoever
+          // writes them — the same records and the log rows the import made (SPEC §9: every
+          // item and entry is stored) loaded by psql \copy into bare tables of text columns.
+          const items = path.join(work, 'items.csv');
+          const entries = path.join(work, 'entries.csv');
+          psql(url, `\\copy registry_log_items (hash, bytes) to '${items}' with (format csv)`, `\\copy registry_log_entries ("number", "timestamp", actor, entity, key, op, item, bytes) to '${entries}' with (format csv)`);
+          psql(url, bare, 'create table bench_bare_items (hash text, bytes text)', 'create table bench_bare_entries (n text, ts text, actor text, entity text, key text, op text, item text, bytes text)', 'checkpoint');
+          keep('pg floor import with log rows', await runTimedOrThrow('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy bench_bare from '${files.services}' with (format csv, header true)`, '-c', `\\copy bench_bare_items from '${items}' with (format csv)`, '-c', `\\copy bench_bare_entries from '${entries}' with (format csv)`], false));
+          psql(url, 'drop table bench_bare, bench_bare_items, bench_bare_entries', 'checkpoint');
+          for (const f of [items, entries]) fs.rmSync(f, { force: true });
+        }
         // 2. exports, each after its floor
         const out = path.join(work, 'out');
         settle();
@@ -255,6 +269,14 @@ export async function speedBench(argv: readonly string[], log: (line: string) =>
       table.push({ label, seconds: t, ratio: null, target: null, peakRssMb: null });
       log(`| ${label} | ${t === null ? '—' : t.toFixed(3)} | ${rowsOf(k)} |${builds.map((b) => (b.name === 'egovctl' ? ' | | |' : ' | | |')).join('')}`);
     };
+    /** a second floor, with its ratio to the first (no target) */
+    const infoRow = (k: string, label: string, floorKey: string) => {
+      const t = m(k);
+      const f = m(floorKey);
+      const ratio = t === null || f === null ? null : t / f;
+      table.push({ label, seconds: t, ratio, target: null, peakRssMb: null });
+      log(`| ${label} | ${t === null ? '—' : t.toFixed(3)} | ${rowsOf(k)} | ${ratio === null ? '' : `${ratio.toFixed(2)}×`} | (for information) | |${builds.slice(1).map(() => ' | | |').join('')}`);
+    };
     const cmdRow = (what: string, label: string, floorKey: string, target: number, missing: string | null = null) => {
       const f = m(floorKey);
       const cells = builds.flatMap((b) => {
@@ -272,6 +294,7 @@ export async function speedBench(argv: readonly string[], log: (line: string) =>
       log(`| ${label} | ${cells.join(' | ')} |`);
     };
     floorRow('pg floor import', '`psql \\copy` into a bare table of text columns (floor)');
+    infoRow('pg floor import with log rows', '`psql \\copy` of the same records and of their registry-log rows (items, entries) into bare tables', 'pg floor import');
     cmdRow('pg import (empty)', 'egovctl import, empty table, log on', 'pg floor import', 1.35);
     cmdRow('pg import (unchanged)', 'egovctl import, every record unchanged', 'pg floor import', 1.5);
     floorRow('pg floor export', '`psql \\copy (select * … order by code) to` (export floor)');
