@@ -203,8 +203,10 @@ export function pgExportQuery(entity: EntityName, format: ExportFormat, filters:
     }
     copy = `copy (${levels(entity, w.sql, inner, lists.length ? outer : null)}) to stdout with (format csv)`;
   } else {
-    const value = fields.map((f, i) => `${lit(`${i ? ',' : '{'}${JSON.stringify(f.name)}:`)} || ${jsonValue(f)}`);
-    const line = `${value.join(' || ')} || '}'`;
+    // concat() builds the line once; a chain of || copies the line so far at every step
+    const name = (i: number) => lit(`${i ? ',' : '{'}${JSON.stringify(fields[i]!.name)}:`);
+    const value = fields.map((f, i) => `${name(i)}, ${jsonValue(f)}`);
+    const line = `concat(${value.join(', ')}, '}')`;
     if (!lists.length) inner.push(line);
     else {
       // The line with each list in place when its stored text is compact (or there is none).
@@ -212,8 +214,8 @@ export function pgExportQuery(entity: EntityName, format: ExportFormat, filters:
       // text holds raw (JSON escapes them; the other values are codes, numbers, dates and
       // checked words), and its stored text beside: the outer level puts the list there.
       const marks = lists.map((_, k) => `chr(${k + 1})`);
-      const withMarks = fields.map((f, i) => (f.type === 'list' ? `${lit(`${i ? ',' : '{'}${JSON.stringify(f.name)}:`)} || case when ${slowOf(f)} then ${marks[lists.indexOf(f)]} else ${jsonValue(f)} end` : value[i]));
-      inner.push(`${withMarks.join(' || ')} || '}' as ${q('__line')}`);
+      const withMarks = fields.map((f, i) => (f.type === 'list' ? `${name(i)}, case when ${slowOf(f)} then ${marks[lists.indexOf(f)]} else ${jsonValue(f)} end` : value[i]));
+      inner.push(`concat(${withMarks.join(', ')}, '}') as ${q('__line')}`);
       let finish = `r.${q('__line')}`;
       lists.forEach((f, k) => {
         const c = q(f.name);
