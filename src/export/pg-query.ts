@@ -30,17 +30,19 @@ function formula(expr: string): string {
  * Lists are stored as JSON array text. The common form — as JSON.stringify writes it, no
  * backslash, no item holding `|` — is turned into `a|b` with plain string replacements;
  * anything else goes through the JSON parser (6× slower on a million rows). The candidate
- * `a|b` is computed once per row in the inner query (twoLevel below) and checked by
- * turning it back into the stored text.
+ * `a|b` and whether it is right (turned back into the stored text, it is the stored text)
+ * are each computed once per row, under the sort (levels below), so that the check runs in
+ * the parallel workers and the rest of the query reads a flag.
  */
 const itemsCol = (c: string) => q(`${c.replace(/"/g, '')}__items`);
+const compactCol = (c: string) => q(`${c.replace(/"/g, '')}__compact`);
+const slowCol = (c: string) => q(`${c.replace(/"/g, '')}__slow`);
 
 function listItemsExpr(c: string): string {
   return `replace(replace(replace(${c}, '","', '|'), '["', ''), '"]', '')`;
 }
 
-function listIsCompact(c: string): string {
-  const items = itemsCol(c);
+function listIsCompact(c: string, items: string): string {
   return `strpos(${c}, '\\') = 0 and '["' || replace(${items}, '|', '","') || '"]' = ${c}`;
 }
 
@@ -56,15 +58,27 @@ function csvColumn(f: FieldDef, raw: boolean): string {
       return `${c}::text`; // DateStyle ISO (set for the transaction): YYYY-MM-DD
     case 'timestamp':
       return `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-    case 'list': {
-      const slow = `(select ${esc('s')} from (select string_agg(x, '|' order by o) as s from ${elements(c)}) as agg)`;
-      return `case when ${c} is null then null when ${listIsCompact(c)} then ${esc(itemsCol(c))} else ${slow} end`;
-    }
+    case 'list':
+      // the compact form here; any other stored text is passed on, flagged, for csvListFinish
+      return `case when ${compactCol(c)} then ${esc(itemsCol(c))} else ${c} end`;
     case 'integer':
       return `${c}::text`;
     default:
       return esc(c);
   }
+}
+
+/** The outer level's list cell: the stored JSON text of a row flagged slow goes through the JSON parser. */
+function csvListFinish(f: FieldDef, raw: boolean): string {
+  const c = q(f.name);
+  const esc = (e: string) => (f.freeText && !raw ? formula(e) : e);
+  const slow = `(select ${esc('s')} from (select string_agg(x, '|' order by o) as s from ${elements(c)}) as agg)`;
+  return `case when ${slowCol(c)} then ${slow} else ${c} end`;
+}
+
+/** A list's JSON value from its stored text (the compact form is already what JSON.stringify writes). */
+function jsonListSlow(c: string): string {
+  return `coalesce((select '[' || string_agg(to_json(x)::text, ',' order by o) || ']' from ${elements(c)}), 'null')`;
 }
 
 function jsonValue(f: FieldDef): string {
@@ -81,10 +95,9 @@ function jsonValue(f: FieldDef): string {
     case 'set':
       // the schema's check allows only the set's own words joined by |: nothing to escape
       return `coalesce('["' || replace(${c}, '|', '","') || '"]', 'null')`;
-    case 'list': {
-      const slow = `coalesce((select '[' || string_agg(to_json(x)::text, ',' order by o) || ']' from ${elements(c)}), 'null')`;
-      return `case when ${c} is null then 'null' when ${listIsCompact(c)} then ${c} else ${slow} end`;
-    }
+    case 'list':
+      // only for the compact form or no value (a row with another form is built in the outer level)
+      return `coalesce(${c}, 'null')`;
     case 'identifier':
     case 'appid':
     case 'enum':
@@ -144,56 +157,74 @@ function where(entity: EntityName, filters: ExportFilters): { sql: string; setti
 }
 
 /**
- * Two levels, so that the work lands where it is cheapest. The inner query filters, sorts
- * and formats every value that needs no subquery: PostgreSQL runs that part in its
- * parallel workers. The outer one only finishes the lists (whose slow path is a subquery,
- * which workers cannot run) and hands the rows to COPY; `offset 0` keeps the planner from
- * merging the two. A list's candidate `a|b` is thereby computed once per row.
+ * Levels, so that the work lands where it is cheapest. With lists, the table is read by
+ * two levels that compute, for each list, its candidate `a|b` and whether it is right, each
+ * once per row (a level's column is computed once however often the levels above read it;
+ * the volatile clock_timestamp() keeps the planner from merging the levels, which would
+ * copy the expressions into every place that reads them, and unlike `offset 0` it leaves
+ * them in the parallel workers). The sorted level filters, sorts and formats every value
+ * that needs no subquery: PostgreSQL runs it and those below in its parallel workers. The
+ * outer one only finishes the lists of the rows flagged slow (a subquery, which workers
+ * cannot run) and hands the rows to COPY; `offset 0` keeps the planner from merging it with
+ * the sorted one. An entity without lists has only the sorted level.
  */
-function twoLevel(entity: EntityName, whereSql: string, inner: string[], outer: string[]): string {
+function levels(entity: EntityName, whereSql: string, inner: string[], outer: string[] | null): string {
   const table = q(ENTITIES[entity].table);
   // the key is a plain name (code, id): unquoted, as the SQL has always read
   const key = ENTITIES[entity].key;
+  const lists = ENTITIES[entity].fields.filter((f) => f.type === 'list').map((f) => q(f.name));
+  let from = `${table} as t${whereSql}`;
+  if (lists.length) {
+    const items = lists.map((c) => `${listItemsExpr(`t.${c}`)} as ${itemsCol(c)}`);
+    const compact = lists.map((c) => `${listIsCompact(`t.${c}`, `t.${itemsCol(c)}`)} as ${compactCol(c)}`);
+    from = `(select t.*, ${compact.join(', ')}, clock_timestamp() as ${q('__fence2')} from (select t.*, ${items.join(', ')}, clock_timestamp() as ${q('__fence1')} from ${from}) as t) as t`;
+  }
   // COLLATE "C": byte order, the order SQLite's BINARY collation gives, so both agree
-  return `select ${outer.join(', ')} from (select ${inner.join(', ')} from ${table} as t${whereSql} order by t.${key} collate "C" offset 0) as r order by r.${q('__key')} collate "C"`;
+  const sorted = `select ${inner.join(', ')} from ${from} order by t.${key} collate "C"`;
+  if (!outer) return sorted;
+  return `select ${outer.join(', ')} from (${sorted} offset 0) as r order by r.${q('__key')} collate "C"`;
 }
 
 export function pgExportQuery(entity: EntityName, format: ExportFormat, filters: ExportFilters, raw: boolean): PgExportQuery {
   const table = q(ENTITIES[entity].table);
   const w = where(entity, filters);
   const fields = ENTITIES[entity].fields;
-  const inner: string[] = [`t.${ENTITIES[entity].key} as ${q('__key')}`];
+  const lists = fields.filter((x) => x.type === 'list');
+  const inner: string[] = lists.length ? [`t.${ENTITIES[entity].key} as ${q('__key')}`] : [];
   const outer: string[] = [];
-  for (const f of fields.filter((x) => x.type === 'list')) inner.push(`t.${q(f.name)}`, `${listItemsExpr(`t.${q(f.name)}`)} as ${itemsCol(q(f.name))}`);
+  // a row is slow when one of its lists is stored in another form than the compact one
+  const slowOf = (f: FieldDef) => `${compactCol(q(f.name))} is false`;
   let copy: string;
   if (format === 'csv') {
     for (const f of fields) {
-      if (f.type !== 'list') inner.push(`${csvColumn(f, raw)} as ${q(f.name)}`);
-      outer.push(`${f.type === 'list' ? csvColumn(f, raw) : q(f.name)} as ${q(f.name)}`);
+      inner.push(`${csvColumn(f, raw)} as ${q(f.name)}`);
+      if (f.type === 'list') inner.push(`${slowOf(f)} as ${slowCol(q(f.name))}`);
+      outer.push(`${f.type === 'list' ? csvListFinish(f, raw) : q(f.name)} as ${q(f.name)}`);
     }
-    copy = `copy (${twoLevel(entity, w.sql, inner, outer)}) to stdout with (format csv)`;
+    copy = `copy (${levels(entity, w.sql, inner, lists.length ? outer : null)}) to stdout with (format csv)`;
   } else {
-    // the line in pieces: the text between lists is built in the inner query
-    const pieces: string[] = [];
-    let run: string[] = [];
-    const flush = () => {
-      if (!run.length) return;
-      const name = q(`__part${pieces.length}`);
-      inner.push(`${run.join(' || ')} as ${name}`);
-      pieces.push(name);
-      run = [];
-    };
-    fields.forEach((f, i) => {
-      run.push(lit(`${i ? ',' : '{'}${JSON.stringify(f.name)}:`));
-      if (f.type === 'list') {
-        flush();
-        pieces.push(jsonValue(f));
-      } else run.push(jsonValue(f));
-    });
-    run.push(`'}'`);
-    flush();
-    outer.push(pieces.join(' || '));
-    copy = `copy (${twoLevel(entity, w.sql, inner, outer)}) to stdout with (format csv, delimiter E'\\x01', quote E'\\x02')`;
+    // concat() builds the line once; a chain of || copies the line so far at every step
+    const name = (i: number) => lit(`${i ? ',' : '{'}${JSON.stringify(fields[i]!.name)}:`);
+    const value = fields.map((f, i) => `${name(i)}, ${jsonValue(f)}`);
+    const line = `concat(${value.join(', ')}, '}')`;
+    if (!lists.length) inner.push(line);
+    else {
+      // The line with each list in place when its stored text is compact (or there is none).
+      // A row with another form gets a control character in the list's place, which no JSON
+      // text holds raw (JSON escapes them; the other values are codes, numbers, dates and
+      // checked words), and its stored text beside: the outer level puts the list there.
+      const marks = lists.map((_, k) => `chr(${k + 1})`);
+      const withMarks = fields.map((f, i) => (f.type === 'list' ? `${name(i)}, case when ${slowOf(f)} then ${marks[lists.indexOf(f)]} else ${jsonValue(f)} end` : value[i]));
+      inner.push(`concat(${withMarks.join(', ')}, '}') as ${q('__line')}`);
+      let finish = `r.${q('__line')}`;
+      lists.forEach((f, k) => {
+        const c = q(f.name);
+        inner.push(`case when ${slowOf(f)} then t.${c} end as ${c}`);
+        finish = `replace(${finish}, ${marks[k]}, ${jsonListSlow(`r.${c}`)})`;
+      });
+      outer.push(`case when ${lists.map((f) => `r.${q(f.name)} is null`).join(' and ')} then r.${q('__line')} else ${finish} end`);
+    }
+    copy = `copy (${levels(entity, w.sql, inner, lists.length ? outer : null)}) to stdout with (format csv, delimiter E'\\x01', quote E'\\x02')`;
   }
   return { copy, count: `select count(*)::int as n from ${table}${w.sql}`, settings: w.settings };
 }

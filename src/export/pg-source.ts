@@ -1,12 +1,10 @@
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { Db } from '../db/connect.js';
 import type { EntityName } from '../records/fields.js';
 import type { ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
+import { copyTo } from './copy-out-stream.js';
 import { pgExportQuery } from './pg-query.js';
-
-const require = createRequire(import.meta.url);
 
 type PgClient = import('pg').Client & { __knex__disposed?: unknown };
 
@@ -33,7 +31,6 @@ export async function withPgCopy(
   onCount?: (n: number) => void,
   prelude?: (select: SnapshotSelect) => Promise<void>,
 ): Promise<SourceRun> {
-  const { to } = require('pg-copy-streams') as typeof import('pg-copy-streams');
   const query = pgExportQuery(entity, format, filters, raw);
   const client = db.knex.client as { acquireConnection(): Promise<PgClient>; releaseConnection(c: PgClient): Promise<void> };
   const conn = await client.acquireConnection();
@@ -47,7 +44,7 @@ export async function withPgCopy(
     for (const [name, value] of query.settings) await conn.query('select set_config($1, $2, true)', [name, value]);
     if (prelude) await prelude(async (sql, bindings) => (await conn.query(sql, [...bindings])).rows as Array<Record<string, unknown>>);
     if (onCount) onCount(Number((await conn.query(query.count)).rows[0].n));
-    const stream = conn.query(to(query.copy));
+    const stream = conn.query(copyTo(query.copy));
     try {
       await consume(stream);
     } catch (err) {

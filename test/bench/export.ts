@@ -1,16 +1,21 @@
-// Benchmark: `egovctl export services --out x.csv` against `psql \copy (select …) to`, on
-// 1,000,000 generated services (Cyrillic and Uzbek text, multi-line descriptions,
-// formula-like values). Prints times (best and median of 5, runs interleaved so machine
-// noise hits both alike; on a shared machine the best runs are the ones not disturbed),
-// the ratios and egovctl's peak RSS. Targets: ratio ≤ 1.5, RSS ≤ 200 MB.
+// Benchmark: `egovctl export services --out x.csv` (and `--format ndjson`) against
+// `psql \copy (select …) to`, on 1,000,000 generated services (Cyrillic and Uzbek text,
+// multi-line descriptions, formula-like values). Prints times (best and median of 5, runs
+// interleaved so machine noise hits all alike; on a shared machine the best runs are the
+// ones not disturbed), the ratios, each client's CPU seconds (user + system: noise hurts
+// them less than wall time) and egovctl's peak RSS. Targets (issue 18): CSV ≤ 1.2× the
+// floor, NDJSON ≤ 1.3×, RSS ≤ 200 MB.
 //
 // Run (PostgreSQL on 127.0.0.1:5432, psql and GNU time on PATH):
 //   npm run build
 //   npx tsc -p . --outDir dist/bench        (inside the repository, so node_modules resolve)
 //   node dist/bench/test/bench/export.js [rows=1000000]
 // Environment: BENCH_DATABASE_URL (an admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
-// BENCH_DIR (where the files go, default the system temporary directory), BENCH_RUNS (5).
-// It creates and drops its own database.
+// BENCH_DIR (where the files go, default the system temporary directory), BENCH_RUNS (5),
+// BENCH_FORMATS (csv,ndjson), BENCH_COMPARE (another egovctl's bin/egovctl.js, run in the
+// same rounds: before/after figures in one run), BENCH_EXISTING_URL (a database already
+// migrated and filled with generateSql's rows: used as it is, not created nor dropped).
+// Otherwise it creates and drops its own database.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -30,15 +35,20 @@ const runs = Number(process.env.BENCH_RUNS ?? 5);
 const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'egovctl-bench-'));
 const dbName = `egovctl_bench_${crypto.randomBytes(4).toString('hex')}`;
-const url = (() => {
+const existing = process.env.BENCH_EXISTING_URL;
+const url = existing ?? (() => {
   const u = new URL(admin);
   u.pathname = `/${dbName}`;
   return u.toString();
 })();
+const formats = (process.env.BENCH_FORMATS ?? 'csv,ndjson').split(',').map((f) => f.trim()).filter(Boolean);
+const compare = process.env.BENCH_COMPARE ? path.resolve(process.env.BENCH_COMPARE) : null;
 const hasGnuTime = fs.existsSync('/usr/bin/time');
 
 interface Run {
   seconds: number;
+  /** user + system CPU seconds of the client process */
+  cpu: number | null;
   rssMb: number | null;
   bytes: number;
 }
@@ -51,12 +61,13 @@ function timed(cmd: string, args: string[], out: string): Run {
   spawnSync('sync');
   const started = process.hrtime.bigint();
   const r = hasGnuTime
-    ? spawnSync('/usr/bin/time', ['-f', '__RSS_KB=%M', cmd, ...args], { encoding: 'utf8' })
+    ? spawnSync('/usr/bin/time', ['-f', '__RSS_KB=%M __CPU=%U+%S', cmd, ...args], { encoding: 'utf8' })
     : spawnSync(cmd, args, { encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr}`);
   const kb = /__RSS_KB=(\d+)/.exec(r.stderr ?? '')?.[1];
-  return { seconds, rssMb: kb ? Number(kb) / 1024 : null, bytes: fs.statSync(out).size };
+  const cpu = /__CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr ?? '');
+  return { seconds, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : null, rssMb: kb ? Number(kb) / 1024 : null, bytes: fs.statSync(out).size };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -71,44 +82,74 @@ async function sql(connection: string, text: string): Promise<void> {
   }
 }
 
+interface Path {
+  label: string;
+  cmd: string;
+  args: string[];
+  out: string;
+  runs: Run[];
+  /** the ratio target against the floor, if any */
+  target: number | null;
+}
+
 async function main(): Promise<void> {
   console.log(`egovctl export benchmark: ${rows.toLocaleString('en')} services, ${runs} runs, ${os.cpus().length} CPUs, node ${process.version}`);
-  await sql(admin, `create database ${dbName}`);
+  if (!existing) await sql(admin, `create database ${dbName}`);
   try {
-    execFileSync(process.execPath, [BIN, '--db', url, '--quiet', 'migrate', 'latest'], { stdio: 'inherit' });
-    const t = Date.now();
-    await sql(url, generateSql(rows));
-    console.log(`generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-
-    const psqlOut = path.join(dir, 'psql.csv');
-    const egovOut = path.join(dir, 'egovctl.csv');
-    const psqlArgs = [url, '-q', '-c', `\\copy (select * from services order by code collate "C") to '${psqlOut}' with (format csv, header)`];
-    const egovArgs = [BIN, '--db', url, '--quiet', 'export', 'services', '--out', egovOut];
-    // one warm-up of each: both then read a cached table
-    timed('psql', psqlArgs, psqlOut);
-    timed(process.execPath, egovArgs, egovOut);
-    const p: Run[] = [];
-    const e: Run[] = [];
-    for (let i = 0; i < runs; i++) {
-      p.push(timed('psql', psqlArgs, psqlOut));
-      e.push(timed(process.execPath, egovArgs, egovOut));
-      console.log(`run ${i + 1}: psql \\copy ${p[i]!.seconds.toFixed(2)} s, egovctl export ${e[i]!.seconds.toFixed(2)} s (${e[i]!.rssMb?.toFixed(0) ?? '?'} MB RSS)`);
+    if (!existing) {
+      execFileSync(process.execPath, [BIN, '--db', url, '--quiet', 'migrate', 'latest'], { stdio: 'inherit' });
+      const t = Date.now();
+      await sql(url, generateSql(rows));
+      console.log(`generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     }
-    const ps = median(p.map((r) => r.seconds));
-    const es = median(e.map((r) => r.seconds));
-    const pb = Math.min(...p.map((r) => r.seconds));
-    const eb = Math.min(...e.map((r) => r.seconds));
-    const rss = e.map((r) => r.rssMb).filter((x): x is number => x !== null);
+    const psqlOut = path.join(dir, 'psql.csv');
+    const paths: Path[] = [{
+      label: 'psql \\copy (select * … order by code) to csv (the floor)', cmd: 'psql', out: psqlOut, runs: [], target: null,
+      args: [url, '-q', '-c', `\\copy (select * from services order by code collate "C") to '${psqlOut}' with (format csv, header)`],
+    }];
+    const bins: Array<[string, string]> = [['egovctl', BIN], ...(compare ? [['compared', compare] as [string, string]] : [])];
+    for (const f of formats) {
+      for (const [name, bin] of bins) {
+        const out = path.join(dir, `${name}.${f}`);
+        paths.push({
+          label: `${name} export services --format ${f} --out (fsync, sha256)`, cmd: process.execPath, out, runs: [],
+          target: f === 'csv' ? 1.2 : f === 'ndjson' ? 1.3 : null,
+          args: [bin, '--db', url, '--quiet', 'export', 'services', '--format', f, '--out', out],
+        });
+      }
+    }
+    // one warm-up of each: all then read a cached table
+    for (const p of paths) timed(p.cmd, p.args, p.out);
+    for (let i = 0; i < runs; i++) {
+      const line: string[] = [];
+      for (const p of paths) {
+        const r = timed(p.cmd, p.args, p.out);
+        p.runs.push(r);
+        line.push(`${p.label.split(' (')[0]} ${r.seconds.toFixed(2)} s`);
+      }
+      console.log(`run ${i + 1}: ${line.join(', ')}`);
+    }
+    const floor = paths[0]!;
+    const fs_ = floor.runs.map((r) => r.seconds);
+    const fb = Math.min(...fs_);
+    const fm = median(fs_);
     console.log('');
-    console.log('| path | best s | × psql | median s | × psql | peak RSS MB | bytes |');
-    console.log('|---|---|---|---|---|---|---|');
-    console.log(`| psql \\copy (select * … order by code) to csv | ${pb.toFixed(2)} | 1.00 | ${ps.toFixed(2)} | 1.00 | ${rss.length ? median(p.map((r) => r.rssMb ?? 0)).toFixed(0) : '?'} | ${p[0]!.bytes} |`);
-    console.log(`| egovctl export services --out (csv, fsync, sha256) | ${eb.toFixed(2)} | ${(eb / pb).toFixed(2)} | ${es.toFixed(2)} | ${(es / ps).toFixed(2)} | ${rss.length ? Math.max(...rss).toFixed(0) : '?'} | ${e[0]!.bytes} |`);
+    console.log('| path | best s | × floor | median s | × floor | client CPU s (median) | peak RSS MB | bytes |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    let ok = true;
+    for (const p of paths) {
+      const s = p.runs.map((r) => r.seconds);
+      const cpu = p.runs.map((r) => r.cpu).filter((x): x is number => x !== null);
+      const rss = p.runs.map((r) => r.rssMb).filter((x): x is number => x !== null);
+      const b = Math.min(...s);
+      const m = median(s);
+      console.log(`| ${p.label} | ${b.toFixed(2)} | ${(b / fb).toFixed(2)} | ${m.toFixed(2)} | ${(m / fm).toFixed(2)} | ${cpu.length ? median(cpu).toFixed(2) : '?'} | ${rss.length ? Math.max(...rss).toFixed(0) : '?'} | ${p.runs[0]!.bytes} |`);
+      if (p.target !== null && p.label.startsWith('egovctl')) ok &&= m / fm <= p.target && (!rss.length || Math.max(...rss) <= 200);
+    }
     console.log('');
-    const ok = eb / pb <= 1.5 && (!rss.length || Math.max(...rss) <= 200);
-    console.log(`targets (best ≤ 1.5×, ≤ 200 MB): ${ok ? 'met' : 'NOT met'}`);
+    console.log(`targets (median ≤ 1.2× csv, ≤ 1.3× ndjson, ≤ 200 MB): ${ok ? 'met' : 'NOT met'}`);
   } finally {
-    await sql(admin, `drop database if exists ${dbName} with (force)`);
+    if (!existing) await sql(admin, `drop database if exists ${dbName} with (force)`);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
