@@ -62,6 +62,7 @@ export function sqliteCsvLine(entity: EntityName, raw: boolean, fallback: string
   const fields = ENTITIES[entity].fields;
   const parts = fields.map(field);
   const ok = parts.map((p) => p.ok).join(' and ');
-  const line = parts.map((p, i) => cell(p.text, !!fields[i]!.freeText && !raw)).join(` || ',' || `);
+  // concat_ws, not ||: one string made per line, rather than one per cell and comma
+  const line = `concat_ws(',', ${parts.map((p, i) => cell(p.text, !!fields[i]!.freeText && !raw)).join(', ')})`;
   return `(case when ${ok} then cast(${line} || char(10) as blob) else ${fallback}(${fields.map((f) => `"${table}".${col(f)}`).join(', ')}) end)`;
 }
