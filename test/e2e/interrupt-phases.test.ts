@@ -96,9 +96,7 @@ describe.each<Dialect>(['pg', 'sqlite'])('interrupts at each phase of an import 
     }
   }
 
-  // A first load goes straight into the empty table on both (no checks or merge of a
-  // staging table); PostgreSQL adds back the foreign key it dropped for it.
-  const firstLoadPhases = dialect === 'pg' ? ['read', 'fk', 'commit', 'after-commit'] : ['read', 'commit', 'after-commit'];
+  const firstLoadPhases = dialect === 'pg' ? ['read', 'fk', 'commit', 'after-commit'] : ['read', 'checks', 'merge', 'commit', 'after-commit'];
   test.each(firstLoadPhases)('first load, interrupted at %s', async (phase) => {
     await setState('empty');
     for (let i = 0; i < trials(1); i++) await trial('empty', [base], phase, i % 2 ? 'SIGTERM' : 'SIGINT');

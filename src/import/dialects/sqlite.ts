@@ -8,18 +8,9 @@ import { StatementWriter } from '../writers/statements.js';
 
 // SQLite: prepared statements on the transaction's own connection (better-sqlite3 is
 // synchronous: a statement's rows come back without a round trip), a temporary staging
-// table without declared types, and the direct load of services into their empty table.
+// table without declared types, and no direct load.
 
 const STAGED = `temp.${STAGE}`;
-
-/**
- * The direct load, where it is made and tested: services into their empty table. (The
- * write transaction holds the whole database already, and foreign keys are checked at the
- * commit: nothing to drop or lock.) A staged first load wrote every row twice — into the
- * temporary staging table, then again by the merge — and built the stage's two indexes in
- * between: 1,000,000 services, ~25 s of a 98 s import.
- */
-const DIRECT_TABLES: ReadonlySet<string> = new Set([ENTITIES.services.table]);
 
 const connection = async (trx: Knex.Transaction) => (await trx.client.acquireConnection()) as BetterSqlite3.Database;
 
@@ -65,7 +56,7 @@ async function mergeStage(trx: Knex.Transaction, entity: EntityName, staged: num
 export const sqliteImport: ImportDialect = {
   name: 'sqlite',
   byteStrings: false,
-  directLoad: true,
+  directLoad: false,
   monthPartitions: false,
   async begin(trx) {
     // Foreign keys checked at the commit, not per statement: the merge may write an agency
@@ -74,10 +65,8 @@ export const sqliteImport: ImportDialect = {
   },
   // One writer at a time is SQLite's own rule (its database lock).
   async lockWriters() {},
-  async prepareDirect(trx, table) {
-    if (!DIRECT_TABLES.has(table)) return { empty: false, restore: null };
-    const row = (await connection(trx)).prepare(`select 1 from ${q(table)} limit 1`).get();
-    return { empty: row === undefined, restore: null };
+  async prepareDirect() {
+    return { empty: false, restore: null };
   },
   async rowWriter(_trx, spec) {
     return new StatementWriter(spec);

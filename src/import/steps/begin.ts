@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { adapterOf } from '../../db/dialect/index.js';
 import { ENTITIES } from '../../records/fields.js';
 import { openLogTap } from '../../registry/write-path.js';
 import type { ImportRun, RecordRefs } from '../run.js';
@@ -27,10 +26,9 @@ export async function beginRun(run: ImportRun, trx: Knex.Transaction, tryDirect:
     if (restore) run.env.logger.debug(`import: ${table} is empty and this import's alone: its foreign keys are checked once, after the load`);
   }
   // The registry log of a first load, taken as the records go by: the direct load, or where
-  // the tap's inserts skip an item already stored (SQLite: not COPY) a staged import into an
-  // empty table that stops at its first error — every record it stages is then inserted.
-  // (A dry run appends nothing: nothing to take.)
-  const firstLoad = run.direct || (!adapterOf(trx).sql.copyIn && o.maxErrors === 0 && ENTITIES[o.entity].logged && !(await trx(table).first()));
+  // there is none (SQLite) a staged import into an empty table that stops at its first error
+  // — every record it stages is then inserted. (A dry run appends nothing: nothing to take.)
+  const firstLoad = run.direct || (!dialect.directLoad && o.maxErrors === 0 && ENTITIES[o.entity].logged && !(await trx(table).first()));
   if (firstLoad && !o.dryRun) run.logTap = await openLogTap(trx, o.entity, run.now);
   if (run.logTap) run.env.logger.debug("import: the registry log's items are taken as the records are loaded");
   const refs = (await hooks.refs?.(run, trx)) ?? null;
