@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
+import type { Knex } from 'knex';
 import type { Db } from '../db/connect.js';
 import { DatabaseError } from '../errors.js';
 import { fromRow, toJsonText } from '../records/db-row.js';
@@ -8,18 +9,62 @@ import { csvLine } from './csv-cell.js';
 import { applyFilters, type ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
 import type { SnapshotSelect, SourceRun } from './pg-source.js';
+import { sqliteCsvLine } from './sqlite-csv.js';
 
 // SQLite: knex's .stream() loads the whole result first (FIELD-NOTES), so rows come from
-// better-sqlite3's own iterator on the connection knex holds, formatted here into lines,
-// about 64 KB at a time, pulled as the destination asks (memory stays flat).
+// better-sqlite3's own iterator on the connection knex holds, about 64 KB at a time, pulled
+// as the destination asks (memory stays flat). CSV lines are made by SQLite itself and come
+// back as their bytes (sqlite-csv.ts); a row it cannot vouch for, and NDJSON, are formatted here.
 
 const CHUNK = 64 * 1024;
 
-function selectSql(db: Db, entity: EntityName, filters: ExportFilters): { sql: string; bindings: unknown[] } {
-  const qb = applyFilters(db.knex(ENTITIES[entity].table).select('*'), entity, filters);
+function selectSql(db: Db, entity: EntityName, filters: ExportFilters, columns: Array<string | Knex.Raw> = ['*']): { sql: string; bindings: unknown[] } {
+  const qb = applyFilters(db.knex(ENTITIES[entity].table).select(...columns), entity, filters);
   const native = qb.orderBy(ENTITIES[entity].key).toSQL().toNative();
   return { sql: native.sql, bindings: [...native.bindings] };
 }
+
+/** The rows as lines: `line(row)` of each row of `sql`. */
+function* formatted(conn: Database, sql: string, bindings: unknown[], line: (r: Record<string, unknown>) => string, counted: () => void, open: (it: Iterator<unknown>) => void): Generator<Buffer> {
+  const it = conn.prepare(sql).iterate(...bindings) as IterableIterator<Record<string, unknown>>;
+  open(it);
+  let buf = '';
+  for (const r of it) {
+    counted();
+    buf += line(r);
+    if (buf.length >= CHUNK) {
+      yield Buffer.from(buf, 'utf8');
+      buf = '';
+    }
+  }
+  if (buf) yield Buffer.from(buf, 'utf8');
+}
+
+/**
+ * CSV: each row's line as SQLite made it, a blob (sqlite-csv.ts); a row it cannot vouch for
+ * is passed to ROW_FUNCTION, `line` in JavaScript (better-sqlite3 runs no other statement on
+ * the connection while one is being read, so the row cannot be read again here).
+ */
+function* sqlLines(conn: Database, sql: string, bindings: unknown[], counted: () => void, open: (it: Iterator<unknown>) => void): Generator<Buffer> {
+  const it = conn.prepare(sql).pluck(true).iterate(...bindings) as IterableIterator<Buffer>;
+  open(it);
+  let parts: Buffer[] = [];
+  let size = 0;
+  for (const b of it) {
+    counted();
+    parts.push(b);
+    size += b.length;
+    if (size >= CHUNK) {
+      yield Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size) yield Buffer.concat(parts, size);
+}
+
+/** The SQL function that gives a row's CSV line from JavaScript (registered on the connection per export). */
+const ROW_FUNCTION = 'egovctl_csv_row';
 
 export async function withSqliteRows(
   db: Db,
@@ -58,21 +103,21 @@ export async function withSqliteRows(
         throw new DatabaseError(`cannot export ${ENTITIES[entity].noun} ${String(r[ENTITIES[entity].key])} of target ${db.target.name}: a stored value is malformed (${(err as Error).message})`, { cause: err });
       }
     };
-    const stmt = conn.prepare(sql);
-    function* chunks(): Generator<Buffer> {
-      it = stmt.iterate(...bindings) as IterableIterator<Record<string, unknown>>;
-      let buf = '';
-      for (const r of it) {
-        rows++;
-        buf += line(r);
-        if (buf.length >= CHUNK) {
-          yield Buffer.from(buf, 'utf8');
-          buf = '';
-        }
-      }
-      if (buf) yield Buffer.from(buf, 'utf8');
-    }
-    await consume(Readable.from(chunks(), { objectMode: false }));
+    const counted = () => void rows++;
+    const open = (i: Iterator<unknown>) => void (it = i as IterableIterator<Record<string, unknown>>);
+    let chunks: Generator<Buffer>;
+    if (format === 'csv') {
+      const names = ENTITIES[entity].fields.map((f) => f.name);
+      conn.function(ROW_FUNCTION, { varargs: true }, (...values: unknown[]) => {
+        const r: Record<string, unknown> = {};
+        names.forEach((n, i) => (r[n] = values[i]));
+        return Buffer.from(line(r), 'utf8');
+      });
+      const table = ENTITIES[entity].table;
+      const lines = selectSql(db, entity, filters, [db.knex.raw(`${sqliteCsvLine(entity, raw, ROW_FUNCTION, table)} as egovctl_line`)]);
+      chunks = sqlLines(conn, lines.sql, lines.bindings, counted, open);
+    } else chunks = formatted(conn, sql, bindings, line, counted, open);
+    await consume(Readable.from(chunks, { objectMode: false }));
     return { rows };
   } finally {
     (it as IterableIterator<unknown> | null)?.return?.();
