@@ -208,7 +208,11 @@ export async function speedBench(argv: readonly string[], log: (line: string) =>
 
   async function main(): Promise<SpeedRow[]> {
     const { agencies, services, small } = await benchFiles(dir, records, SMALL);
-    const header = fs.readFileSync(services, 'utf8').slice(0, 4096).split('\n')[0]!.split(',');
+    const head = Buffer.alloc(4096);
+    const fd = fs.openSync(services, 'r');
+    fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    const header = head.toString('utf8').split('\n')[0]!.split(',');
     log(`${records} services (${(fs.statSync(services).size / 1e6).toFixed(0)} MB, ${services}); ${rounds} rounds; ${os.cpus().length} CPUs, node ${process.version}; builds: ${builds.map((b) => `${b.name} ${b.bin}`).join(', ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
     // per build: a PostgreSQL template (migrated, agencies loaded) each round's database is
