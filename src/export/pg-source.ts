@@ -3,7 +3,7 @@ import type { Db } from '../db/connect.js';
 import type { EntityName } from '../records/fields.js';
 import type { ExportFilters } from './filters.js';
 import type { ExportFormat } from './formats.js';
-import { copyTo } from './copy-out-stream.js';
+import { copyTo } from '../db/copy-out.js';
 import { pgExportQuery } from './pg-query.js';
 
 type PgClient = import('pg').Client & { __knex__disposed?: unknown };

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { closeKnex, connect, type Db } from '../../src/db/connect.js';
-import { copyTo } from '../../src/export/copy-out-stream.js';
+import { copyTo } from '../../src/db/copy-out.js';
 import { parseFilters, type RawFilters } from '../../src/export/filters.js';
 import type { ExportFormat } from '../../src/export/formats.js';
 import { pgExportQuery } from '../../src/export/pg-query.js';
@@ -21,7 +21,7 @@ import { pgExportQuery as queryBefore } from '../helpers/pg-query-before.js';
 
 // The PostgreSQL export's SQL was restructured for speed (wave 24: each list's check
 // computed once, in the parallel workers; the slow JSON path only for rows flagged slow),
-// and its COPY output is read by a reader of its own (copy-out-stream.ts). Both must give
+// and its COPY output is read by a reader of its own (src/db/copy-out.ts). Both must give
 // the bytes the earlier query (kept in test/helpers/pg-query-before.ts) and pg-copy-streams
 // gave: this compares them over generated services and hand-made tricky rows — lists that
 // are not in JSON.stringify's form, items holding "|", quotes, backslashes, line breaks,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import { ConflictError } from '../../errors.js';
+import { copyTo } from '../copy-out.js';
 import { dbTimeouts } from '../timeouts.js';
 import { connectionHints } from '../unreachable.js';
 import type { DialectAdapter, DialectTarget, Locks, MigrationLockState } from './types.js';
@@ -265,18 +266,18 @@ async function insertRows(knex: Knex, into: { table: string; columns: readonly s
 type CopyConn = import('pg').Client & { __knex__disposed?: unknown };
 
 /**
- * COPY … TO STDOUT through pg-copy-streams on knex's connection. An error of the statement
- * leaves the connection usable (pg-copy-streams hands the error back to node-postgres); a
+ * COPY … TO STDOUT on knex's connection, read into large buffers (copy-out.ts, the export's
+ * reader too). An error of the statement leaves the connection usable (the reader hands the
+ * error back to node-postgres, as pg-copy-streams does); a
  * consumer that stops mid-COPY does not, so the connection is then ended and knex's pool
  * drops it instead of handing it out again (the transaction it held is rolled back with it).
  */
 async function* copyOut(knex: Knex, copy: string): AsyncGenerator<Buffer> {
-  const { to } = require('pg-copy-streams') as typeof import('pg-copy-streams');
   const client = knex.client as { acquireConnection(): Promise<CopyConn>; releaseConnection(c: CopyConn): Promise<void> };
   const conn = await client.acquireConnection();
   let clean = false;
   try {
-    const stream = conn.query(to(copy));
+    const stream = conn.query(copyTo(copy));
     try {
       for await (const chunk of stream) yield chunk as Buffer;
     } catch (err) {

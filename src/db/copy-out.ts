@@ -4,8 +4,9 @@ import type { CopyToStreamQuery } from 'pg-copy-streams';
 
 const require = createRequire(import.meta.url);
 
-// COPY … TO STDOUT as a stream of large buffers. pg-copy-streams' reader keeps a list of
-// every CopyData message (one per row: a million small slices for a million records, each
+// COPY … TO STDOUT as a stream of large buffers: the one COPY-out reader, for the export
+// (export/pg-source.ts) and for the adapter's bulk.copyOut (the registry log's reads).
+// pg-copy-streams' reader keeps a list of every CopyData message (one per row: a million small slices for a million records, each
 // an object for the garbage collector) and joins them per socket read; this one copies the
 // payloads straight into 1 MiB buffers and hands those on, so every later stage (framing,
 // digest, the file's write calls) runs a few hundred times per export instead of many
